@@ -1,0 +1,119 @@
+"""Plain words for what went wrong and what to do about it (no Textual, no httpx import)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tui.config import Settings
+
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]"
+)
+
+
+def clean_terminal_text(text: str) -> str:
+    """Remove terminal control sequences from text that came from a server or a user."""
+    return _CONTROL.sub("", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """A failure as a person should read it."""
+
+    headline: str
+    detail: str
+    fix: str
+
+
+def explain(error: BaseException, settings: Settings) -> Advice:
+    """What an error from the API layer means for the user, and the fix."""
+    from tui.api import errors as e
+
+    detail = clean_terminal_text(getattr(error, "message", None) or str(error))
+    request_id = getattr(error, "request_id", None)
+    if request_id:
+        detail += f" (request id {request_id})"
+    where = settings.base_url
+    if isinstance(error, e.AuthenticationError):
+        fix = (
+            "Set OPENAI_API_KEY to a valid key for this server and restart, "
+            "or run `loom --demo` to try the built-in simulator."
+        )
+        return Advice("The server rejected the API key (401).", detail, fix)
+    if isinstance(error, e.PermissionDeniedError):
+        return Advice(
+            "This key may not use that (403).",
+            detail,
+            "Check the key's project and permissions, or OPENAI_ORG_ID / OPENAI_PROJECT_ID.",
+        )
+    if isinstance(error, e.NotFoundError):
+        return Advice(
+            "Not found (404).",
+            detail,
+            "Pick another model with ctrl+o, or check OPENAI_BASE_URL "
+            f"(now {where}; it usually ends in /v1).",
+        )
+    if isinstance(error, e.RateLimitError):
+        wait = f" The server asked to wait {error.retry_after:g} s." if error.retry_after else ""
+        return Advice(
+            "Rate limit or quota reached (429).",
+            detail + wait,
+            "Wait a moment and press ctrl+r to retry; if it persists, check your plan and billing.",
+        )
+    if isinstance(error, e.BadRequestError):
+        param = f" Parameter: {error.param}." if error.param else ""
+        return Advice(
+            "The server refused the request (400).",
+            detail + param,
+            "Change the named setting or shorten the conversation, then retry.",
+        )
+    if isinstance(error, e.ServerError):
+        return Advice(
+            f"The server failed ({error.status}).",
+            detail,
+            "It was retried already; try again in a moment with ctrl+r.",
+        )
+    if isinstance(error, e.StreamInterruptedError):
+        return Advice(
+            "The reply was cut off.",
+            detail,
+            "What arrived is kept above. Press ctrl+r to ask again.",
+        )
+    if isinstance(error, e.APITimeoutError):
+        return Advice(
+            "The server did not answer in time.",
+            detail,
+            f"Check that {where} is reachable, then retry with ctrl+r.",
+        )
+    if isinstance(error, e.APIConnectionError):
+        fix = (
+            f"Check the network and OPENAI_BASE_URL (now {where}), or run `loom --demo` "
+            "to use the built-in simulator."
+        )
+        return Advice("Could not reach the server.", detail, fix)
+    if isinstance(error, e.MalformedResponseError):
+        return Advice(
+            "The server's reply was not valid for the OpenAI API.",
+            detail,
+            f"Check that {where} speaks the OpenAI protocol (its URL usually ends in /v1).",
+        )
+    if isinstance(error, e.APIError):
+        return Advice("The request failed.", detail, "Retry with ctrl+r.")
+    return Advice(
+        "Something went wrong inside Loom.",
+        f"{type(error).__name__}: {detail}",
+        "Your conversation is kept. Please report this with the steps that led here.",
+    )
+
+
+def no_key_message(settings: Settings) -> str:
+    """The welcome text shown when there is no key and no demo."""
+    return (
+        "No API key is set, so Loom cannot talk to a server yet.\n\n"
+        "Two ways in:\n"
+        "  - set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as vLLM, "
+        "Ollama or LM Studio) and start loom again;\n"
+        "  - or run `loom --demo` to try everything against the built-in simulator, with no "
+        f"key and no network.\n\nServer now: {settings.base_url}"
+    )

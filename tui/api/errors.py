@@ -1,0 +1,234 @@
+"""Typed errors raised by the API client, each carrying what the server said."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from time import time
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """The `x-ratelimit-*` headers of one response (None where the server did not send one)."""
+
+    limit_requests: int | None = None
+    limit_tokens: int | None = None
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+    reset_requests: str | None = None
+    reset_tokens: str | None = None
+
+    @classmethod
+    def from_headers(cls, headers: httpx.Headers) -> RateLimitInfo | None:
+        """Read the rate-limit headers; None when there are none at all."""
+
+        def num(name: str) -> int | None:
+            value = headers.get(name)
+            if value is None:
+                return None
+            try:
+                return int(float(value))
+            except ValueError:
+                return None
+
+        info = cls(
+            limit_requests=num("x-ratelimit-limit-requests"),
+            limit_tokens=num("x-ratelimit-limit-tokens"),
+            remaining_requests=num("x-ratelimit-remaining-requests"),
+            remaining_tokens=num("x-ratelimit-remaining-tokens"),
+            reset_requests=headers.get("x-ratelimit-reset-requests"),
+            reset_tokens=headers.get("x-ratelimit-reset-tokens"),
+        )
+        return None if info == cls() else info
+
+
+def parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds the server asks us to wait, from `retry-after-ms` or `Retry-After`."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+class APIError(Exception):
+    """Base of every error the client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        type: str | None = None,
+        code: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.type = type
+        self.code = code
+        self.param = param
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.insert(0, f"HTTP {self.status}:")
+        return " ".join(parts)
+
+
+class APIStatusError(APIError):
+    """The server answered with an error status."""
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed or named a wrong parameter."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such model, job or route."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource is in a state that does not allow this."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was understood but cannot be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens, or quota used up."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        rate_limit: RateLimitInfo | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+        self.rate_limit = rate_limit
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class APIConnectionError(APIError):
+    """The server could not be reached (refused, DNS, TLS, reset before a reply)."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer within the timeout."""
+
+
+class MalformedResponseError(APIError):
+    """The server's reply was not what the protocol says (bad JSON, wrong shape)."""
+
+
+@dataclass(slots=True)
+class PartialReply:
+    """What a stream had delivered before it broke."""
+
+    text: str = ""
+    refusal: str = ""
+    chunks: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class StreamInterruptedError(APIError):
+    """A stream broke after it had started; `partial` holds what had arrived."""
+
+    def __init__(self, message: str, *, partial: PartialReply, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.partial = partial
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_from_response(response: httpx.Response, body: bytes) -> APIStatusError:
+    """Build the typed error for an error response, keeping the server's message."""
+    import json
+
+    status = response.status_code
+    request_id = response.headers.get("x-request-id")
+    message = ""
+    err_type: str | None = None
+    code: str | None = None
+    param: str | None = None
+    try:
+        payload = json.loads(body) if body else None
+    except ValueError:
+        payload = None
+    error_obj = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error_obj, dict):
+        message = str(error_obj.get("message") or "")
+        err_type = _str_or_none(error_obj.get("type"))
+        code = _str_or_none(error_obj.get("code"))
+        param = _str_or_none(error_obj.get("param"))
+    elif isinstance(error_obj, str):
+        message = error_obj
+    elif isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        message = payload["message"]
+    if not message:
+        text = body.decode("utf-8", "replace").strip()
+        message = text[:300] if text else (response.reason_phrase or f"HTTP {status}")
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "type": err_type,
+        "code": code,
+        "param": param,
+        "request_id": request_id,
+    }
+    if status == 429:
+        return RateLimitError(
+            message,
+            retry_after=parse_retry_after(response.headers),
+            rate_limit=RateLimitInfo.from_headers(response.headers),
+            **kwargs,
+        )
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    return cls(message, **kwargs)
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,34 @@
+"""The Loom app: modes, global keys, themes. Routing, not logic."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from tui.backend import Backend
+from tui.config import Settings
+from tui.screens.chat import ChatScreen
+from tui.themes import DEFAULT_THEME, shipped_themes
+
+
+class LoomApp(App[None]):
+    """A terminal workbench for the OpenAI API and compatible servers."""
+
+    TITLE = "Loom"
+    MODES = {"chat": ChatScreen}
+    DEFAULT_MODE = "chat"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit Loom", priority=True),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+    ]
+
+    def __init__(self, settings: Settings, *, backend: Backend | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.backend = backend or Backend(settings)
+        for theme in shipped_themes():
+            self.register_theme(theme)
+        self.theme = DEFAULT_THEME
+
+    async def on_unmount(self) -> None:
+        await self.backend.aclose()

@@ -1,0 +1,46 @@
+"""Where a growing Markdown text may be cut into independently rendered pieces.
+
+A cut is safe at the start of a line that opens a new top-level block after a blank line,
+outside any fenced code block, and that is not a list item or an indented continuation:
+rendering the two pieces apart then gives the same blocks as rendering the whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def safe_split(text: str, min_offset: int = 0) -> int | None:
+    """The last offset >= `min_offset` where `text` can be cut safely, or None."""
+    fence: str | None = None
+    best: int | None = None
+    offset = 0
+    prev_blank = False
+    for line in text.splitlines(keepends=True):
+        stripped = line.rstrip("\r\n")
+        match = _FENCE.match(stripped)
+        if fence is None:
+            if (
+                prev_blank
+                and offset >= min_offset
+                and stripped
+                and not stripped[0].isspace()
+                and not _LIST_ITEM.match(stripped)
+                and line.endswith("\n")
+            ):
+                best = offset
+            if match:
+                fence = match.group(1)
+        elif (
+            match
+            and match.group(1)[0] == fence[0]
+            and len(match.group(1)) >= len(fence)
+            and not stripped[match.end() :].strip()
+        ):
+            fence = None
+        prev_blank = fence is None and not stripped.strip()
+        offset += len(line)
+    return best

@@ -1,0 +1,1 @@
+"""Loom's screens, one per mode."""

@@ -1,0 +1,73 @@
+"""The help screen: every key of the screen below it, and how to get going."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KeySection = tuple[str, list[tuple[str, str]]]
+
+
+def describe_bindings(bindings: list[Binding | tuple[str, ...]]) -> list[tuple[str, str]]:
+    """(keys, description) rows for a BINDINGS list."""
+    rows = []
+    for b in bindings:
+        if isinstance(b, Binding) and b.description:
+            keys = ", ".join(k.strip() for k in b.key.split(","))
+            rows.append((keys, b.tooltip or b.description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and a few words on how Loom works."""
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,f1,q", "close", "Close", id="help.close"),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
+
+    def __init__(self, title: str, sections: list[KeySection], intro: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.sections = sections
+        self.intro = intro
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text(self.title_text, style="bold"))
+            if self.intro:
+                yield Static(Text(self.intro))
+            for heading, rows in self.sections:
+                table = Table(title=heading, title_justify="left", show_header=False, box=None)
+                table.add_column("keys", style="bold", no_wrap=True)
+                table.add_column("what")
+                for keys, what in rows:
+                    table.add_row(keys, what)
+                yield Static(table)
+            yield Static(Text("Esc, F1 or q closes this help.", style="italic"))
+
+    def action_close(self) -> None:
+        """Close the help."""
+        self.dismiss(None)
+
+    def action_page_up(self) -> None:
+        """Scroll the help up."""
+        self.query_one(VerticalScroll).scroll_page_up()
+
+    def action_page_down(self) -> None:
+        """Scroll the help down."""
+        self.query_one(VerticalScroll).scroll_page_down()

@@ -1,0 +1,90 @@
+"""Pick a model from the server's list, filtering as you type."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+class ModelPicker(ModalScreen[str | None]):
+    """A filterable list of model ids; returns the chosen id, or None."""
+
+    DEFAULT_CSS = """
+    ModelPicker { align: center middle; }
+    ModelPicker > Vertical {
+        width: 60; max-width: 95%; height: auto; max-height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    ModelPicker OptionList { height: auto; max-height: 14; border: none; }
+    ModelPicker .picker--hint { color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss_none", "Cancel", id="picker.cancel"),
+        Binding("down", "cursor_down", "Next", show=False),
+        Binding("up", "cursor_up", "Previous", show=False),
+    ]
+
+    def __init__(self, models: list[str], current: str, status: str = "") -> None:
+        super().__init__()
+        self.models = models
+        self.current = current
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(f"Model (now {self.current})", classes="picker--title")
+            yield Input(placeholder="filter, or type any model id", id="filter")
+            yield OptionList(id="models")
+            yield Static(
+                self.status or "Enter picks · Esc cancels · ↑↓ move",
+                classes="picker--hint",
+            )
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#filter", Input).focus()
+
+    def _fill(self, needle: str) -> None:
+        options = self.query_one("#models", OptionList)
+        options.clear_options()
+        needle = needle.strip().lower()
+        shown = [m for m in self.models if needle in m.lower()]
+        options.add_options([Option(m, id=m) for m in shown])
+        if shown:
+            index = shown.index(self.current) if self.current in shown else 0
+            options.highlighted = index
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _submit(self, event: Input.Submitted) -> None:
+        options = self.query_one("#models", OptionList)
+        if options.highlighted is not None and options.option_count:
+            option = options.get_option_at_index(options.highlighted)
+            self.dismiss(option.id)
+        elif event.value.strip():
+            self.dismiss(event.value.strip())
+
+    @on(OptionList.OptionSelected, "#models")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cursor_down(self) -> None:
+        """Move the highlight down."""
+        self.query_one("#models", OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """Move the highlight up."""
+        self.query_one("#models", OptionList).action_cursor_up()
+
+    def action_dismiss_none(self) -> None:
+        """Close without changing the model."""
+        self.dismiss(None)

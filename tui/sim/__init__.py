@@ -1,0 +1,1 @@
+"""The built-in OpenAI-compatible simulator (Starlette + uvicorn, loopback only, no Textual)."""

@@ -1,0 +1,54 @@
+"""One line under the conversation: model, tokens, speed of the last reply."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class StatusLine(Widget):
+    """Shows the model and the figures of the last reply."""
+
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text-muted;
+    }
+    """
+
+    model: reactive[str] = reactive("")
+    """The model new messages go to."""
+    prompt_tokens: reactive[int | None] = reactive(None)
+    """Prompt tokens of the last reply, from the server's usage."""
+    completion_tokens: reactive[int | None] = reactive(None)
+    """Completion tokens of the last reply."""
+    ttft: reactive[float | None] = reactive(None)
+    """Seconds from sending to the first token of the last reply."""
+    tokens_per_second: reactive[float | None] = reactive(None)
+    """Completion speed of the last reply."""
+    state: reactive[str] = reactive("")
+    """What is happening now: streaming, stopped, an error headline."""
+    server: reactive[str] = reactive("")
+    """Short name of the server."""
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.model or "no model", style="bold")
+        if self.server:
+            text.append(f" @ {self.server}")
+        if self.prompt_tokens is not None or self.completion_tokens is not None:
+            text.append(f" │ in {_n(self.prompt_tokens)} · out {_n(self.completion_tokens)} tok")
+        if self.ttft is not None:
+            text.append(f" │ TTFT {self.ttft:.2f}s")
+        if self.tokens_per_second is not None:
+            text.append(f" │ {self.tokens_per_second:.0f} tok/s")
+        if self.state:
+            text.append(f" │ {self.state}", style="italic")
+        return text
+
+
+def _n(value: int | None) -> str:
+    return "–" if value is None else f"{value:,}"
