@@ -1,8 +1,9 @@
 """Where a growing Markdown text may be cut into independently rendered pieces.
 
-A cut is safe at the start of a line that opens a new top-level block after a blank line,
-outside any fenced code block, and that is not a list item or an indented continuation:
-rendering the two pieces apart then gives the same blocks as rendering the whole.
+A cut is safe at the start of a line that opens a new top-level paragraph after a blank
+line, outside any fenced code block: not a list item, heading, quote, table, fence, rule or
+indented continuation. Rendering the two pieces apart then gives the same blocks as
+rendering the whole, and since a paragraph has no top margin, the same spacing too.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_LIST_ITEM = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
+_NOT_PARAGRAPH = frozenset("#`~>|<-*+=_[!")
 
 
 def safe_split(text: str, min_offset: int = 0) -> int | None:
@@ -28,6 +30,7 @@ def safe_split(text: str, min_offset: int = 0) -> int | None:
                 and offset >= min_offset
                 and stripped
                 and not stripped[0].isspace()
+                and stripped[0] not in _NOT_PARAGRAPH
                 and not _LIST_ITEM.match(stripped)
                 and line.endswith("\n")
             ):

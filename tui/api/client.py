@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -217,9 +218,16 @@ class OpenAIClient:
             ) from exc
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
+    """The most telling words for a transport failure, from the whole cause chain."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused (is the server running?)"
+        if isinstance(seen, socket.gaierror):
+            return f"the host name could not be resolved ({seen.strerror})"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__ or seen.__context__
     text = str(exc) or type(exc).__name__
-    lowered = text.lower()
-    if "refused" in lowered:
-        return "connection refused (is the server running?)"
-    return text
+    return "connection refused (is the server running?)" if "refused" in text.lower() else text

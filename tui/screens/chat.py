@@ -77,7 +77,7 @@ class ChatScreen(Screen[None]):
         status = StatusLine(id="status")
         status.set_reactive(StatusLine.model, settings.model)
         yield status
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)
 
     def _welcome(self) -> str:
         settings = self.loom.settings

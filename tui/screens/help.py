@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 KeySection = tuple[str, list[tuple[str, str]]]
 
@@ -59,6 +59,7 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row(keys, what)
                 yield Static(table)
             yield Static(Text("Esc, F1 or q closes this help.", style="italic"))
+        yield Footer(compact=True, show_command_palette=False)
 
     def action_close(self) -> None:
         """Close the help."""

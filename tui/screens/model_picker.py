@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 
@@ -16,6 +16,7 @@ class ModelPicker(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     ModelPicker { align: center middle; }
+    ModelPicker > Footer { dock: bottom; }
     ModelPicker > Vertical {
         width: 60; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
@@ -26,6 +27,7 @@ class ModelPicker(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "dismiss_none", "Cancel", id="picker.cancel"),
+        Binding("enter", "pick", "Pick", id="picker.pick"),
         Binding("down", "cursor_down", "Next", show=False),
         Binding("up", "cursor_up", "Previous", show=False),
     ]
@@ -42,9 +44,10 @@ class ModelPicker(ModalScreen[str | None]):
             yield Input(placeholder="filter, or type any model id", id="filter")
             yield OptionList(id="models")
             yield Static(
-                self.status or "Enter picks · Esc cancels · ↑↓ move",
+                (self.status + "\n" if self.status else "") + "Enter picks · ↑↓ move · Esc cancels",
                 classes="picker--hint",
             )
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._fill("")
@@ -76,6 +79,10 @@ class ModelPicker(ModalScreen[str | None]):
     @on(OptionList.OptionSelected, "#models")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    async def action_pick(self) -> None:
+        """Choose the highlighted model (Enter in the filter does the same)."""
+        await self.query_one("#filter", Input).action_submit()
 
     def action_cursor_down(self) -> None:
         """Move the highlight down."""

@@ -62,6 +62,8 @@ class SimState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     requests: int = 0
     chat_requests: int = 0
+    last_headers: dict[str, str] = field(default_factory=dict)
+    """Headers of the last request, without Authorization (for tests and debugging)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -163,6 +165,15 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
                 type="server_error",
                 headers=headers,
             )
+        if fault.kind == "status":
+            kind = "server_error" if fault.status >= 500 else "invalid_request_error"
+            return error_response(
+                fault.status,
+                f"Simulated error with HTTP status {fault.status}.",
+                type=kind,
+                code=f"simulated_{fault.status}",
+                headers=headers,
+            )
         if fault.kind == "unavailable":
             return error_response(
                 503,
@@ -176,6 +187,9 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         request: Request, route: str
     ) -> tuple[dict[str, str], Fault | None, Response | None]:
         sim.requests += 1
+        sim.last_headers = {
+            k: v for k, v in request.headers.items() if k.lower() != "authorization"
+        }
         headers = common_headers(sim.next_id())
         denied = check_auth(request, headers)
         if denied is not None:
@@ -309,12 +323,27 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             headers={**headers, "cache-control": "no-cache"},
         )
 
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return error_response(
+            404,
+            f"Invalid URL ({request.method} {request.url.path})",
+            code="unknown_url",
+        )
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return error_response(
+            405,
+            f"Method {request.method} is not allowed for {request.url.path}",
+            code="method_not_allowed",
+        )
+
     app = Starlette(
+        exception_handlers={404: not_found, 405: not_allowed},
         routes=[
             Route("/v1/models", list_models, methods=["GET"]),
             Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        ]
+        ],
     )
     app.state.sim = sim
     return app

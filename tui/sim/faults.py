@@ -6,12 +6,23 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["rate_limit", "server_error", "unavailable", "cut", "stall", "malformed"]
-KINDS: tuple[str, ...] = ("rate_limit", "server_error", "unavailable", "cut", "stall", "malformed")
+FaultKind = Literal[
+    "rate_limit", "server_error", "unavailable", "status", "cut", "stall", "malformed"
+]
+KINDS: tuple[str, ...] = (
+    "rate_limit",
+    "server_error",
+    "unavailable",
+    "status",
+    "cut",
+    "stall",
+    "malformed",
+)
 
 HEADER = "x-loom-sim-fault"
 """Request header naming a fault: `rate_limit[:seconds]`, `server_error`, `unavailable`,
-`cut:K`, `stall:seconds[:K]`, `malformed:K` (K counts content chunks)."""
+`status:CODE` (any 4xx/5xx with an error object), `cut:K`, `stall:seconds[:K]`,
+`malformed:K` (K counts content chunks)."""
 
 
 class FaultSyntaxError(ValueError):
@@ -27,6 +38,8 @@ class Fault:
     """For stream faults: how many content chunks are sent first."""
     seconds: float = 1.0
     """For `rate_limit`: the Retry-After; for `stall`: how long the stream goes silent."""
+    status: int = 500
+    """For `status`: the HTTP status to answer with."""
 
     @classmethod
     def parse(cls, spec: str) -> Fault:
@@ -39,6 +52,11 @@ class Fault:
                 return cls("rate_limit", seconds=float(args[0]) if args else 1.0)
             if name in ("server_error", "unavailable"):
                 return cls(name)  # type: ignore[arg-type]
+            if name == "status":
+                code = int(args[0]) if args else 500
+                if not 400 <= code <= 599:
+                    raise FaultSyntaxError(f"status fault needs a 4xx or 5xx code, not {code}")
+                return cls("status", status=code)
             if name in ("cut", "malformed"):
                 return cls(name, after_chunks=int(args[0]) if args else 3)  # type: ignore[arg-type]
             if name == "stall":

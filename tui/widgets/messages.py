@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 FLUSH_SECONDS = 1 / 15
 """How often streamed text is handed to the Markdown renderer."""
-SEGMENT_CHARS = 2000
+SEGMENT_CHARS = 1200
 """Past this many characters the rendered tail is frozen at a safe block boundary."""
 
 
@@ -92,6 +93,7 @@ class ReplyView(Vertical):
         self._tail: Markdown | None = None
         self._segments = 0
         self._timer: Timer | None = None
+        self._render_lock = asyncio.Lock()
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
@@ -100,6 +102,11 @@ class ReplyView(Vertical):
     def text(self) -> str:
         """Everything received, rendered or not."""
         return "".join(self._parts) + "".join(self._pending)
+
+    @property
+    def settled(self) -> bool:
+        """Finished, and everything received is on screen."""
+        return self.finished and not self._pending and not self._render_lock.locked()
 
     @property
     def segments(self) -> int:
@@ -119,6 +126,12 @@ class ReplyView(Vertical):
 
     async def flush(self) -> None:
         """Hand buffered text to the renderer."""
+        # The timer runs this in its own task while message handlers may call it too:
+        # one render at a time, or two Markdown updates would interleave.
+        async with self._render_lock:
+            await self._flush()
+
+    async def _flush(self) -> None:
         if not self._pending:
             return
         new = "".join(self._pending)
@@ -131,8 +144,10 @@ class ReplyView(Vertical):
             return
         split = safe_split(source, SEGMENT_CHARS // 2) if len(source) >= SEGMENT_CHARS else None
         if split is None:
+            # A whole re-render of the bounded tail: Markdown.append's incremental update
+            # loses lines of a growing block quote (Textual 8.2), and the tail is small.
             self._tail_source = source
-            await tail.append(new)
+            await tail.update(source)
         else:
             await tail.update(source[:split])
             await self._new_segment(source[split:])
@@ -140,17 +155,24 @@ class ReplyView(Vertical):
     async def _new_segment(self, source: str) -> None:
         from textual.widgets import Markdown
 
+        # Mounted empty, then filled: Markdown renders its initial text from its own
+        # on-mount handler, which could interleave with our next update and leave stale
+        # blocks behind. An empty initial render leaves nothing to go stale.
         self._tail_source = source
-        self._tail = Markdown(source)
+        self._tail = Markdown()
         self._segments += 1
         await self.query_one("#body", Vertical).mount(self._tail)
+        await self._tail.update(source)
 
     async def _finish(self) -> None:
         self.finished = True
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        await self.flush()
+        # Stop the timer only while holding the render lock: cancelling it in the middle
+        # of a render would cut a Markdown update short and drop text.
+        async with self._render_lock:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            await self._flush()
 
     def _note(self, text: str, *, error: bool = False) -> None:
         note = self.query_one(".reply--note", Static)

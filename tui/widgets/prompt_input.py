@@ -9,8 +9,6 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-NEWLINE_KEYS = ("ctrl+j", "shift+enter", "alt+enter")
-
 
 class PromptInput(TextArea):
     """Where the user writes a message."""
@@ -29,11 +27,12 @@ class PromptInput(TextArea):
     BINDINGS = [
         Binding("enter", "submit", "Send", id="prompt.send", tooltip="Send the message"),
         Binding(
-            "ctrl+j,shift+enter,alt+enter",
+            "ctrl+j,shift+enter",
             "newline",
             "Newline",
             id="prompt.newline",
-            tooltip="Insert a line break (ctrl+j works in every terminal)",
+            tooltip="Insert a line break (ctrl+j in every terminal; shift+enter where the "
+            "terminal reports it)",
         ),
     ]
 
@@ -67,4 +66,5 @@ class PromptInput(TextArea):
 
     def action_newline(self) -> None:
         """Insert a line break at the cursor."""
-        self.insert("\n")
+        start, end = self.selection
+        self.replace("\n", start, end, maintain_selection_offset=False)

@@ -1,0 +1,88 @@
+"""Regenerate the SVG screenshots in this folder from demo mode: `python screenshots/make.py`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from tui.app import LoomApp
+from tui.config import Settings
+from tui.sim.faults import Fault
+from tui.widgets.messages import ReplyView
+from tui.widgets.prompt_input import PromptInput
+
+HERE = Path(__file__).resolve().parent
+
+
+def demo_app() -> LoomApp:
+    settings = Settings.load({}, demo=True)
+    settings.sim_tokens_per_second = 0
+    return LoomApp(settings)
+
+
+async def ask(pilot: Any, text: str) -> None:
+    for line_no, line in enumerate(text.split("\n")):
+        if line_no:
+            await pilot.press("ctrl+j")
+        await pilot.press(*line)
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    while not all(r.settled for r in pilot.app.query(ReplyView)):
+        await pilot.pause(0.02)
+
+
+async def shoot(name: str, size: tuple[int, int], steps: Callable[[Any], Awaitable[None]]) -> None:
+    app = demo_app()
+    async with app.run_test(size=size) as pilot:
+        for prompt in app.query(PromptInput):
+            prompt.cursor_blink = False
+        await pilot.app.workers.wait_for_complete()
+        await steps(pilot)
+        await pilot.pause(0.2)
+        app.save_screenshot(str(HERE / f"{name}.svg"))
+    print(f"wrote {name}.svg")
+
+
+async def chat(pilot: Any) -> None:
+    await ask(pilot, "How do I list models with curl?\nKeep it short.")
+
+
+async def chat_scrolled(pilot: Any) -> None:
+    await chat(pilot)
+    await pilot.press("pageup")
+
+
+async def cut_stream(pilot: Any) -> None:
+    sim = pilot.app.backend.sim
+    sim.state.faults.add(Fault("cut", after_chunks=25))
+    await ask(pilot, "This reply will be cut off")
+
+
+async def help_screen(pilot: Any) -> None:
+    await pilot.press("f1")
+
+
+async def model_picker(pilot: Any) -> None:
+    await pilot.press("ctrl+o")
+    await pilot.pause()
+    await pilot.press(*"4.1")
+
+
+async def welcome(pilot: Any) -> None:
+    await pilot.pause()
+
+
+async def main() -> None:
+    await shoot("chat-welcome-80x24", (80, 24), welcome)
+    await shoot("chat-80x24", (80, 24), chat)
+    await shoot("chat-scrolled-80x24", (80, 24), chat_scrolled)
+    await shoot("chat-120x40", (120, 40), chat)
+    await shoot("chat-stream-cut-80x24", (80, 24), cut_stream)
+    await shoot("help-80x24", (80, 24), help_screen)
+    await shoot("model-picker-80x24", (80, 24), model_picker)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real simulator on a loopback port, clients and apps pointed at it."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import AsyncIterator, Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from tui.api.client import OpenAIClient, RetryPolicy
+from tui.config import Settings
+from tui.sim.app import SimConfig
+from tui.sim.server import SimServer
+
+SPEC_CANDIDATES = [
+    os.environ.get("LOOM_OPENAPI_SPEC", ""),
+    str(Path(__file__).resolve().parents[2] / "shared" / "openapi" / "openapi.yaml"),
+]
+
+
+def spec_path() -> Path | None:
+    """The official OpenAPI spec, if it is on this machine."""
+    for candidate in SPEC_CANDIDATES:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def sim_server() -> Iterator[SimServer]:
+    """One simulator for the session, as fast as it goes, seeded."""
+    with SimServer(SimConfig(seed=7)) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(sim_server: SimServer) -> Iterator[SimServer]:
+    """The session simulator with no faults left over from other tests."""
+    sim_server.state.faults.clear()
+    yield sim_server
+    sim_server.state.faults.clear()
+
+
+@pytest.fixture
+async def client(sim: SimServer) -> AsyncIterator[OpenAIClient]:
+    """A client on the simulator with quick retries."""
+    async with OpenAIClient(
+        base_url=sim.base_url,
+        api_key="sk-test-fake-0001",
+        retry=RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.05),
+        read_timeout=10,
+    ) as c:
+        yield c
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_for(sim: SimServer, **overrides: object) -> Settings:
+    """App settings pointing at a simulator."""
+    settings = Settings(base_url=sim.base_url, api_key="sk-test-fake-0001")
+    settings.max_retries = 1
+    for key, value in overrides.items():
+        setattr(settings, key, value)
+    return settings
+
+
+_TEXT = re.compile(r'<text[^>]*\bx="([\d.]+)"[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', re.S)
+
+
+def screen_text(app: object) -> str:
+    """The text on the app's screen, line by line, read from its SVG screenshot."""
+    svg = app.export_screenshot()  # type: ignore[attr-defined]
+    rows: dict[float, list[tuple[float, str]]] = {}
+    for x, y, body in _TEXT.findall(svg):
+        text = unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+        rows.setdefault(float(y), []).append((float(x), text))
+    return "\n".join(
+        "".join(t for _, t in sorted(parts)).rstrip() for _, parts in sorted(rows.items())
+    )

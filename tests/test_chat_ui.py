@@ -1,0 +1,271 @@
+"""The chat screen driven by Textual's Pilot, against the simulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Markdown
+
+from tui.app import LoomApp
+from tui.config import Settings
+from tui.screens.chat import ChatScreen
+from tui.screens.help import HelpScreen
+from tui.screens.model_picker import ModelPicker
+from tui.sim.app import SimConfig
+from tui.sim.faults import Fault
+from tui.sim.server import SimServer
+from tui.widgets.messages import ReplyView, UserMessage
+from tui.widgets.prompt_input import PromptInput
+from tui.widgets.status_line import StatusLine
+
+from .conftest import free_port, screen_text, settings_for
+
+
+async def send(pilot: object, app: LoomApp, text: str) -> None:
+    for line_no, line in enumerate(text.split("\n")):
+        if line_no:
+            await pilot.press("ctrl+j")  # type: ignore[attr-defined]
+        await pilot.press(*line)  # type: ignore[attr-defined]
+    await pilot.press("enter")  # type: ignore[attr-defined]
+
+
+async def settle(pilot: object, app: LoomApp) -> None:
+    """Wait for the request to end and every reply to be rendered in full."""
+    await app.workers.wait_for_complete()
+    for _ in range(400):
+        await pilot.pause()  # type: ignore[attr-defined]
+        if all(r.settled for r in app.screen.query(ReplyView)):
+            break
+        await asyncio.sleep(0.01)
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_prompt_is_quoted_in_the_rendered_reply(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "hello loom")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        reply = screen.query_one(ReplyView)
+        assert reply.finished and reply.finish_reason == "stop"
+        assert reply.text.startswith("You wrote:\n\n> hello loom")
+        rendered = screen_text(app)
+        assert "hello loom" in rendered
+        assert "assistant · gpt-4o-mini" in rendered or "gpt-4o-mini" in rendered
+        status = screen.query_one(StatusLine)
+        assert status.completion_tokens and status.completion_tokens > 20
+        assert status.prompt_tokens and status.ttft is not None
+        assert screen.history[-1]["role"] == "assistant"
+        assert screen.query_one(PromptInput).text == ""
+
+
+async def test_multi_line_prompt_and_a_second_turn(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "line one\nline two")
+        await settle(pilot, app)
+        await send(pilot, app, "again")
+        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        users = [u.text for u in screen.query(UserMessage)]
+        assert users == ["line one\nline two", "again"]
+        replies = list(screen.query(ReplyView))
+        assert replies[0].text.startswith("You wrote:\n\n> line one\n> line two")
+        assert [m["role"] for m in screen.history] == ["user", "assistant", "user", "assistant"]
+
+
+async def test_escape_stops_the_stream_and_keeps_the_text() -> None:
+    with SimServer(SimConfig(tokens_per_second=25)) as slow:
+        app = LoomApp(settings_for(slow))
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ChatScreen)
+            prompt = screen.query_one(PromptInput)
+            prompt.load_text("stop me")
+            # Not pilot.press("enter"): the pilot waits for the screen to go idle, which a
+            # streaming reply never does until it ends.
+            prompt.action_submit()
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                replies = list(screen.query(ReplyView))
+                if replies and len(replies[0].text) > 30:
+                    break
+            reply = screen.query_one(ReplyView)
+            await pilot.press("escape")
+            await settle(pilot, app)
+            assert not screen.streaming
+            assert reply.finish_reason == "stopped"
+            kept = reply.text
+            assert kept.startswith("You wrote") and len(kept) < 400
+            assert screen.history[-1] == {"role": "assistant", "content": kept}
+            assert "stopped" in screen_text(app)
+            assert slow.state.chat_requests == 1
+
+
+async def test_cut_stream_shows_what_to_do_and_keeps_partial_text(sim: SimServer) -> None:
+    sim.state.faults.add(Fault("cut", after_chunks=8))
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "cut")
+        await settle(pilot, app)
+        reply = app.screen.query_one(ReplyView)
+        assert reply.error is not None and reply.error.headline == "The reply was cut off."
+        assert reply.text.startswith("You wrote")
+        text = screen_text(app)
+        assert "cut off" in text and "ctrl+r" in text
+        assert "Traceback" not in text
+        # ctrl+r asks again and this time the reply is whole.
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        replies = list(app.screen.query(ReplyView))
+        assert len(replies) == 2 and replies[1].finish_reason == "stop"
+
+
+async def test_wrong_key_says_how_to_fix_it() -> None:
+    with SimServer(SimConfig(api_key="sk-the-right-one-0000")) as strict:
+        app = LoomApp(settings_for(strict, api_key="sk-the-wrong-one-1111"))
+        async with app.run_test(size=(100, 30)) as pilot:
+            await send(pilot, app, "hi")
+            await settle(pilot, app)
+            text = screen_text(app)
+            assert "rejected the API key (401)" in text
+            assert "OPENAI_API_KEY" in text and "loom --demo" in text
+            assert "sk-the-wrong-one-1111" not in text
+
+
+async def test_rate_limit_that_outlasts_retries_is_explained(sim: SimServer) -> None:
+    sim.state.faults.add(Fault("rate_limit", seconds=0.05), times=3)
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "busy")
+        await settle(pilot, app)
+        reply = app.screen.query_one(ReplyView)
+        assert reply.error is not None and "429" in reply.error.headline
+        assert "Rate limit" in screen_text(app)
+
+
+async def test_connection_refused_is_explained() -> None:
+    settings = Settings(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="k")
+    settings.max_retries = 0
+    app = LoomApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "anyone?")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "Could not reach the server" in text and "refused" in text
+        assert "loom --demo" in text
+
+
+async def test_without_a_key_the_app_explains_both_ways_in() -> None:
+    app = LoomApp(Settings(api_key=None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "OPENAI_API_KEY" in text and "loom --demo" in text
+        await send(pilot, app, "hello?")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        assert not list(screen.query(ReplyView))
+        # What the user typed is not thrown away.
+        assert screen.query_one(PromptInput).text == "hello?"
+
+
+async def test_model_picker_filters_and_switches_model(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ModelPicker)
+        await pilot.press(*"4.1-n")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        assert screen.query_one(StatusLine).model == "gpt-4.1-nano"
+        await send(pilot, app, "which model?")
+        await settle(pilot, app)
+        assert screen.query_one(ReplyView).model == "gpt-4.1-nano"
+        assert sim.state.last_headers  # the request reached the simulator
+
+
+async def test_help_lists_the_keys_and_closes(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for key in ("enter", "ctrl+j", "escape", "ctrl+o", "ctrl+q", "pageup"):
+            assert key in text, key
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+
+
+async def test_footer_shows_the_chat_keys_at_80x24(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        last = screen_text(app).splitlines()[-1]
+        for label in ("Send", "Newline", "Stop", "Model", "Help", "Quit"):
+            assert label in last, label
+
+
+async def test_ctrl_q_quits(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_demo_mode_starts_its_own_simulator() -> None:
+    settings = Settings.load({}, demo=True)
+    settings.sim_tokens_per_second = 0
+    app = LoomApp(settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, app, "demo round trip")
+        await settle(pilot, app)
+        assert app.backend.sim is not None
+        assert app.settings.base_url.startswith("http://127.0.0.1:")
+        reply = app.screen.query_one(ReplyView)
+        assert reply.text.startswith("You wrote:\n\n> demo round trip")
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        assert "gpt-4o-mini" in screen.models
+    assert app.backend.sim is None
+
+
+async def test_rendered_reply_equals_a_one_shot_render() -> None:
+    """The streamed, segmented render shows the same lines as rendering the text at once."""
+    # Paced, so the text reaches the renderer in many small flushes as it does for people.
+    with SimServer(SimConfig(seed=3, reply_tokens=900, tokens_per_second=400)) as long_sim:
+        app = LoomApp(settings_for(long_sim))
+        async with app.run_test(size=(100, 400)) as pilot:
+            await send(pilot, app, "render check\nover two lines")
+            await settle(pilot, app)
+            screen = app.screen
+            reply = screen.query_one(ReplyView)
+            assert reply.segments >= 2, "the reply should span several Markdown segments"
+            assert "render check over two lines" in screen_text(app)
+            streamed = _reply_lines(app)
+            body = reply.query_one("#body")
+            await body.remove_children()
+            await body.mount(Markdown(reply.text))
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+            whole = _reply_lines(app)
+            assert len(whole) > 60
+            assert streamed == whole
+
+
+def _reply_lines(app: LoomApp) -> list[str]:
+    lines = screen_text(app).splitlines()
+    start = next(i for i, line in enumerate(lines) if "assistant ·" in line)
+    end = next(i for i in range(len(lines) - 1, 0, -1) if "Message (Enter" in lines[i])
+    return lines[start:end]

@@ -1,0 +1,85 @@
+"""Snapshots of the chat screen (pytest-textual-snapshot), with figures that vary pinned."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from textual.widgets import Static
+
+from tui.app import LoomApp
+from tui.config import Settings
+from tui.screens.chat import ChatScreen
+from tui.sim.server import SimServer
+from tui.widgets.messages import ReplyView
+from tui.widgets.prompt_input import PromptInput
+from tui.widgets.status_line import StatusLine
+
+from .conftest import settings_for
+
+
+def pin_varying_figures(app: LoomApp) -> None:
+    """Timings differ run to run: pin them so the snapshot compares what is stable."""
+    screen = app.screen
+    if isinstance(screen, ChatScreen):
+        for welcome in screen.query("#welcome").results(Static):
+            text = str(welcome.render())
+            welcome.update(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:8751", text))
+        status = screen.query_one(StatusLine)
+        if status.ttft is not None:
+            status.ttft = 0.05
+            status.tokens_per_second = 250.0
+    for prompt in app.query(PromptInput):
+        prompt.cursor_blink = False
+
+
+async def exchange(pilot: Any) -> None:
+    app = pilot.app
+    for prompt in app.query(PromptInput):
+        prompt.cursor_blink = False
+    await pilot.press(*"Show me some Markdown")
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    while not all(r.settled for r in app.query(ReplyView)):
+        await pilot.pause(0.02)
+    pin_varying_figures(app)
+    await pilot.pause()
+
+
+def test_chat_after_one_exchange_80x24(snap_compare: Any, sim: SimServer) -> None:
+    assert snap_compare(LoomApp(settings_for(sim)), terminal_size=(80, 24), run_before=exchange)
+
+
+def test_chat_after_one_exchange_120x40(snap_compare: Any, sim: SimServer) -> None:
+    assert snap_compare(LoomApp(settings_for(sim)), terminal_size=(120, 40), run_before=exchange)
+
+
+def test_chat_without_a_key_80x24(snap_compare: Any) -> None:
+    async def still(pilot: Any) -> None:
+        pin_varying_figures(pilot.app)
+        await pilot.pause()
+
+    app = LoomApp(Settings(api_key=None))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=still)
+
+
+def test_help_80x24(snap_compare: Any, sim: SimServer) -> None:
+    async def help_open(pilot: Any) -> None:
+        pin_varying_figures(pilot.app)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(LoomApp(settings_for(sim)), terminal_size=(80, 24), run_before=help_open)
+
+
+def test_model_picker_80x24(snap_compare: Any, sim: SimServer) -> None:
+    async def picker_open(pilot: Any) -> None:
+        pin_varying_figures(pilot.app)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        await pilot.press(*"gpt-4")
+        await pilot.pause()
+
+    app = LoomApp(settings_for(sim))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=picker_open)
