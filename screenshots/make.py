@@ -65,6 +65,8 @@ async def help_screen(pilot: Any) -> None:
 
 
 async def model_picker(pilot: Any) -> None:
+    while not pilot.app.screen.models:
+        await pilot.pause(0.02)
     await pilot.press("ctrl+o")
     await pilot.pause()
     await pilot.press(*"4.1")

@@ -176,7 +176,12 @@ async def test_without_a_key_the_app_explains_both_ways_in() -> None:
 async def test_model_picker_filters_and_switches_model(sim: SimServer) -> None:
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        for _ in range(300):
+            await pilot.pause(0.02)
+            if screen.models:
+                break
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, ModelPicker)

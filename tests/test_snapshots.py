@@ -75,7 +75,8 @@ def test_help_80x24(snap_compare: Any, sim: SimServer) -> None:
 def test_model_picker_80x24(snap_compare: Any, sim: SimServer) -> None:
     async def picker_open(pilot: Any) -> None:
         pin_varying_figures(pilot.app)
-        await pilot.app.workers.wait_for_complete()
+        while not pilot.app.screen.models:
+            await pilot.pause(0.02)
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press(*"gpt-4")

@@ -30,5 +30,11 @@ class LoomApp(App[None]):
             self.register_theme(theme)
         self.theme = DEFAULT_THEME
 
+    def on_ready(self) -> None:
+        """The first frame is on screen: let the screen start its background work."""
+        start = getattr(self.screen, "after_first_frame", None)
+        if callable(start):
+            start()
+
     async def on_unmount(self) -> None:
         await self.backend.aclose()

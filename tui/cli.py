@@ -40,6 +40,12 @@ def _server_parser() -> argparse.ArgumentParser:
         help="reply speed (default 0 = as fast as possible)",
     )
     parser.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
+    parser.add_argument(
+        "--reply-tokens",
+        type=int,
+        default=None,
+        help="make every reply at least this many tokens long (for benchmarks)",
+    )
     return parser
 
 
@@ -53,7 +59,10 @@ def run_demo_server(argv: Sequence[str]) -> int:
     from tui.sim.server import serve_forever
 
     config = SimConfig(
-        seed=args.seed, tokens_per_second=max(0.0, args.tokens_per_second), api_key=args.api_key
+        seed=args.seed,
+        tokens_per_second=max(0.0, args.tokens_per_second),
+        api_key=args.api_key,
+        reply_tokens=args.reply_tokens,
     )
     try:
         serve_forever(config, host=args.host, port=args.port)

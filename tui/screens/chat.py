@@ -96,10 +96,13 @@ class ChatScreen(Screen[None]):
         conversation.anchor()
         self.query_one("#prompt", PromptInput).focus()
         self._update_server_label()
-        if self.loom.settings.has_key:
-            self.load_models()
-        else:
+        if not self.loom.settings.has_key:
             self.models_status = "no API key: set OPENAI_API_KEY or run loom --demo"
+
+    def after_first_frame(self) -> None:
+        """Start background work once the screen is on the terminal (see LoomApp.on_ready)."""
+        if self.loom.settings.has_key and not self.models:
+            self.load_models()
 
     def _update_server_label(self) -> None:
         settings = self.loom.settings
@@ -111,11 +114,12 @@ class ChatScreen(Screen[None]):
     @work(group="models", exit_on_error=False)
     async def load_models(self) -> None:
         """Fill the model list from the server, in the background."""
+        # The client and its imports (httpx, pydantic) load in a thread, off the event loop.
+        client = await self.loom.backend.client()
+        self._update_server_label()
         from tui.api.errors import APIError
 
         try:
-            client = await self.loom.backend.client()
-            self._update_server_label()
             models = await client.models.list()
         except APIError as error:
             advice = explain(error, self.loom.settings)
@@ -177,22 +181,34 @@ class ChatScreen(Screen[None]):
         self, reply: ReplyView, model: str, history: list[dict[str, Any]]
     ) -> None:
         """Stream one reply into `reply`, posting its text as it arrives."""
-        from tui.api.errors import APIError
-        from tui.api.schemas import ChatCompletionRequest, StreamOptions
+        try:
+            await self._stream(reply, model, history)
+        except asyncio.CancelledError:
+            reply.post_message(ReplyView.Stopped())
+            self.query_one(StatusLine).state = "stopped"
+            self._remember(reply.text)
+            raise
+        finally:
+            self._streaming = False
 
+    async def _stream(self, reply: ReplyView, model: str, history: list[dict[str, Any]]) -> None:
         status = self.query_one(StatusLine)
         sent = time.monotonic()
         first: float | None = None
         chunks = 0
+        # The client and its imports load in a thread on first use, off the event loop.
+        client = await self.loom.backend.client()
+        from tui.api.errors import APIError
+        from tui.api.schemas import ChatCompletionRequest, StreamOptions
+
+        request = ChatCompletionRequest.model_validate(
+            {
+                "model": model,
+                "messages": history,
+                "stream_options": StreamOptions(include_usage=True),
+            }
+        )
         try:
-            client = await self.loom.backend.client()
-            request = ChatCompletionRequest.model_validate(
-                {
-                    "model": model,
-                    "messages": history,
-                    "stream_options": StreamOptions(include_usage=True),
-                }
-            )
             async with client.chat.stream(request) as stream:
                 async for chunk in stream:
                     for choice in chunk.choices:
@@ -202,29 +218,23 @@ class ChatScreen(Screen[None]):
                                 first = time.monotonic()
                             chunks += 1
                             reply.post_message(ReplyView.Delta(content))
-            ended = time.monotonic()
-            usage = stream.usage
-            reply.post_message(ReplyView.Done(stream.finish_reason))
-            status.prompt_tokens = usage.prompt_tokens if usage else None
-            completion = usage.completion_tokens if usage else chunks
-            status.completion_tokens = completion
-            status.ttft = None if first is None else first - sent
-            span = ended - first if first is not None else 0.0
-            status.tokens_per_second = completion / span if span > 0 else None
-            status.state = "" if stream.finish_reason != "length" else "cut at token limit"
-            self._remember(stream.text or stream.refusal)
-        except asyncio.CancelledError:
-            reply.post_message(ReplyView.Stopped())
-            status.state = "stopped"
-            self._remember(reply.text)
-            raise
         except APIError as error:
             advice = explain(error, self.loom.settings)
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
             self._remember(reply.text)
-        finally:
-            self._streaming = False
+            return
+        ended = time.monotonic()
+        usage = stream.usage
+        reply.post_message(ReplyView.Done(stream.finish_reason))
+        status.prompt_tokens = usage.prompt_tokens if usage else None
+        completion = usage.completion_tokens if usage else chunks
+        status.completion_tokens = completion
+        status.ttft = None if first is None else first - sent
+        span = ended - first if first is not None else 0.0
+        status.tokens_per_second = completion / span if span > 0 else None
+        status.state = "" if stream.finish_reason != "length" else "cut at token limit"
+        self._remember(stream.text or stream.refusal)
 
     def _remember(self, text: str) -> None:
         if text:
