@@ -79,10 +79,19 @@ _TEXT = re.compile(r'<text[^>]*\bx="([\d.]+)"[^>]*\by="([\d.]+)"[^>]*>(.*?)</tex
 def screen_text(app: object) -> str:
     """The text on the app's screen, line by line, read from its SVG screenshot."""
     svg = app.export_screenshot()  # type: ignore[attr-defined]
-    rows: dict[float, list[tuple[float, str]]] = {}
+    rows: dict[float, dict[int, str]] = {}
     for x, y, body in _TEXT.findall(svg):
         text = unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
-        rows.setdefault(float(y), []).append((float(x), text))
-    return "\n".join(
-        "".join(t for _, t in sorted(parts)).rstrip() for _, parts in sorted(rows.items())
-    )
+        column = round(float(x) / CELL_WIDTH)
+        row = rows.setdefault(float(y), {})
+        for offset, char in enumerate(text):
+            row[column + offset] = char
+    lines = []
+    for _, cells in sorted(rows.items()):
+        width = max(cells) + 1 if cells else 0
+        lines.append("".join(cells.get(i, " ") for i in range(width)).rstrip())
+    return "\n".join(lines)
+
+
+CELL_WIDTH = 12.2
+"""Width of one terminal cell in Textual's SVG screenshots."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-from textual.widgets import Markdown
-
 from tui.app import LoomApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
@@ -16,6 +14,7 @@ from tui.sim.faults import Fault
 from tui.sim.server import SimServer
 from tui.widgets.messages import ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
+from tui.widgets.reply_body import ReplyBody
 from tui.widgets.status_line import StatusLine
 
 from .conftest import free_port, screen_text, settings_for
@@ -259,9 +258,9 @@ async def test_rendered_reply_equals_a_one_shot_render() -> None:
             assert reply.segments >= 2, "the reply should span several Markdown segments"
             assert "render check over two lines" in screen_text(app)
             streamed = _reply_lines(app)
-            body = reply.query_one("#body")
-            await body.remove_children()
-            await body.mount(Markdown(reply.text))
+            body = reply.query_one(ReplyBody)
+            await reply.mount(ReplyBody([reply.text]), after=body)
+            await body.remove()
             await asyncio.sleep(0.1)
             await pilot.pause()
             whole = _reply_lines(app)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -32,9 +35,22 @@ class LoomApp(App[None]):
 
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
+        # Everything loaded so far lives as long as the app: keep it out of the cyclic
+        # garbage collector's full passes, which otherwise stall a long stream.
+        gc.freeze()
         start = getattr(self.screen, "after_first_frame", None)
         if callable(start):
             start()
+        self.warm_up()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """Load the Markdown and highlighting stack off the event loop, before the first
+        reply needs it, then keep what it loaded out of the garbage collector's scans."""
+        from tui.widgets.markdown_render import warm_up
+
+        warm_up()
+        gc.freeze()
 
     async def on_unmount(self) -> None:
         await self.backend.aclose()

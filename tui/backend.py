@@ -7,6 +7,7 @@ simulator (starlette, uvicorn) load on first use, off the start-up path.
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import TYPE_CHECKING
 
 from tui.config import Settings
@@ -38,6 +39,9 @@ class Backend:
                     self._sim = await asyncio.to_thread(self._start_sim)
                     self.settings.base_url = self._sim.base_url
                 self._client = await asyncio.to_thread(self._make_client)
+                # The HTTP stack just loaded lives as long as the app: keep it out of the
+                # garbage collector's full passes (see LoomApp.on_ready).
+                gc.freeze()
             return self._client
 
     def _start_sim(self) -> SimServer:

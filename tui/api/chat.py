@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
 
 PATH = "/chat/completions"
+YIELD_EVERY = 0.004
+"""Seconds a stream may run on the event loop before it lets other tasks run."""
 
 
 class ChatResource:
@@ -146,8 +148,15 @@ class ChatStream:
         if response is None:
             raise RuntimeError("use `async with client.chat.stream(...)` before iterating")
         validate = ChatCompletionChunk.model_validate_json
+        clock = time.monotonic
+        next_yield = clock() + YIELD_EVERY
         try:
             async for data in iter_sse_data(response):
+                if clock() >= next_yield:
+                    # Buffered data is read without suspending: give the event loop a turn
+                    # so a fast stream never starves the screen that renders it.
+                    await asyncio.sleep(0)
+                    next_yield = clock() + YIELD_EVERY
                 if data == "[DONE]":
                     self.done = True
                     return

@@ -208,6 +208,7 @@ class ChatScreen(Screen[None]):
                 "stream_options": StreamOptions(include_usage=True),
             }
         )
+        delta: ReplyView.Delta | None = None
         try:
             async with client.chat.stream(request) as stream:
                 async for chunk in stream:
@@ -217,7 +218,10 @@ class ChatScreen(Screen[None]):
                             if first is None:
                                 first = time.monotonic()
                             chunks += 1
-                            reply.post_message(ReplyView.Delta(content))
+                            # Coalesce into the Delta still waiting in the queue, if any.
+                            if delta is None or not delta.add(content):
+                                delta = ReplyView.Delta(content)
+                                reply.post_message(delta)
         except APIError as error:
             advice = explain(error, self.loom.settings)
             reply.post_message(ReplyView.Failed(advice))

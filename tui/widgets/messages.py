@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import gc
+import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,14 +15,14 @@ from textual.widgets import Static
 
 from tui.advice import Advice, clean_terminal_text
 from tui.mdsplit import safe_split
+from tui.widgets.reply_body import ReplyBody
 
-if TYPE_CHECKING:
-    from textual.widgets import Markdown
-
-FLUSH_SECONDS = 1 / 15
-"""How often streamed text is handed to the Markdown renderer."""
-SEGMENT_CHARS = 1200
-"""Past this many characters the rendered tail is frozen at a safe block boundary."""
+FLUSH_SECONDS = 0.1
+"""How often streamed text is handed to the Markdown renderer (ten updates a second)."""
+BACKLOG_FLUSH_SECONDS = 1 / 30
+"""How soon the next flush comes while more than FLUSH_CHARS are waiting."""
+FLUSH_CHARS = 1800
+"""The most text one flush renders; more waits for the next frame."""
 
 
 class UserMessage(Static):
@@ -45,9 +45,9 @@ class UserMessage(Static):
 class ReplyView(Vertical):
     """An assistant reply: Markdown that grows as the stream arrives.
 
-    Deltas are buffered and handed to the renderer a few times a second. Finished blocks
-    are frozen in their own Markdown widget once the tail grows long, so each update lays
-    out only a bounded tail, whatever the length of the reply.
+    Deltas are buffered and handed to the renderer twenty times a second. Finished blocks
+    are frozen as they complete, so each update renders only the block still growing,
+    whatever the length of the reply.
     """
 
     DEFAULT_CSS = """
@@ -55,19 +55,36 @@ class ReplyView(Vertical):
         height: auto;
         margin: 1 0 0 0;
         & > .reply--header { color: $text-muted; padding: 0 1; }
-        & > #body { height: auto; }
-        & Markdown { margin: 0; padding: 0 1; }
         & > .reply--note { color: $text-muted; padding: 0 1; display: none; }
         & > .reply--note.shown { display: block; }
         & > .reply--note.error { color: $text-error; border-left: thick $error; }
     }
     """
 
-    @dataclass
     class Delta(Message):
-        """More reply text arrived."""
+        """More reply text arrived.
 
-        text: str
+        The sender may keep adding text to a Delta it posted until the reply view takes it
+        (`taken`), so a fast stream costs one message per turn of the event loop rather than
+        one per token.
+        """
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.parts = [text]
+            self.taken = False
+
+        @property
+        def text(self) -> str:
+            """All the text this message carries."""
+            return "".join(self.parts)
+
+        def add(self, text: str) -> bool:
+            """Append text if the message has not been taken yet; False if too late."""
+            if self.taken:
+                return False
+            self.parts.append(text)
+            return True
 
     @dataclass
     class Done(Message):
@@ -90,10 +107,9 @@ class ReplyView(Vertical):
         self._pending: list[str] = []
         self._parts: list[str] = []
         self._tail_source = ""
-        self._tail: Markdown | None = None
         self._segments = 0
         self._timer: Timer | None = None
-        self._render_lock = asyncio.Lock()
+        self._last_flush = 0.0
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
@@ -106,73 +122,71 @@ class ReplyView(Vertical):
     @property
     def settled(self) -> bool:
         """Finished, and everything received is on screen."""
-        return self.finished and not self._pending and not self._render_lock.locked()
+        return self.finished and not self._pending
 
     @property
     def segments(self) -> int:
-        """How many Markdown widgets the reply is rendered in."""
+        """How many pieces the reply is rendered in."""
         return self._segments
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"assistant · {self.model}"), classes="reply--header")
-        yield Vertical(id="body")
+        yield ReplyBody()
         yield Static("", classes="reply--note")
 
     def on_reply_view_delta(self, message: ReplyView.Delta) -> None:
         message.stop()
-        self._pending.append(message.text)
-        if self._timer is None and not self.finished:
-            self._timer = self.set_interval(FLUSH_SECONDS, self.flush, name="reply-flush")
+        message.taken = True
+        self._pending.extend(message.parts)
+        self._schedule()
 
-    async def flush(self) -> None:
-        """Hand buffered text to the renderer."""
-        # The timer runs this in its own task while message handlers may call it too:
-        # one render at a time, or two Markdown updates would interleave.
-        async with self._render_lock:
-            await self._flush()
+    def _schedule(self) -> None:
+        """Flush soon: at once after a quiet spell, else an interval after the last flush
+        (a short one while a backlog waits, so a fast stream is not held back)."""
+        if self._timer is None and self._pending:
+            backlog = sum(map(len, self._pending)) > FLUSH_CHARS
+            interval = BACKLOG_FLUSH_SECONDS if backlog else FLUSH_SECONDS
+            wait = max(0.001, self._last_flush + interval - time.monotonic())
+            self._timer = self.set_timer(wait, self._tick, name="reply-flush")
 
-    async def _flush(self) -> None:
+    def _tick(self) -> None:
+        self._timer = None
+        self.flush()
+        self._schedule()
+        if self.settled:
+            # What this reply left alive (its rendered text, caches) stays: move it out of
+            # the collector's full passes so the next long reply does not pay to rescan it.
+            gc.freeze()
+
+    def flush(self) -> None:
+        """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
         if not self._pending:
             return
+        self._last_flush = time.monotonic()
         new = "".join(self._pending)
         self._pending.clear()
+        if len(new) > FLUSH_CHARS:
+            # A burst (a fast server, or a stall that released a backlog) is shown over
+            # several frames, so no single frame renders more than a bounded amount.
+            new, rest = new[:FLUSH_CHARS], new[FLUSH_CHARS:]
+            self._pending.append(rest)
         self._parts.append(new)
         source = self._tail_source + new
-        tail = self._tail
-        if tail is None:
-            await self._new_segment(source)
-            return
-        split = safe_split(source, SEGMENT_CHARS // 2) if len(source) >= SEGMENT_CHARS else None
-        if split is None:
-            # A whole re-render of the bounded tail: Markdown.append's incremental update
-            # loses lines of a growing block quote (Textual 8.2), and the tail is small.
-            self._tail_source = source
-            await tail.update(source)
-        else:
-            await tail.update(source[:split])
-            await self._new_segment(source[split:])
-
-    async def _new_segment(self, source: str) -> None:
-        from textual.widgets import Markdown
-
-        # Mounted empty, then filled: Markdown renders its initial text from its own
-        # on-mount handler, which could interleave with our next update and leave stale
-        # blocks behind. An empty initial render leaves nothing to go stale.
+        frozen: list[str] = []
+        # Freeze every finished block: only the block still growing (the tail) is
+        # rendered again on the next flush, however long the reply gets.
+        split = safe_split(source)
+        if split:
+            frozen.append(source[:split])
+            source = source[split:]
         self._tail_source = source
-        self._tail = Markdown()
-        self._segments += 1
-        await self.query_one("#body", Vertical).mount(self._tail)
-        await self._tail.update(source)
+        body = self.query_one(ReplyBody)
+        body.set_pieces(frozen, source)
+        self._segments = len(body.pieces)
 
-    async def _finish(self) -> None:
+    def _finish(self) -> None:
         self.finished = True
-        # Stop the timer only while holding the render lock: cancelling it in the middle
-        # of a render would cut a Markdown update short and drop text.
-        async with self._render_lock:
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
-            await self._flush()
+        self._schedule()
 
     def _note(self, text: str, *, error: bool = False) -> None:
         note = self.query_one(".reply--note", Static)
@@ -180,10 +194,10 @@ class ReplyView(Vertical):
         note.set_class(True, "shown")
         note.set_class(error, "error")
 
-    async def on_reply_view_done(self, message: ReplyView.Done) -> None:
+    def on_reply_view_done(self, message: ReplyView.Done) -> None:
         message.stop()
         self.finish_reason = message.finish_reason
-        await self._finish()
+        self._finish()
         if message.finish_reason == "length":
             self._note("⋯ cut at the token limit (max_completion_tokens)")
         elif message.finish_reason == "content_filter":
@@ -191,15 +205,15 @@ class ReplyView(Vertical):
         elif not self.text:
             self._note("(the server sent an empty reply)")
 
-    async def on_reply_view_failed(self, message: ReplyView.Failed) -> None:
+    def on_reply_view_failed(self, message: ReplyView.Failed) -> None:
         message.stop()
         self.error = message.advice
-        await self._finish()
+        self._finish()
         advice = message.advice
         self._note(f"✗ {advice.headline}\n{advice.detail}\n→ {advice.fix}", error=True)
 
-    async def on_reply_view_stopped(self, message: ReplyView.Stopped) -> None:
+    def on_reply_view_stopped(self, message: ReplyView.Stopped) -> None:
         message.stop()
         self.finish_reason = "stopped"
-        await self._finish()
+        self._finish()
         self._note("■ stopped; what arrived is kept")

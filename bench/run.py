@@ -1,0 +1,121 @@
+"""Run every benchmark and print, as the last line, one JSON object of the headline figures.
+
+    python bench/run.py --quick    # a few minutes
+    python bench/run.py            # longer: more repeats, the full 10,000-token paced run
+
+Each measure is paired with a floor measured in the same run: a bare Textual app for
+start-up, the bare API client and raw httpx reading the same stream for streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import median, run_child, simulator
+from startup import measure as measure_startup
+
+TARGETS = {
+    "startup_ratio": ("<=", 1.5),
+    "startup_rss_mib": ("<=", 60),
+    "stream_20k_tokens_per_s": (">=", 5000),
+    "stream_scaling_50k_over_20k": ("<=", 2.7),
+    "paced_200_cpu_share": ("<=", 0.25),
+    "max_stall_ms": ("<=", 50),
+    "rss_after_20k_mib": ("<=", 100),
+    "client_us_per_chunk": ("<=", 25),
+}
+
+
+def log(*parts: object) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def stream_runs(tokens: int, repeats: int) -> dict[str, Any]:
+    """UI, client and raw readers of the same N-token reply at unlimited speed."""
+    ui, client, raw = [], [], []
+    with simulator(reply_tokens=tokens) as url:
+        for _ in range(repeats):
+            raw.append(run_child(["bench/stream.py", "raw", url]))
+            client.append(run_child(["bench/stream.py", "client", url]))
+            ui.append(run_child(["bench/stream.py", "ui", url]))
+    result = {
+        "tokens": ui[0]["tokens"],
+        "ui_tokens_per_s": median([r["tokens_per_s"] for r in ui]),
+        "ui_wall_s": median([r["wall_s"] for r in ui]),
+        "ui_cpu_share": median([r["cpu_share"] for r in ui]),
+        "ui_max_stall_ms": max(r["max_stall_ms"] for r in ui),
+        "ui_peak_rss_mib": max(r["peak_rss_mib"] for r in ui),
+        "ui_rss_after_mib": median([r["rss_after_mib"] for r in ui]),
+        "ui_pieces": ui[0]["segments"],
+        "client_tokens_per_s": median([r["tokens_per_s"] for r in client]),
+        "client_us_per_chunk": median([r["us_per_chunk"] for r in client]),
+        "raw_tokens_per_s": median([r["tokens_per_s"] for r in raw]),
+        "raw_us_per_chunk": median([r["us_per_chunk"] for r in raw]),
+    }
+    log(f"stream {tokens}:", json.dumps(result))
+    return result
+
+
+def paced_run(tokens: int, rate: float) -> dict[str, Any]:
+    """A reply at a realistic speed: the share of one core the UI uses, and its stalls."""
+    with simulator(reply_tokens=tokens, tokens_per_second=rate) as url:
+        ui = run_child(["bench/stream.py", "ui", url])
+        client = run_child(["bench/stream.py", "client", url])
+    result = {
+        "tokens": ui["tokens"],
+        "rate": rate,
+        "ui_cpu_share": ui["cpu_share"],
+        "ui_max_stall_ms": ui["max_stall_ms"],
+        "client_cpu_share": round(
+            client["us_per_chunk"] * client["chunks"] / 1e6 / client["wall_s"], 4
+        ),
+    }
+    log(f"paced {tokens} at {rate}/s:", json.dumps(result))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter paced run")
+    args = parser.parse_args()
+    repeats = 1 if args.quick else 3
+    startup = measure_startup(5 if args.quick else 11)
+    log("startup:", json.dumps(startup))
+    streams = {n: stream_runs(n, repeats) for n in (1000, 5000, 20000, 50000)}
+    paced = paced_run(2000 if args.quick else 10000, 200)
+    figures: dict[str, Any] = {
+        "startup_ratio": startup["startup_ratio"],
+        "startup_rss_mib": startup["startup_rss_mib"],
+        "stream_20k_tokens_per_s": streams[20000]["ui_tokens_per_s"],
+        "stream_scaling_50k_over_20k": round(
+            streams[50000]["ui_wall_s"] / streams[20000]["ui_wall_s"], 3
+        ),
+        "paced_200_cpu_share": paced["ui_cpu_share"],
+        "max_stall_ms": max(
+            [s["ui_max_stall_ms"] for s in streams.values()] + [paced["ui_max_stall_ms"]]
+        ),
+        "rss_after_20k_mib": streams[20000]["ui_rss_after_mib"],
+        "client_us_per_chunk": streams[20000]["client_us_per_chunk"],
+        "floor_startup_bare_s": startup["startup_bare_s"],
+        "floor_startup_bare_rss_mib": startup["startup_bare_rss_mib"],
+        "floor_raw_httpx_us_per_chunk": streams[20000]["raw_us_per_chunk"],
+        "floor_client_20k_tokens_per_s": streams[20000]["client_tokens_per_s"],
+        "floor_paced_200_client_cpu_share": paced["client_cpu_share"],
+        "quick": args.quick,
+    }
+    met = {}
+    for key, (op, limit) in TARGETS.items():
+        value = figures[key]
+        met[key] = value <= limit if op == "<=" else value >= limit
+    figures["targets_met"] = met
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

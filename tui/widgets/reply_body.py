@@ -1,0 +1,144 @@
+"""The text of a reply: Markdown in pieces, rendered lazily, painted from cached lines."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict
+from itertools import accumulate
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
+
+KEPT_RENDERS = 48
+"""How many pieces, across all replies, keep their rendered lines."""
+GAP = 1
+"""Blank lines between pieces: what Markdown puts between two blocks."""
+
+_renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
+"""Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
+
+
+class ReplyBody(Widget):
+    """A reply's Markdown as a list of pieces cut at safe block boundaries.
+
+    One widget however long the reply: layout asks for one height, painting renders only
+    the pieces in view, and only the last piece (the streaming tail) ever changes. Each
+    piece is rendered by Rich once per text and width; the lines of the most recently
+    used pieces are kept, the rest keep only their height and render again if they come
+    back into view, so memory stays bounded in long conversations.
+    """
+
+    DEFAULT_CSS = """
+    ReplyBody { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, pieces: list[str] | None = None) -> None:
+        super().__init__()
+        self.pieces: list[str] = list(pieces or [])
+        self._heights: list[int | None] = [None] * len(self.pieces)
+        self._width: int | None = None
+        self._style: Style | None = None
+        self._starts: list[int] = []
+
+    @property
+    def source(self) -> str:
+        """The whole Markdown text."""
+        return "".join(self.pieces)
+
+    def set_pieces(self, frozen: list[str], tail: str) -> None:
+        """Append finished pieces and replace the tail (the last piece)."""
+        if self.pieces:
+            last = len(self.pieces) - 1
+            if frozen:
+                self._set(last, frozen[0])
+                frozen = frozen[1:]
+                for text in frozen:
+                    self.pieces.append(text)
+                    self._heights.append(None)
+                self.pieces.append(tail)
+                self._heights.append(None)
+            else:
+                self._set(last, tail)
+        else:
+            self.pieces = [*frozen, tail]
+            self._heights = [None] * len(self.pieces)
+        self._starts = []
+        self.refresh(layout=True)
+
+    def _set(self, index: int, text: str) -> None:
+        if self.pieces[index] != text:
+            self.pieces[index] = text
+            self._heights[index] = None
+            _renders.pop((id(self), index), None)
+
+    def _forget_all(self) -> None:
+        self._heights = [None] * len(self.pieces)
+        self._starts = []
+        for index in range(len(self.pieces)):
+            _renders.pop((id(self), index), None)
+
+    def _piece_lines(self, index: int, width: int) -> list[Strip]:
+        key = (id(self), index)
+        lines = _renders.get(key)
+        if lines is None:
+            # Imported here: the Markdown stack is not needed for the first frame.
+            from tui.widgets.markdown_render import render_markdown
+
+            if self._style is None:
+                self._style = self.rich_style
+            style = self._style
+            console = self.app.console
+            options = console.options.update(width=width, height=None, highlight=False)
+            rendered = console.render_lines(
+                render_markdown(self.pieces[index]), options, style=style
+            )
+            lines = [Strip(Segment.adjust_line_length(line, width, style)) for line in rendered]
+            self._heights[index] = len(lines)
+            _renders[key] = lines
+            while len(_renders) > KEPT_RENDERS:
+                _renders.popitem(last=False)
+        else:
+            _renders.move_to_end(key)
+        return lines
+
+    def _layout(self, width: int) -> list[int]:
+        """The first line of each piece at this width (rendering pieces not yet measured)."""
+        if width != self._width:
+            self._width = width
+            self._forget_all()
+        if not self._starts or None in self._heights:
+            heights = [
+                h if h is not None else len(self._piece_lines(i, width))
+                for i, h in enumerate(self._heights)
+            ]
+            self._starts = [0, *accumulate(h + GAP for h in heights)]
+        return self._starts
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        starts = self._layout(width)
+        return max(0, starts[-1] - GAP) if self.pieces else 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        starts = self._layout(width)
+        index = bisect_right(starts, y) - 1
+        if 0 <= index < len(self.pieces):
+            lines = self._piece_lines(index, width)
+            offset = y - starts[index]
+            if offset < len(lines):
+                return lines[offset]
+        if self._style is None:
+            self._style = self.rich_style
+        return Strip.blank(width, self._style)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+        self._forget_all()
+
+    def on_unmount(self) -> None:
+        for index in range(len(self.pieces)):
+            _renders.pop((id(self), index), None)
