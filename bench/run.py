@@ -10,6 +10,7 @@ start-up, the bare API client and raw httpx reading the same stream for streamin
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, run_child, simulator
+from client import measure as measure_client
 from startup import measure as measure_startup
 
 TARGETS = {
@@ -89,6 +91,8 @@ def main() -> None:
     log("startup:", json.dumps(startup))
     streams = {n: stream_runs(n, repeats) for n in (1000, 5000, 20000, 50000)}
     paced = paced_run(2000 if args.quick else 10000, 200)
+    parse = asyncio.run(measure_client())
+    log("client parse:", json.dumps(parse))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -101,10 +105,12 @@ def main() -> None:
             [s["ui_max_stall_ms"] for s in streams.values()] + [paced["ui_max_stall_ms"]]
         ),
         "rss_after_20k_mib": streams[20000]["ui_rss_after_mib"],
-        "client_us_per_chunk": streams[20000]["client_us_per_chunk"],
+        "client_us_per_chunk": parse["client_us_per_chunk"],
         "floor_startup_bare_s": startup["startup_bare_s"],
         "floor_startup_bare_rss_mib": startup["startup_bare_rss_mib"],
-        "floor_raw_httpx_us_per_chunk": streams[20000]["raw_us_per_chunk"],
+        "floor_raw_lines_us_per_chunk": parse["raw_lines_us_per_chunk"],
+        "loopback_client_us_per_chunk": streams[20000]["client_us_per_chunk"],
+        "loopback_raw_httpx_us_per_chunk": streams[20000]["raw_us_per_chunk"],
         "floor_client_20k_tokens_per_s": streams[20000]["client_tokens_per_s"],
         "floor_paced_200_client_cpu_share": paced["client_cpu_share"],
         "quick": args.quick,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tui.app import LoomApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
@@ -273,3 +275,34 @@ def _reply_lines(app: LoomApp) -> list[str]:
     start = next(i for i, line in enumerate(lines) if "assistant ·" in line)
     end = next(i for i in range(len(lines) - 1, 0, -1) if "Message (Enter" in lines[i])
     return lines[start:end]
+
+
+async def test_long_reply_keeps_few_renders_and_scrolls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Only recently used pieces keep rendered lines; scrolling back renders them again."""
+    from tui.widgets import reply_body
+
+    monkeypatch.setattr(reply_body, "KEPT_RENDERS", 3)
+    with SimServer(SimConfig(seed=5, reply_tokens=4000)) as long_sim:
+        app = LoomApp(settings_for(long_sim))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await send(pilot, app, "a long one")
+            await settle(pilot, app)
+            body = app.screen.query_one(ReplyBody)
+            assert len(body.pieces) > reply_body.KEPT_RENDERS
+            assert len(reply_body._renders) <= reply_body.KEPT_RENDERS
+            assert "You wrote:" not in screen_text(app)
+            conversation = app.screen.query_one("#conversation")
+            conversation.scroll_home(animate=False)
+            await pilot.pause()
+            await pilot.press("pageup")
+            assert "You wrote:" in screen_text(app)
+            assert "a long one" in screen_text(app)
+
+
+def test_a_delta_takes_text_until_the_view_takes_it() -> None:
+    delta = ReplyView.Delta("a")
+    assert delta.add("b") and delta.text == "ab"
+    delta.taken = True
+    assert not delta.add("c") and delta.text == "ab"
