@@ -131,7 +131,9 @@ class ReplyView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"assistant · {self.model}"), classes="reply--header")
-        yield ReplyBody()
+        body = ReplyBody()
+        body.growing = True
+        yield body
         yield Static("", classes="reply--note")
 
     def on_reply_view_delta(self, message: ReplyView.Delta) -> None:
@@ -154,6 +156,7 @@ class ReplyView(Vertical):
         self.flush()
         self._schedule()
         if self.settled:
+            self.query_one(ReplyBody).finish()
             # What this reply left alive (its rendered text, caches) stays: move it out of
             # the collector's full passes so the next long reply does not pay to rescan it.
             gc.freeze()
@@ -187,6 +190,8 @@ class ReplyView(Vertical):
     def _finish(self) -> None:
         self.finished = True
         self._schedule()
+        if self.settled:
+            self.query_one(ReplyBody).finish()
 
     def _note(self, text: str, *, error: bool = False) -> None:
         note = self.query_one(".reply--note", Static)

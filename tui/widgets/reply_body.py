@@ -16,6 +16,8 @@ KEPT_RENDERS = 48
 """How many pieces, across all replies, keep their rendered lines."""
 GAP = 1
 """Blank lines between pieces: what Markdown puts between two blocks."""
+GROWTH_STEP = 6
+"""While a reply streams, its height grows this many lines at a time."""
 
 _renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
 """Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
@@ -42,6 +44,9 @@ class ReplyBody(Widget):
         self._width: int | None = None
         self._style: Style | None = None
         self._starts: list[int] = []
+        self._reported = 0
+        self.growing = False
+        """While True, the height is reported in steps of GROWTH_STEP lines (see below)."""
 
     @property
     def source(self) -> str:
@@ -66,7 +71,32 @@ class ReplyBody(Widget):
             self.pieces = [*frozen, tail]
             self._heights = [None] * len(self.pieces)
         self._starts = []
+        self._refresh_for_growth()
+
+    def finish(self) -> None:
+        """The text is complete: report the exact height again."""
+        self.growing = False
         self.refresh(layout=True)
+
+    def _refresh_for_growth(self) -> None:
+        # A reflow of the screen costs far more than repainting this widget. While the
+        # reply grows its height is reported in steps, so most updates only repaint.
+        if self._width is None or self._reported == 0:
+            self.refresh(layout=True)
+            return
+        if self._stepped(self._content_lines(self._width)) != self._reported:
+            self.refresh(layout=True)
+        else:
+            self.refresh()
+
+    def _stepped(self, lines: int) -> int:
+        if not self.growing:
+            return lines
+        return -(-lines // GROWTH_STEP) * GROWTH_STEP
+
+    def _content_lines(self, width: int) -> int:
+        starts = self._layout(width)
+        return max(0, starts[-1] - GAP) if self.pieces else 0
 
     def _set(self, index: int, text: str) -> None:
         if self.pieces[index] != text:
@@ -118,8 +148,8 @@ class ReplyBody(Widget):
         return self._starts
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        starts = self._layout(width)
-        return max(0, starts[-1] - GAP) if self.pieces else 0
+        self._reported = self._stepped(self._content_lines(width))
+        return self._reported
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
