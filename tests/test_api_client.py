@@ -282,6 +282,7 @@ async def test_organization_and_project_headers_are_sent(sim: SimServer) -> None
     ) as c:
         await c.models.list()
     headers = sim.state.last_headers
+    assert sim.state.last_had_key and "authorization" not in headers
     assert headers["openai-organization"] == "org-abc"
     assert headers["openai-project"] == "proj_xyz"
     assert headers["user-agent"].startswith("loom/")

@@ -306,3 +306,19 @@ def test_a_delta_takes_text_until_the_view_takes_it() -> None:
     assert delta.add("b") and delta.text == "ab"
     delta.taken = True
     assert not delta.add("c") and delta.text == "ab"
+
+
+async def test_own_server_without_a_key_is_tried_and_a_401_explained(sim: SimServer) -> None:
+    """vLLM, Ollama and LM Studio often need no key: Loom sends without one, and if the
+    server does want one, says so."""
+    settings = Settings(base_url=sim.base_url, api_key=None)
+    settings.max_retries = 0
+    assert settings.can_send and not settings.has_key
+    assert not Settings(api_key=None).can_send
+    app = LoomApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "keyless")
+        await settle(pilot, app)
+        text = screen_text(app)
+        assert "rejected the API key (401)" in text and "OPENAI_API_KEY" in text
+        assert not sim.state.last_had_key

@@ -32,6 +32,16 @@ class Settings:
         """Whether a key is configured."""
         return bool(self.api_key)
 
+    @property
+    def needs_key(self) -> bool:
+        """OpenAI needs a key; a server of your own (vLLM, Ollama, LM Studio) may not."""
+        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
+
+    @property
+    def can_send(self) -> bool:
+        """Whether requests can go out: a key, or a server that may not need one."""
+        return self.has_key or not self.needs_key
+
     @classmethod
     def load(
         cls,

@@ -87,7 +87,7 @@ class ChatScreen(Screen[None]):
                 "no network. Replies quote your message, then show some Markdown.\n"
                 "Type a message and press Enter. F1 shows every key."
             )
-        if not settings.has_key:
+        if not settings.can_send:
             return no_key_message(settings)
         return f"Connected to {settings.base_url}. Type a message and press Enter. F1: keys."
 
@@ -96,12 +96,12 @@ class ChatScreen(Screen[None]):
         conversation.anchor()
         self.query_one("#prompt", PromptInput).focus()
         self._update_server_label()
-        if not self.loom.settings.has_key:
+        if not self.loom.settings.can_send:
             self.models_status = "no API key: set OPENAI_API_KEY or run loom --demo"
 
     def after_first_frame(self) -> None:
         """Start background work once the screen is on the terminal (see LoomApp.on_ready)."""
-        if self.loom.settings.has_key and not self.models:
+        if self.loom.settings.can_send and not self.models:
             self.load_models()
 
     def _update_server_label(self) -> None:
@@ -152,7 +152,7 @@ class ChatScreen(Screen[None]):
         if self._streaming:
             self.notify("A reply is still arriving: press Esc to stop it first.", timeout=3)
             return
-        if not self.loom.settings.has_key:
+        if not self.loom.settings.can_send:
             self.notify(
                 "No API key: set OPENAI_API_KEY and restart, or run `loom --demo`.",
                 severity="error",

@@ -64,6 +64,8 @@ class SimState:
     chat_requests: int = 0
     last_headers: dict[str, str] = field(default_factory=dict)
     """Headers of the last request, without Authorization (for tests and debugging)."""
+    last_had_key: bool = False
+    """Whether the last request carried a bearer key (the key itself is not kept)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -190,6 +192,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         sim.last_headers = {
             k: v for k, v in request.headers.items() if k.lower() != "authorization"
         }
+        sim.last_had_key = bool(request.headers.get("authorization", "").partition(" ")[2])
         headers = common_headers(sim.next_id())
         denied = check_auth(request, headers)
         if denied is not None:
