@@ -322,3 +322,22 @@ async def test_own_server_without_a_key_is_tried_and_a_401_explained(sim: SimSer
         text = screen_text(app)
         assert "rejected the API key (401)" in text and "OPENAI_API_KEY" in text
         assert not sim.state.last_had_key
+
+
+async def test_chat_actions_are_in_the_command_palette(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, app, "before")
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for title in ("Stop", "Model", "Retry", "New", "Help"):
+            assert title in titles, title
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"New")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        assert screen.history == [] and not list(screen.query(ReplyView))

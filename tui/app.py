@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable
+from functools import partial
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.backend import Backend
 from tui.config import Settings
@@ -51,6 +54,18 @@ class LoomApp(App[None]):
 
         warm_up()
         gc.freeze()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, then every keyed action of the current screen."""
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description:
+                keys = binding.key.split(",")[0]
+                yield SystemCommand(
+                    binding.description,
+                    f"{binding.tooltip or binding.description} ({keys})",
+                    partial(screen.run_action, binding.action),
+                )
 
     async def on_unmount(self) -> None:
         await self.backend.aclose()
