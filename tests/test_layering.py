@@ -17,6 +17,8 @@ NON_UI = [
     "tui.backend",
     "tui.advice",
     "tui.mdsplit",
+    "tui.store.db",
+    "tui.store.conversations",
 ]
 
 
@@ -38,6 +40,7 @@ def test_no_textual_import_statement_in_non_ui_packages() -> None:
     files = [
         *root.joinpath("api").rglob("*.py"),
         *root.joinpath("sim").rglob("*.py"),
+        *root.joinpath("store").rglob("*.py"),
         root / "config.py",
         root / "backend.py",
         root / "advice.py",

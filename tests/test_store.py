@@ -1,0 +1,174 @@
+"""The SQLite store on real files: round trips, search, branches, migrations, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tui.store.conversations import ConversationStore, title_from
+from tui.store.db import (
+    DB_NAME,
+    MIGRATIONS,
+    StoreCorrupt,
+    StoreLocked,
+    StoreTooNew,
+    data_dir,
+    open_store,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ConversationStore:
+    return ConversationStore(open_store(tmp_path / DB_NAME))
+
+
+def test_new_database_is_wal_at_the_latest_version(tmp_path: Path) -> None:
+    db = open_store(tmp_path / "sub" / DB_NAME)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    db.close()
+    # Opening again is a no-op migration.
+    assert open_store(tmp_path / "sub" / DB_NAME).execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_conversation_and_messages_round_trip(store: ConversationStore, tmp_path: Path) -> None:
+    conv = store.create(title="Weaving", model="gpt-4o-mini", params={"temperature": 0.2})
+    user = store.add_message(conv.id, "user", "How does a loom work?")
+    reply = store.add_message(conv.id, "assistant", "", parent_id=user.id, incomplete=True)
+    store.save_reply(reply.id, "A loom holds warp threads", model="gpt-4o-mini")
+    store.save_reply(
+        reply.id,
+        "A loom holds warp threads taut.",
+        finish_reason="stop",
+        prompt_tokens=12,
+        completion_tokens=7,
+        ttft=0.21,
+        duration=1.5,
+        request_id="req_1",
+        incomplete=False,
+    )
+    # A second connection (as after a restart) sees everything.
+    again = ConversationStore(open_store(tmp_path / DB_NAME))
+    assert again.get(conv.id).params == {"temperature": 0.2}
+    messages = again.messages(conv.id)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    saved = messages[1]
+    assert saved.content == "A loom holds warp threads taut." and not saved.incomplete
+    assert (saved.parent_id, saved.finish_reason, saved.completion_tokens) == (user.id, "stop", 7)
+    assert saved.request_id == "req_1" and saved.ttft == pytest.approx(0.21)
+
+
+def test_partial_reply_survives_as_incomplete(store: ConversationStore, tmp_path: Path) -> None:
+    conv = store.create(title="t", model="m")
+    reply = store.add_message(conv.id, "assistant", "", incomplete=True)
+    store.save_reply(reply.id, "what had arrived")
+    store.db.close()
+    reopened = ConversationStore(open_store(tmp_path / DB_NAME))
+    (message,) = reopened.messages(conv.id)
+    assert message.content == "what had arrived" and message.incomplete
+
+
+def test_list_orders_pinned_then_newest_and_filters(store: ConversationStore) -> None:
+    a = store.create(title="Alpha notes", model="m")
+    b = store.create(title="beta 50% done", model="m")
+    c = store.create(title="Gamma", model="m")
+    store.update(a.id, pinned=True)
+    store.update(c.id, archived=True)
+    assert [x.title for x in store.conversations()] == ["Alpha notes", "beta 50% done"]
+    assert [x.title for x in store.conversations(filter="50%")] == ["beta 50% done"]
+    assert [x.title for x in store.conversations(filter="ALPHA")] == ["Alpha notes"]
+    assert [x.title for x in store.conversations(archived=True)] == ["Gamma"]
+    store.delete(b.id)
+    assert [x.id for x in store.conversations()] == [a.id]
+    with pytest.raises(KeyError):
+        store.get(b.id)
+
+
+def test_search_finds_words_with_a_snippet(store: ConversationStore) -> None:
+    one = store.create(title="Fences", model="m")
+    store.add_message(one.id, "assistant", "Use a fenced code block with python highlighting.")
+    two = store.create(title="Other", model="m")
+    msg = store.add_message(two.id, "user", "nothing to see")
+    store.save_reply(msg.id, "now it mentions python too")
+    hits = store.search("python")
+    assert {h.title for h in hits} == {"Fences", "Other"}
+    fences = next(h for h in hits if h.title == "Fences")
+    assert "[python]" in fences.snippet
+    assert store.search('code "block') and store.search("") == []
+    assert store.search("nothing") == []  # the edited text replaced the old in the index
+
+
+def test_branches_share_a_parent(store: ConversationStore) -> None:
+    conv = store.create(title="b", model="m")
+    user = store.add_message(conv.id, "user", "q")
+    first = store.add_message(conv.id, "assistant", "one", parent_id=user.id)
+    second = store.add_message(conv.id, "assistant", "two", parent_id=user.id)
+    siblings = [m for m in store.messages(conv.id) if m.parent_id == user.id]
+    assert [m.id for m in siblings] == [first.id, second.id]
+    store.delete(conv.id)
+    assert store.messages(conv.id) == []
+
+
+def test_migration_from_an_empty_version_zero_file(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    sqlite3.connect(path).close()  # an existing, empty version-0 database
+    db = open_store(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("SELECT count(*) FROM conversation").fetchone()[0] == 0
+
+
+def test_a_newer_database_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    raw = sqlite3.connect(path)
+    raw.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 5}")
+    raw.execute("CREATE TABLE future (x)")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreTooNew) as caught:
+        open_store(path)
+    assert "newer Loom" in str(caught.value) and "--data-dir" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt) as caught:
+        open_store(path)
+    assert "move it aside" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+def test_a_locked_database_says_so(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    open_store(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreLocked) as caught:
+            open_store(path)
+        assert "another Loom" in str(caught.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_data_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOOM_DATA_DIR", str(tmp_path / "env"))
+    assert data_dir() == tmp_path / "env"
+    assert data_dir(tmp_path / "flag") == tmp_path / "flag"
+    monkeypatch.delenv("LOOM_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert data_dir() == tmp_path / "xdg" / "loom"
+
+
+def test_titles_come_from_the_first_prompt() -> None:
+    assert title_from("\n  How do looms work?\nmore") == "How do looms work?"
+    long = "word " * 30
+    assert title_from(long).endswith("…") and len(title_from(long)) <= 61
+    assert title_from("   ") == "New conversation"

@@ -1,0 +1,144 @@
+"""Opening the database: WAL, schema version in `PRAGMA user_version`, ordered migrations,
+and clear errors for a database that is corrupt, locked or from a newer Loom."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+DB_NAME = "loom.sqlite3"
+
+
+class StoreError(Exception):
+    """The database cannot be used; the message says why and what to do."""
+
+
+class StoreCorrupt(StoreError):
+    """The file is not a usable SQLite database."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database."""
+
+
+class StoreTooNew(StoreError):
+    """The database was written by a newer Loom; it is left untouched."""
+
+
+def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where Loom keeps its data: `--data-dir`, then `LOOM_DATA_DIR`, then the platform's
+    data directory (`$XDG_DATA_HOME/loom` on Linux)."""
+    chosen = explicit or os.environ.get("LOOM_DATA_DIR")
+    return Path(chosen) if chosen else Path(user_data_dir("loom", appauthor=False))
+
+
+V1 = """
+        CREATE TABLE conversation (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            system_prompt TEXT NOT NULL DEFAULT '',
+            params TEXT NOT NULL DEFAULT '{}',
+            created REAL NOT NULL,
+            updated REAL NOT NULL,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            archived INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE message (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversation(id) ON DELETE CASCADE,
+            parent_id INTEGER REFERENCES message(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL DEFAULT '',
+            model TEXT,
+            finish_reason TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            ttft REAL,
+            duration REAL,
+            request_id TEXT,
+            incomplete INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL
+        );
+        CREATE INDEX message_by_conversation ON message(conversation_id, id);
+        CREATE INDEX conversation_by_updated ON conversation(archived, pinned, updated);
+        CREATE VIRTUAL TABLE message_fts USING fts5(
+            content, content='message', content_rowid='id'
+        );
+        CREATE TRIGGER message_ai AFTER INSERT ON message BEGIN
+            INSERT INTO message_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+        CREATE TRIGGER message_ad AFTER DELETE ON message BEGIN
+            INSERT INTO message_fts(message_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
+        END;
+        CREATE TRIGGER message_au AFTER UPDATE OF content ON message BEGIN
+            INSERT INTO message_fts(message_fts, rowid, content)
+            VALUES ('delete', old.id, old.content);
+            INSERT INTO message_fts(rowid, content) VALUES (new.id, new.content);
+        END;
+"""
+
+MIGRATIONS: list[str] = [V1]
+"""Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
+
+
+def open_store(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the database at `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, timeout=2.0, isolation_level=None)
+        # Read the version before changing anything: a newer Loom's file stays untouched.
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise _explain(exc, path) from exc
+    latest = len(MIGRATIONS)
+    if version > latest:
+        db.close()
+        raise StoreTooNew(
+            f"{path} was written by a newer Loom (schema {version}, this one knows {latest}). "
+            "It is left untouched: upgrade Loom, or start with another --data-dir."
+        )
+    try:
+        db.execute("PRAGMA foreign_keys = ON")
+        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise _explain(exc, path) from exc
+    if mode.lower() != "wal":
+        db.close()
+        raise StoreError(f"{path}: could not switch to WAL journaling (got {mode}).")
+    try:
+        for number in range(version + 1, latest + 1):
+            # One transaction per step: a failed migration leaves the previous version.
+            try:
+                db.executescript(
+                    f"BEGIN IMMEDIATE;\n{MIGRATIONS[number - 1]}\n"
+                    f"PRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise _explain(exc, path) from exc
+    return db
+
+
+def _explain(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreLocked(
+            f"{path} is locked by another program (is another Loom running?). "
+            "Close it and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StoreCorrupt(
+            f"{path} is not a readable Loom database ({exc}). It is left untouched: move it "
+            "aside to start afresh, or start with another --data-dir."
+        )
+    return StoreError(f"{path}: {exc}")
