@@ -42,7 +42,10 @@ def child(kind: str) -> None:
             print(json.dumps({"rss_mib": rss_mib()}), flush=True)
             self.exit()
 
-    FirstFrame(Settings.load({}, demo=True)).run(headless=True, size=(80, 24))
+    import tempfile
+
+    settings = Settings.load({}, demo=True, data_dir=tempfile.mkdtemp())
+    FirstFrame(settings).run(headless=True, size=(80, 24))
 
 
 def once(kind: str) -> tuple[float, float]:

@@ -42,6 +42,8 @@ class StallMeter:
 
 
 async def ui(url: str) -> dict[str, Any]:
+    import tempfile
+
     from tui.app import LoomApp
     from tui.config import Settings
     from tui.screens.chat import ChatScreen
@@ -49,7 +51,7 @@ async def ui(url: str) -> dict[str, Any]:
     from tui.widgets.prompt_input import PromptInput
     from tui.widgets.status_line import StatusLine
 
-    settings = Settings(base_url=url, api_key="bench-key")
+    settings = Settings(base_url=url, api_key="bench-key", data_dir=tempfile.mkdtemp())
     app = LoomApp(settings)
     async with app.run_test(size=(100, 30)):
         screen = app.screen

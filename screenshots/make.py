@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def demo_app() -> LoomApp:
-    settings = Settings.load({}, demo=True)
+    # A fresh, empty history for every shot, never the user's own.
+    settings = Settings.load({}, demo=True, data_dir=tempfile.mkdtemp(prefix="loom-shots-"))
     settings.sim_tokens_per_second = 0
     return LoomApp(settings)
 

@@ -30,6 +30,14 @@ def spec_path() -> Path | None:
     return None
 
 
+@pytest.fixture(autouse=True)
+def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test keeps conversations in its own folder, never the user's."""
+    folder = tmp_path / "loom-data"
+    monkeypatch.setenv("LOOM_DATA_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sim_server() -> Iterator[SimServer]:
     """One simulator for the session, as fast as it goes, seeded."""

@@ -15,6 +15,7 @@ from tui.config import Settings
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
     from tui.sim.server import SimServer
+    from tui.store.conversations import ConversationStore
 
 
 class Backend:
@@ -25,6 +26,10 @@ class Backend:
         self._client: OpenAIClient | None = None
         self._sim: SimServer | None = None
         self._lock = asyncio.Lock()
+        self._store: ConversationStore | None = None
+        self._store_lock = asyncio.Lock()
+        self.store_error: str | None = None
+        """Why conversations are not being kept, if they are not."""
 
     @property
     def sim(self) -> SimServer | None:
@@ -43,6 +48,36 @@ class Backend:
                 # garbage collector's full passes (see LoomApp.on_ready).
                 gc.freeze()
             return self._client
+
+    @property
+    def current_store(self) -> ConversationStore | None:
+        """The store if it is open (never opens it)."""
+        return self._store
+
+    async def store(self) -> ConversationStore | None:
+        """The conversation store, opened on first use; None (with `store_error`) when the
+        database cannot be used, so that chat goes on without keeping history."""
+        async with self._store_lock:
+            if self._store is None and self.store_error is None:
+                from tui.store.db import StoreError
+
+                try:
+                    self._store = await asyncio.to_thread(self._open_store)
+                except StoreError as error:
+                    self.store_error = str(error)
+            return self._store
+
+    def _open_store(self) -> ConversationStore:
+        from tui.store.conversations import ConversationStore
+        from tui.store.db import DB_NAME, data_dir, open_store
+
+        path = data_dir(self.settings.data_dir) / DB_NAME
+        try:
+            return ConversationStore(open_store(path, check_same_thread=False))
+        except OSError as error:
+            from tui.store.db import StoreError
+
+            raise StoreError(f"{path}: {error.strerror or error}") from error
 
     def _start_sim(self) -> SimServer:
         from tui.sim.app import SimConfig
@@ -68,7 +103,10 @@ class Backend:
         )
 
     async def aclose(self) -> None:
-        """Close the client and stop the simulator."""
+        """Close the client and the store, and stop the simulator."""
+        if self._store is not None:
+            self._store.db.close()
+            self._store = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None

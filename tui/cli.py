@@ -21,6 +21,9 @@ def _app_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--base-url", help="API base URL (default: $OPENAI_BASE_URL or OpenAI)")
     parser.add_argument("--model", help="model to chat with (default: gpt-4o-mini)")
+    parser.add_argument(
+        "--data-dir", help="where conversations are kept (default: $LOOM_DATA_DIR or XDG data)"
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
 
@@ -87,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from tui.config import Settings
 
-    settings = Settings.load(base_url=args.base_url, model=args.model, demo=args.demo)
+    settings = Settings.load(
+        base_url=args.base_url, model=args.model, demo=args.demo, data_dir=args.data_dir
+    )
     from tui.app import LoomApp
 
     app = LoomApp(settings)

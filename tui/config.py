@@ -26,6 +26,8 @@ class Settings:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_retries: int = 2
+    data_dir: str | None = None
+    """Where conversations are kept; None: LOOM_DATA_DIR, then the platform's data folder."""
 
     @property
     def has_key(self) -> bool:
@@ -50,6 +52,7 @@ class Settings:
         base_url: str | None = None,
         model: str | None = None,
         demo: bool = False,
+        data_dir: str | None = None,
     ) -> Settings:
         """Settings from the environment, then flags on top."""
         env = os.environ if environ is None else environ
@@ -60,6 +63,7 @@ class Settings:
             project=env.get("OPENAI_PROJECT_ID") or None,
             model=model or env.get("LOOM_MODEL") or DEFAULT_MODEL,
             demo=demo,
+            data_dir=data_dir,
         )
         if demo:
             # The simulator's address is known only once it runs; no real key ever leaves.

@@ -23,6 +23,10 @@ from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import LoomApp
+    from tui.store.conversations import ConversationStore
+
+SAVE_SECONDS = 1.0
+"""A streaming reply is saved at least this often."""
 
 
 class ChatScreen(Screen[None]):
@@ -55,6 +59,10 @@ class ChatScreen(Screen[None]):
         self.models_status = "loading the model list…"
         self.reply: ReplyView | None = None
         self._streaming = False
+        self.conversation_id: int | None = None
+        """The stored conversation on screen, once something was saved."""
+        self._last_message_id: int | None = None
+        self._store_warned = False
 
     @property
     def loom(self) -> LoomApp:
@@ -103,6 +111,7 @@ class ChatScreen(Screen[None]):
         """Start background work once the screen is on the terminal (see LoomApp.on_ready)."""
         if self.loom.settings.can_send and not self.models:
             self.load_models()
+        self.open_history()
 
     def _update_server_label(self) -> None:
         settings = self.loom.settings
@@ -142,6 +151,81 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(ModelPicker(self.models, status.model, self.models_status), chosen)
 
+    # --- history -------------------------------------------------------------------------
+
+    async def _store(self) -> ConversationStore | None:
+        store = await self.loom.backend.store()
+        if store is None and not self._store_warned:
+            self._store_warned = True
+            warning = f"Conversations are not being saved: {self.loom.backend.store_error}"
+            self.notify(warning, title="History", severity="warning", timeout=12, markup=False)
+            # Also kept in the conversation, where it stays readable after the toast goes.
+            view = self.query_one("#conversation", VerticalScroll)
+            await view.mount(Static(Text(warning), classes="history-warning"), before=0)
+        return store
+
+    @work(group="history", exit_on_error=False)
+    async def open_history(self) -> None:
+        """Reopen the most recent conversation, as it was left."""
+        store = await self._store()
+        if store is None or self.history or self._streaming:
+            return
+        recent = store.conversations()
+        if not recent:
+            return
+        conversation = recent[0]
+        messages = store.messages(conversation.id)
+        if self.history or self._streaming:
+            return  # the user started typing a new conversation meanwhile
+        view = self.query_one("#conversation", VerticalScroll)
+        for message in messages:
+            if message.role == "user":
+                await view.mount(UserMessage(message.content))
+            elif message.role == "assistant":
+                reply = ReplyView(message.model or conversation.model)
+                await view.mount(reply)
+                reply.restore(message.content, message.finish_reason, message.incomplete)
+            else:
+                continue
+            if message.content:
+                self.history.append({"role": message.role, "content": message.content})
+            self._last_message_id = message.id
+        self.conversation_id = conversation.id
+        view.anchor()
+
+    async def _save_user_message(self, text: str) -> None:
+        store = await self._store()
+        if store is None:
+            return
+        if self.conversation_id is None:
+            from tui.store.conversations import title_from
+
+            model = self.query_one(StatusLine).model
+            self.conversation_id = store.create(title=title_from(text), model=model).id
+        message = store.add_message(
+            self.conversation_id, "user", text, parent_id=self._last_message_id
+        )
+        self._last_message_id = message.id
+
+    async def _begin_reply_record(self, model: str) -> int | None:
+        store = await self._store()
+        if store is None or self.conversation_id is None:
+            return None
+        message = store.add_message(
+            self.conversation_id,
+            "assistant",
+            "",
+            parent_id=self._last_message_id,
+            model=model,
+            incomplete=True,
+        )
+        return message.id
+
+    def _save_reply(self, record: int | None, text: str, **fields: Any) -> None:
+        store = self.loom.backend.current_store
+        if store is not None and record is not None:
+            store.save_reply(record, text, **fields)
+
     # --- sending -------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)
@@ -163,6 +247,8 @@ class ChatScreen(Screen[None]):
         self.history.append({"role": "user", "content": text})
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.mount(UserMessage(text))
+        # Stored before the request leaves: a crash from here on loses nothing typed.
+        await self._save_user_message(text)
         await self._start_reply()
 
     async def _start_reply(self) -> None:
@@ -181,17 +267,24 @@ class ChatScreen(Screen[None]):
         self, reply: ReplyView, model: str, history: list[dict[str, Any]]
     ) -> None:
         """Stream one reply into `reply`, posting its text as it arrives."""
+        record = await self._begin_reply_record(model)
         try:
-            await self._stream(reply, model, history)
+            await self._stream(reply, model, history, record)
         except asyncio.CancelledError:
             reply.post_message(ReplyView.Stopped())
             self.query_one(StatusLine).state = "stopped"
             self._remember(reply.text)
+            self._save_reply(record, reply.text, incomplete=True, finish_reason="stopped")
+            raise
+        except Exception:
+            self._save_reply(record, reply.text, incomplete=True)
             raise
         finally:
             self._streaming = False
 
-    async def _stream(self, reply: ReplyView, model: str, history: list[dict[str, Any]]) -> None:
+    async def _stream(
+        self, reply: ReplyView, model: str, history: list[dict[str, Any]], record: int | None
+    ) -> None:
         status = self.query_one(StatusLine)
         sent = time.monotonic()
         first: float | None = None
@@ -209,9 +302,14 @@ class ChatScreen(Screen[None]):
             }
         )
         delta: ReplyView.Delta | None = None
+        next_save = time.monotonic() + SAVE_SECONDS
         try:
             async with client.chat.stream(request) as stream:
                 async for chunk in stream:
+                    if record is not None and time.monotonic() >= next_save:
+                        # What has arrived is on disk at least every SAVE_SECONDS.
+                        self._save_reply(record, reply.text)
+                        next_save = time.monotonic() + SAVE_SECONDS
                     for choice in chunk.choices:
                         content = choice.delta.content or choice.delta.refusal
                         if content and choice.index == 0:
@@ -227,6 +325,7 @@ class ChatScreen(Screen[None]):
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
             self._remember(reply.text)
+            self._save_reply(record, reply.text, incomplete=True, request_id=error.request_id)
             return
         ended = time.monotonic()
         usage = stream.usage
@@ -239,6 +338,17 @@ class ChatScreen(Screen[None]):
         status.tokens_per_second = completion / span if span > 0 else None
         status.state = "" if stream.finish_reason != "length" else "cut at token limit"
         self._remember(stream.text or stream.refusal)
+        self._save_reply(
+            record,
+            stream.text or stream.refusal,
+            incomplete=False,
+            finish_reason=stream.finish_reason,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=completion,
+            ttft=status.ttft,
+            duration=ended - sent,
+            request_id=stream.request_id,
+        )
 
     def _remember(self, text: str) -> None:
         if text:
@@ -278,6 +388,8 @@ class ChatScreen(Screen[None]):
             self.workers.cancel_group(self, "chat")
         self.history.clear()
         self.reply = None
+        self.conversation_id = None
+        self._last_message_id = None
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.remove_children()
         await conversation.mount(Static(Text(self._welcome()), id="welcome"))

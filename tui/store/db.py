@@ -86,11 +86,13 @@ MIGRATIONS: list[str] = [V1]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 
-def open_store(path: Path) -> sqlite3.Connection:
+def open_store(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = sqlite3.connect(path, timeout=2.0, isolation_level=None)
+        db = sqlite3.connect(
+            path, timeout=2.0, isolation_level=None, check_same_thread=check_same_thread
+        )
         # Read the version before changing anything: a newer Loom's file stays untouched.
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.DatabaseError as exc:
@@ -105,6 +107,7 @@ def open_store(path: Path) -> sqlite3.Connection:
     try:
         db.execute("PRAGMA foreign_keys = ON")
         mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        db.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         db.close()
         raise _explain(exc, path) from exc

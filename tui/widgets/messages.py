@@ -187,6 +187,19 @@ class ReplyView(Vertical):
         body.set_pieces(frozen, source)
         self._segments = len(body.pieces)
 
+    def restore(self, text: str, finish_reason: str | None, incomplete: bool) -> None:
+        """Show a stored reply (call once mounted)."""
+        self._pending.append(text)
+        self.finish_reason = finish_reason
+        self._finish()
+        if incomplete:
+            self._note(
+                "⋯ incomplete: this reply was cut short before it ended (Loom closed, or it "
+                "was stopped or failed). ctrl+r asks again."
+            )
+        elif finish_reason == "length":
+            self._note("⋯ cut at the token limit (max_completion_tokens)")
+
     def _finish(self) -> None:
         self.finished = True
         self._schedule()

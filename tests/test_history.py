@@ -1,0 +1,107 @@
+"""Conversations are kept in SQLite and come back when Loom starts again."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+from tui.app import LoomApp
+from tui.screens.chat import ChatScreen
+from tui.sim.app import SimConfig
+from tui.sim.server import SimServer
+from tui.store.conversations import ConversationStore
+from tui.store.db import DB_NAME, open_store
+from tui.widgets.messages import ReplyView
+from tui.widgets.prompt_input import PromptInput
+
+from .conftest import screen_text, settings_for
+from .test_chat_ui import send, settle
+
+
+async def reopened(app: LoomApp, pilot: object) -> ChatScreen:
+    screen = app.screen
+    assert isinstance(screen, ChatScreen)
+    for _ in range(200):
+        await pilot.pause(0.02)  # type: ignore[attr-defined]
+        if screen.conversation_id is not None:
+            break
+    await settle(pilot, app)
+    return screen
+
+
+async def test_a_conversation_comes_back_after_a_restart(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    first = LoomApp(settings_for(sim))
+    async with first.run_test(size=(100, 30)) as pilot:
+        await send(pilot, first, "remember this loom")
+        await settle(pilot, first)
+    store = ConversationStore(open_store(private_data_dir / DB_NAME))
+    (conversation,) = store.conversations()
+    assert conversation.title == "remember this loom"
+    user, assistant = store.messages(conversation.id)
+    assert (user.role, user.content) == ("user", "remember this loom")
+    assert assistant.content.startswith("You wrote:") and not assistant.incomplete
+    assert assistant.parent_id == user.id and assistant.finish_reason == "stop"
+    assert assistant.completion_tokens and assistant.request_id
+
+    second = LoomApp(settings_for(sim))
+    async with second.run_test(size=(100, 30)) as pilot:
+        screen = await reopened(second, pilot)
+        assert [m["role"] for m in screen.history] == ["user", "assistant"]
+        assert "remember this loom" in screen_text(second)
+        # Going on with it adds to the same conversation.
+        await send(pilot, second, "and more")
+        await settle(pilot, second)
+    assert [m.role for m in store.messages(conversation.id)] == [
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+
+
+async def test_a_stopped_reply_comes_back_marked_incomplete(private_data_dir: Path) -> None:
+    with SimServer(SimConfig(tokens_per_second=40)) as slow:
+        app = LoomApp(settings_for(slow))
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, ChatScreen)
+            prompt = screen.query_one(PromptInput)
+            prompt.load_text("stop half way")
+            prompt.action_submit()
+            for _ in range(300):
+                await asyncio.sleep(0.02)
+                replies = list(screen.query(ReplyView))
+                if replies and len(replies[0].text) > 40:
+                    break
+            await pilot.press("escape")
+            await settle(pilot, app)
+            kept = screen.query_one(ReplyView).text
+        again = LoomApp(settings_for(slow))
+        async with again.run_test(size=(100, 30)) as pilot:
+            await reopened(again, pilot)
+            reply = again.screen.query_one(ReplyView)
+            assert reply.text == kept
+            assert "incomplete" in screen_text(again)
+
+
+async def test_an_unusable_database_is_reported_and_chat_goes_on(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    bad = private_data_dir / DB_NAME
+    await asyncio.to_thread(private_data_dir.mkdir, parents=True)
+    await asyncio.to_thread(bad.write_bytes, b"not a database " * 64)
+    before = await asyncio.to_thread(bad.read_bytes)
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "still works")
+        await settle(pilot, app)
+        app.screen.query_one("#conversation").scroll_home(animate=False)
+        await pilot.pause(0.1)
+        # The notice wraps inside a toast: compare words, not lines.
+        words = " ".join(re.findall(r"[\w-]+", screen_text(app)))
+        assert "not being saved" in words and "move it aside" in words
+        assert app.screen.query_one(ReplyView).text.startswith("You wrote:")
+    assert await asyncio.to_thread(bad.read_bytes) == before
