@@ -172,3 +172,21 @@ def test_titles_come_from_the_first_prompt() -> None:
     long = "word " * 30
     assert title_from(long).endswith("…") and len(title_from(long)) <= 61
     assert title_from("   ") == "New conversation"
+
+
+def test_a_streaming_reply_is_indexed_once_it_ends(store: ConversationStore) -> None:
+    conv = store.create(title="s", model="m")
+    reply = store.add_message(conv.id, "assistant", "", incomplete=True)
+    store.save_reply(reply.id, "partial shuttle text")
+    assert store.search("shuttle") == []  # not re-indexed on every save while streaming
+    store.save_reply(
+        reply.id, "partial shuttle text, whole", incomplete=False, finish_reason="stop"
+    )
+    assert [h.message_id for h in store.search("shuttle whole")] == [reply.id]
+    store.save_reply(reply.id, "rewritten heddle")
+    assert store.search("shuttle") == [] and store.search("heddle")
+    stopped = store.add_message(conv.id, "assistant", "", incomplete=True)
+    store.save_reply(stopped.id, "cut warp", finish_reason="stopped")
+    assert [h.message_id for h in store.search("warp")] == [stopped.id]
+    store.delete(conv.id)
+    assert store.search("heddle") == [] and store.search("warp") == []

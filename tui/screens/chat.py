@@ -226,6 +226,12 @@ class ChatScreen(Screen[None]):
         if store is not None and record is not None:
             store.save_reply(record, text, **fields)
 
+    async def _save_reply_off_loop(self, record: int | None, text: str, **fields: Any) -> None:
+        # A long reply is a large write (and, once it ends, a full-text index update):
+        # done in a thread so keys and rendering go on meanwhile.
+        if self.loom.backend.current_store is not None and record is not None:
+            await asyncio.to_thread(self._save_reply, record, text, **fields)
+
     # --- sending -------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)
@@ -277,7 +283,7 @@ class ChatScreen(Screen[None]):
             self._save_reply(record, reply.text, incomplete=True, finish_reason="stopped")
             raise
         except Exception:
-            self._save_reply(record, reply.text, incomplete=True)
+            self._save_reply(record, reply.text, incomplete=True, finish_reason="error")
             raise
         finally:
             self._streaming = False
@@ -308,7 +314,7 @@ class ChatScreen(Screen[None]):
                 async for chunk in stream:
                     if record is not None and time.monotonic() >= next_save:
                         # What has arrived is on disk at least every SAVE_SECONDS.
-                        self._save_reply(record, reply.text)
+                        await self._save_reply_off_loop(record, reply.text)
                         next_save = time.monotonic() + SAVE_SECONDS
                     for choice in chunk.choices:
                         content = choice.delta.content or choice.delta.refusal
@@ -325,7 +331,13 @@ class ChatScreen(Screen[None]):
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
             self._remember(reply.text)
-            self._save_reply(record, reply.text, incomplete=True, request_id=error.request_id)
+            self._save_reply(
+                record,
+                reply.text,
+                incomplete=True,
+                finish_reason="error",
+                request_id=error.request_id,
+            )
             return
         ended = time.monotonic()
         usage = stream.usage
@@ -338,7 +350,8 @@ class ChatScreen(Screen[None]):
         status.tokens_per_second = completion / span if span > 0 else None
         status.state = "" if stream.finish_reason != "length" else "cut at token limit"
         self._remember(stream.text or stream.refusal)
-        self._save_reply(
+        self._streaming = False  # the reply is whole: Esc has nothing left to stop
+        await self._save_reply_off_loop(
             record,
             stream.text or stream.refusal,
             incomplete=False,

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -105,12 +111,26 @@ def title_from(prompt: str, limit: int = 60) -> str:
     return (cut or line[:limit]) + "…"
 
 
+def _locked(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
 class ConversationStore:
-    """Reads and writes conversations on an open connection (see `db.open_store`)."""
+    """Reads and writes conversations on an open connection (see `db.open_store`).
+
+    Calls are serialised by a lock, so a long write may run in a worker thread while the
+    event loop carries on."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self._lock = threading.RLock()
 
+    @_locked
     def create(
         self,
         *,
@@ -128,6 +148,7 @@ class ConversationStore:
         )
         return self.get(int(cursor.lastrowid or 0))
 
+    @_locked
     def get(self, conversation_id: int) -> Conversation:
         """One conversation; KeyError if there is none with that id."""
         row = self.db.execute(
@@ -137,6 +158,7 @@ class ConversationStore:
             raise KeyError(conversation_id)
         return _conversation(row)
 
+    @_locked
     def conversations(self, *, archived: bool = False, filter: str = "") -> list[Conversation]:
         """Pinned first, then newest first; `filter` matches titles, case-insensitively."""
         rows = self.db.execute(
@@ -147,6 +169,7 @@ class ConversationStore:
         ).fetchall()
         return [_conversation(row) for row in rows]
 
+    @_locked
     def update(self, conversation_id: int, **fields: Any) -> Conversation:
         """Change title, model, system_prompt, params, pinned or archived."""
         allowed = {"title", "model", "system_prompt", "params", "pinned", "archived"}
@@ -162,10 +185,12 @@ class ConversationStore:
         )
         return self.get(conversation_id)
 
+    @_locked
     def delete(self, conversation_id: int) -> None:
         """Delete a conversation and all its messages."""
         self.db.execute("DELETE FROM conversation WHERE id = ?", (conversation_id,))
 
+    @_locked
     def add_message(
         self,
         conversation_id: int,
@@ -186,6 +211,7 @@ class ConversationStore:
         self.db.execute("UPDATE conversation SET updated = ? WHERE id = ?", (now, conversation_id))
         return self.get_message(int(cursor.lastrowid or 0))
 
+    @_locked
     def save_reply(self, message_id: int, content: str, **fields: Any) -> None:
         """Save a streaming reply's text so far, and any of its figures."""
         allowed = {
@@ -209,6 +235,7 @@ class ConversationStore:
             (content, *fields.values(), message_id),
         )
 
+    @_locked
     def get_message(self, message_id: int) -> Message:
         """One message; KeyError if there is none with that id."""
         row = self.db.execute(
@@ -218,6 +245,7 @@ class ConversationStore:
             raise KeyError(message_id)
         return _message(row)
 
+    @_locked
     def messages(self, conversation_id: int) -> list[Message]:
         """Every message of a conversation, oldest first (all branches)."""
         rows = self.db.execute(
@@ -226,6 +254,7 @@ class ConversationStore:
         ).fetchall()
         return [_message(row) for row in rows]
 
+    @_locked
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Messages whose text matches every word of `query`, best first."""
         words = [w for w in query.split() if w]

@@ -68,17 +68,25 @@ V1 = """
         CREATE VIRTUAL TABLE message_fts USING fts5(
             content, content='message', content_rowid='id'
         );
-        CREATE TRIGGER message_ai AFTER INSERT ON message BEGIN
+        -- A reply is indexed once it has ended (finished, stopped or failed), not on each
+        -- save while it streams: re-indexing a long reply every second would stall.
+        CREATE TRIGGER message_ai AFTER INSERT ON message
+        WHEN new.incomplete = 0 OR new.finish_reason IS NOT NULL BEGIN
             INSERT INTO message_fts(rowid, content) VALUES (new.id, new.content);
         END;
-        CREATE TRIGGER message_ad AFTER DELETE ON message BEGIN
+        CREATE TRIGGER message_ad AFTER DELETE ON message
+        WHEN old.incomplete = 0 OR old.finish_reason IS NOT NULL BEGIN
             INSERT INTO message_fts(message_fts, rowid, content)
             VALUES ('delete', old.id, old.content);
         END;
-        CREATE TRIGGER message_au AFTER UPDATE OF content ON message BEGIN
+        CREATE TRIGGER message_au AFTER UPDATE OF content, incomplete, finish_reason ON message
+        BEGIN
             INSERT INTO message_fts(message_fts, rowid, content)
-            VALUES ('delete', old.id, old.content);
-            INSERT INTO message_fts(rowid, content) VALUES (new.id, new.content);
+            SELECT 'delete', old.id, old.content
+            WHERE old.incomplete = 0 OR old.finish_reason IS NOT NULL;
+            INSERT INTO message_fts(rowid, content)
+            SELECT new.id, new.content
+            WHERE new.incomplete = 0 OR new.finish_reason IS NOT NULL;
         END;
 """
 
