@@ -77,22 +77,28 @@ async def test_multi_line_prompt_and_a_second_turn(sim: SimServer) -> None:
         assert [m["role"] for m in screen.history] == ["user", "assistant", "user", "assistant"]
 
 
+async def start_reply_and_wait(app: LoomApp, text: str, chars: int) -> ChatScreen:
+    """Send `text` and return once at least `chars` of the reply have arrived."""
+    screen = app.screen
+    assert isinstance(screen, ChatScreen)
+    prompt = screen.query_one(PromptInput)
+    prompt.load_text(text)
+    # Not pilot.press("enter"): the pilot waits for the screen to go idle, which a
+    # streaming reply never does until it ends.
+    prompt.action_submit()
+    for _ in range(400):
+        await asyncio.sleep(0.025)
+        replies = list(screen.query(ReplyView))
+        if replies and len(replies[0].text) > chars:
+            break
+    return screen
+
+
 async def test_escape_stops_the_stream_and_keeps_the_text() -> None:
     with SimServer(SimConfig(tokens_per_second=25)) as slow:
         app = LoomApp(settings_for(slow))
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, ChatScreen)
-            prompt = screen.query_one(PromptInput)
-            prompt.load_text("stop me")
-            # Not pilot.press("enter"): the pilot waits for the screen to go idle, which a
-            # streaming reply never does until it ends.
-            prompt.action_submit()
-            for _ in range(200):
-                await asyncio.sleep(0.05)
-                replies = list(screen.query(ReplyView))
-                if replies and len(replies[0].text) > 30:
-                    break
+            screen = await start_reply_and_wait(app, "stop me", 30)
             reply = screen.query_one(ReplyView)
             await pilot.press("escape")
             await settle(pilot, app)

@@ -13,10 +13,9 @@ from tui.sim.server import SimServer
 from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, open_store
 from tui.widgets.messages import ReplyView
-from tui.widgets.prompt_input import PromptInput
 
 from .conftest import screen_text, settings_for
-from .test_chat_ui import send, settle
+from .test_chat_ui import send, settle, start_reply_and_wait
 
 
 async def reopened(app: LoomApp, pilot: object) -> ChatScreen:
@@ -66,16 +65,7 @@ async def test_a_stopped_reply_comes_back_marked_incomplete(private_data_dir: Pa
     with SimServer(SimConfig(tokens_per_second=40)) as slow:
         app = LoomApp(settings_for(slow))
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = app.screen
-            assert isinstance(screen, ChatScreen)
-            prompt = screen.query_one(PromptInput)
-            prompt.load_text("stop half way")
-            prompt.action_submit()
-            for _ in range(300):
-                await asyncio.sleep(0.02)
-                replies = list(screen.query(ReplyView))
-                if replies and len(replies[0].text) > 40:
-                    break
+            screen = await start_reply_and_wait(app, "stop half way", 40)
             await pilot.press("escape")
             await settle(pilot, app)
             kept = screen.query_one(ReplyView).text
