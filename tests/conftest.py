@@ -74,8 +74,7 @@ def free_port() -> int:
 
 def settings_for(sim: SimServer, **overrides: object) -> Settings:
     """App settings pointing at a simulator."""
-    settings = Settings(base_url=sim.base_url, api_key="sk-test-fake-0001")
-    settings.max_retries = 1
+    settings = Settings(base_url=sim.base_url, api_key="sk-test-fake-0001", max_retries=1)
     for key, value in overrides.items():
         setattr(settings, key, value)
     return settings

@@ -154,8 +154,7 @@ async def test_rate_limit_that_outlasts_retries_is_explained(sim: SimServer) -> 
 
 
 async def test_connection_refused_is_explained() -> None:
-    settings = Settings(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="k")
-    settings.max_retries = 0
+    settings = Settings(base_url=f"http://127.0.0.1:{free_port()}/v1", api_key="k", max_retries=0)
     app = LoomApp(settings)
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, app, "anyone?")
@@ -317,8 +316,7 @@ def test_a_delta_takes_text_until_the_view_takes_it() -> None:
 async def test_own_server_without_a_key_is_tried_and_a_401_explained(sim: SimServer) -> None:
     """vLLM, Ollama and LM Studio often need no key: Loom sends without one, and if the
     server does want one, says so."""
-    settings = Settings(base_url=sim.base_url, api_key=None)
-    settings.max_retries = 0
+    settings = Settings(base_url=sim.base_url, api_key=None, max_retries=0)
     assert settings.can_send and not settings.has_key
     assert not Settings(api_key=None).can_send
     app = LoomApp(settings)
@@ -347,3 +345,24 @@ async def test_chat_actions_are_in_the_command_palette(sim: SimServer) -> None:
         screen = app.screen
         assert isinstance(screen, ChatScreen)
         assert screen.history == [] and not list(screen.query(ReplyView))
+
+
+async def test_style_updates_rerender_a_reply_only_when_its_colours_change(
+    sim: SimServer,
+) -> None:
+    from tui.widgets import reply_body
+
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, app, "colours")
+        await settle(pilot, app)
+        body = app.screen.query_one(ReplyBody)
+        mine = {k: v for k, v in reply_body._renders.items() if k[0] == id(body)}
+        assert mine
+        body.notify_style_update()  # as hover or focus elsewhere would
+        assert all(reply_body._renders.get(k) is v for k, v in mine.items())
+        app.theme = "loom-light"
+        await pilot.pause(0.2)
+        await settle(pilot, app)
+        assert all(reply_body._renders.get(k) is not v for k, v in mine.items())
+        assert "colours" in screen_text(app)

@@ -70,36 +70,18 @@ _MESSAGE_COLUMNS = (
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
-    return Conversation(
-        id=row[0],
-        title=row[1],
-        model=row[2],
-        system_prompt=row[3],
-        params=json.loads(row[4] or "{}"),
-        created=row[5],
-        updated=row[6],
-        pinned=bool(row[7]),
-        archived=bool(row[8]),
-    )
+    # _CONVERSATION_COLUMNS lists the fields in the dataclass's order.
+    conversation = Conversation(*row)
+    conversation.params = json.loads(row[4] or "{}")
+    conversation.pinned, conversation.archived = bool(row[7]), bool(row[8])
+    return conversation
 
 
 def _message(row: tuple[Any, ...]) -> Message:
-    return Message(
-        id=row[0],
-        conversation_id=row[1],
-        role=row[2],
-        content=row[3],
-        parent_id=row[4],
-        model=row[5],
-        finish_reason=row[6],
-        prompt_tokens=row[7],
-        completion_tokens=row[8],
-        ttft=row[9],
-        duration=row[10],
-        request_id=row[11],
-        incomplete=bool(row[12]),
-        created=row[13],
-    )
+    # _MESSAGE_COLUMNS lists the fields in the dataclass's order.
+    message = Message(*row)
+    message.incomplete = bool(row[12])
+    return message
 
 
 def title_from(prompt: str, limit: int = 60) -> str:
@@ -148,15 +130,16 @@ class ConversationStore:
         )
         return self.get(int(cursor.lastrowid or 0))
 
+    def _row(self, table: str, columns: str, row_id: int) -> tuple[Any, ...]:
+        row = self.db.execute(f"SELECT {columns} FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            raise KeyError(row_id)
+        return tuple(row)
+
     @_locked
     def get(self, conversation_id: int) -> Conversation:
         """One conversation; KeyError if there is none with that id."""
-        row = self.db.execute(
-            f"SELECT {_CONVERSATION_COLUMNS} FROM conversation WHERE id = ?", (conversation_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(conversation_id)
-        return _conversation(row)
+        return _conversation(self._row("conversation", _CONVERSATION_COLUMNS, conversation_id))
 
     @_locked
     def conversations(self, *, archived: bool = False, filter: str = "") -> list[Conversation]:
@@ -238,12 +221,7 @@ class ConversationStore:
     @_locked
     def get_message(self, message_id: int) -> Message:
         """One message; KeyError if there is none with that id."""
-        row = self.db.execute(
-            f"SELECT {_MESSAGE_COLUMNS} FROM message WHERE id = ?", (message_id,)
-        ).fetchone()
-        if row is None:
-            raise KeyError(message_id)
-        return _message(row)
+        return _message(self._row("message", _MESSAGE_COLUMNS, message_id))
 
     @_locked
     def messages(self, conversation_id: int) -> list[Message]:

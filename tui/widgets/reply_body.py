@@ -139,7 +139,9 @@ class ReplyBody(Widget):
         if width != self._width:
             self._width = width
             self._forget_all()
-        if not self._starts or None in self._heights:
+        # `_starts` is emptied wherever a height is forgotten, so this check is O(1): it
+        # runs for every painted line.
+        if not self._starts:
             heights = [
                 h if h is not None else len(self._piece_lines(i, width))
                 for i, h in enumerate(self._heights)
@@ -166,8 +168,12 @@ class ReplyBody(Widget):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._style = None
-        self._forget_all()
+        # Style updates also come for changes that do not touch this widget's colours
+        # (hover, focus elsewhere): re-render every piece only when the base style changed.
+        if self._style is not None and self.rich_style != self._style:
+            self._style = None
+            self._forget_all()
+            self.refresh(layout=True)
 
     def on_unmount(self) -> None:
         for index in range(len(self.pieces)):
