@@ -16,7 +16,7 @@ from tui.sim.faults import Fault
 from tui.sim.server import SimServer
 from tui.widgets.messages import ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
-from tui.widgets.reply_body import ReplyBody
+from tui.widgets.reply_body import GROWTH_STEP, ReplyBody
 from tui.widgets.status_line import StatusLine
 
 from .conftest import free_port, screen_text, settings_for
@@ -273,6 +273,45 @@ async def test_rendered_reply_equals_a_one_shot_render() -> None:
             whole = _reply_lines(app)
             assert len(whole) > 60
             assert streamed == whole
+
+
+async def test_screen_matches_the_text_while_it_streams() -> None:
+    """Mid-stream, only the changed lines are repainted: what is painted must still equal
+    a one-shot render of the text received so far (no stale or missing lines)."""
+    from tui.widgets.markdown_render import render_markdown
+
+    with SimServer(SimConfig(seed=4, reply_tokens=700, tokens_per_second=150)) as paced:
+        app = LoomApp(settings_for(paced))
+        async with app.run_test(size=(90, 200)) as pilot:
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ChatScreen)
+            prompt = screen.query_one(PromptInput)
+            prompt.load_text("check while streaming")
+            prompt.action_submit()
+            checked = 0
+            for _ in range(600):
+                await asyncio.sleep(0.03)
+                replies = screen.query(ReplyView)
+                if not replies or replies.last().settled:
+                    break
+                body = replies.last().query_one(ReplyBody)
+                if not body.pieces or not body.content_size.width:
+                    continue
+                painted = [line.strip() for line in _reply_lines(app)[1:]]
+                painted = painted[: next(i for i, t in enumerate(painted) if t.startswith("╭"))]
+                options = app.console.options.update(width=body.content_size.width)
+                rendered = app.console.render_lines(render_markdown(body.source), options)
+                expected = ["".join(seg.text for seg in line).strip() for line in rendered]
+                while expected and not expected[-1]:
+                    expected.pop()
+                shown = min(len(painted), len(expected))
+                # Layout may trail the newest flush by a frame; what is shown must match.
+                assert shown >= len(expected) - GROWTH_STEP * 2
+                assert painted[:shown] == expected[:shown]
+                assert not any(painted[len(expected) :]), "stale text below the reply"
+                checked += 1
+            assert checked >= 10
 
 
 def _reply_lines(app: LoomApp) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -27,6 +28,21 @@ if TYPE_CHECKING:
 
 SAVE_SECONDS = 1.0
 """A streaming reply is saved at least this often."""
+READ_GAP = 0.03
+"""A streaming reply's socket is read at most this often: text is put on screen every
+FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents)."""
+
+
+def release_frozen_garbage() -> None:
+    """Collect what removed widgets left behind.
+
+    Replies move what they leave alive out of the collector's reach (`gc.freeze`, see
+    ReplyView); once a conversation's widgets are removed, their reference cycles would stay
+    forever. One full pass, on a user action that replaces the view anyway, frees them.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ChatScreen(Screen[None]):
@@ -310,7 +326,7 @@ class ChatScreen(Screen[None]):
         delta: ReplyView.Delta | None = None
         next_save = time.monotonic() + SAVE_SECONDS
         try:
-            async with client.chat.stream(request) as stream:
+            async with client.chat.stream(request, read_gap=READ_GAP) as stream:
                 async for chunk in stream:
                     if record is not None and time.monotonic() >= next_save:
                         # What has arrived is on disk at least every SAVE_SECONDS.
@@ -405,6 +421,7 @@ class ChatScreen(Screen[None]):
         self._last_message_id = None
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.remove_children()
+        release_frozen_garbage()
         await conversation.mount(Static(Text(self._welcome()), id="welcome"))
         status = self.query_one(StatusLine)
         status.prompt_tokens = status.completion_tokens = None

@@ -17,12 +17,15 @@ from tui.advice import Advice, clean_terminal_text
 from tui.mdsplit import safe_split
 from tui.widgets.reply_body import ReplyBody
 
-FLUSH_SECONDS = 0.1
+FLUSH_SECONDS = 0.125
 """How often streamed text is handed to the Markdown renderer (ten updates a second)."""
 BACKLOG_FLUSH_SECONDS = 1 / 30
 """How soon the next flush comes while more than FLUSH_CHARS are waiting."""
 FLUSH_CHARS = 1800
 """The most text one flush renders; more waits for the next frame."""
+FREEZE_SECONDS = 1.0
+"""While a reply streams, what it has made so far leaves the collector's full passes this
+often (see `_keep_out_of_full_collections`)."""
 
 
 class UserMessage(Static):
@@ -64,14 +67,15 @@ class ReplyView(Vertical):
     class Delta(Message):
         """More reply text arrived.
 
-        The sender may keep adding text to a Delta it posted until the reply view takes it
-        (`taken`), so a fast stream costs one message per turn of the event loop rather than
-        one per token.
+        The sender keeps adding text to the Delta it posted until the reply view takes it
+        (`taken`), which it does when it next renders: a stream costs one message per
+        update on screen (ten a second), not one per token.
         """
 
         def __init__(self, text: str) -> None:
             super().__init__()
             self.parts = [text]
+            self.size = len(text)
             self.taken = False
 
         @property
@@ -84,6 +88,7 @@ class ReplyView(Vertical):
             if self.taken:
                 return False
             self.parts.append(text)
+            self.size += len(text)
             return True
 
     @dataclass
@@ -105,11 +110,14 @@ class ReplyView(Vertical):
         super().__init__(id=id)
         self.model = model
         self._pending: list[str] = []
+        self._open: list[ReplyView.Delta] = []
+        """Deltas received but not taken yet: the sender may still be adding to them."""
         self._parts: list[str] = []
         self._tail_source = ""
         self._segments = 0
         self._timer: Timer | None = None
         self._last_flush = 0.0
+        self._last_freeze = time.monotonic()
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
@@ -117,12 +125,13 @@ class ReplyView(Vertical):
     @property
     def text(self) -> str:
         """Everything received, rendered or not."""
-        return "".join(self._parts) + "".join(self._pending)
+        waiting = "".join(delta.text for delta in self._open)
+        return "".join(self._parts) + "".join(self._pending) + waiting
 
     @property
     def settled(self) -> bool:
         """Finished, and everything received is on screen."""
-        return self.finished and not self._pending
+        return self.finished and not self._pending and not self._open
 
     @property
     def segments(self) -> int:
@@ -138,15 +147,21 @@ class ReplyView(Vertical):
 
     def on_reply_view_delta(self, message: ReplyView.Delta) -> None:
         message.stop()
-        message.taken = True
-        self._pending.extend(message.parts)
+        self._open.append(message)
         self._schedule()
+
+    def _take(self) -> None:
+        for delta in self._open:
+            delta.taken = True
+            self._pending.extend(delta.parts)
+        self._open.clear()
 
     def _schedule(self) -> None:
         """Flush soon: at once after a quiet spell, else an interval after the last flush
         (a short one while a backlog waits, so a fast stream is not held back)."""
-        if self._timer is None and self._pending:
-            backlog = sum(map(len, self._pending)) > FLUSH_CHARS
+        if self._timer is None and (self._pending or self._open):
+            waiting = sum(map(len, self._pending)) + sum(delta.size for delta in self._open)
+            backlog = waiting > FLUSH_CHARS
             interval = BACKLOG_FLUSH_SECONDS if backlog else FLUSH_SECONDS
             wait = max(0.001, self._last_flush + interval - time.monotonic())
             self._timer = self.set_timer(wait, self._tick, name="reply-flush")
@@ -157,12 +172,20 @@ class ReplyView(Vertical):
         self._schedule()
         if self.settled:
             self.query_one(ReplyBody).finish()
-            # What this reply left alive (its rendered text, caches) stays: move it out of
-            # the collector's full passes so the next long reply does not pay to rescan it.
-            gc.freeze()
+            self._keep_out_of_full_collections()
+
+    def _keep_out_of_full_collections(self) -> None:
+        # A full pass of the cyclic collector scans every tracked object and stalled a long
+        # stream by 40-55 ms. What a reply leaves alive (rendered lines, caches) stays, so
+        # it is moved out of those passes: young garbage is collected first so little of it
+        # is kept. (Widgets removed later are unfrozen and collected: ChatScreen.)
+        self._last_freeze = time.monotonic()
+        gc.collect(1)
+        gc.freeze()
 
     def flush(self) -> None:
         """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
+        self._take()
         if not self._pending:
             return
         self._last_flush = time.monotonic()
@@ -186,6 +209,8 @@ class ReplyView(Vertical):
         body = self.query_one(ReplyBody)
         body.set_pieces(frozen, source)
         self._segments = len(body.pieces)
+        if frozen and time.monotonic() - self._last_freeze >= FREEZE_SECONDS:
+            self._keep_out_of_full_collections()
 
     def restore(self, text: str, finish_reason: str | None, incomplete: bool) -> None:
         """Show a stored reply (call once mounted)."""

@@ -8,7 +8,7 @@ from itertools import accumulate
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -55,6 +55,7 @@ class ReplyBody(Widget):
 
     def set_pieces(self, frozen: list[str], tail: str) -> None:
         """Append finished pieces and replace the tail (the last piece)."""
+        changed = max(0, len(self.pieces) - 1)
         if self.pieces:
             last = len(self.pieces) - 1
             if frozen:
@@ -71,23 +72,26 @@ class ReplyBody(Widget):
             self.pieces = [*frozen, tail]
             self._heights = [None] * len(self.pieces)
         self._starts = []
-        self._refresh_for_growth()
+        self._refresh_for_growth(changed)
 
     def finish(self) -> None:
         """The text is complete: report the exact height again."""
         self.growing = False
         self.refresh(layout=True)
 
-    def _refresh_for_growth(self) -> None:
+    def _refresh_for_growth(self, changed: int) -> None:
         # A reflow of the screen costs far more than repainting this widget. While the
-        # reply grows its height is reported in steps, so most updates only repaint.
-        if self._width is None or self._reported == 0:
+        # reply grows its height is reported in steps, so most updates only repaint, and
+        # only the lines from the first changed piece down (the rest are as they were).
+        width = self._width
+        if width is None or self._reported == 0:
             self.refresh(layout=True)
             return
-        if self._stepped(self._content_lines(self._width)) != self._reported:
+        if self._stepped(self._content_lines(width)) != self._reported:
             self.refresh(layout=True)
         else:
-            self.refresh()
+            top = self._layout(width)[changed]
+            self.refresh(Region(0, top, width, max(1, self._reported - top)))
 
     def _stepped(self, lines: int) -> int:
         if not self.growing:
