@@ -190,3 +190,56 @@ def test_a_streaming_reply_is_indexed_once_it_ends(store: ConversationStore) -> 
     assert [h.message_id for h in store.search("warp")] == [stopped.id]
     store.delete(conv.id)
     assert store.search("heddle") == [] and store.search("warp") == []
+
+
+def test_migration_from_the_first_schema_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / DB_NAME
+    db = sqlite3.connect(path, isolation_level=None)
+    db.executescript(f"BEGIN;\n{MIGRATIONS[0]}\nPRAGMA user_version = 1;\nCOMMIT;")
+    db.execute(
+        "INSERT INTO conversation (title, model, created, updated) VALUES ('old', 'm', 1, 1)"
+    )
+    db.execute(
+        "INSERT INTO message (conversation_id, role, content, incomplete, created) "
+        "VALUES (1, 'user', 'from version one', 0, 1)"
+    )
+    db.close()
+    store = ConversationStore(open_store(path))
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
+    (old,) = store.conversations()
+    assert old.title == "old" and old.leaf_id is None
+    assert [m.content for m in store.path(old.id)] == ["from version one"]
+    assert store.search("version")[0].conversation_id == old.id
+    assert store.presets() == []
+
+
+def test_paths_siblings_and_deleting_a_branch(store: ConversationStore) -> None:
+    conv = store.create(title="t", model="m")
+    ask = store.add_message(conv.id, "user", "ask")
+    first = store.add_message(conv.id, "assistant", "first", parent_id=ask.id)
+    follow = store.add_message(conv.id, "user", "follow", parent_id=first.id)
+    second = store.add_message(conv.id, "assistant", "second", parent_id=ask.id)
+    assert [m.content for m in store.path(conv.id)] == ["ask", "second"]
+    assert [m.content for m in store.path(conv.id, follow.id)] == ["ask", "first", "follow"]
+    assert store.siblings(first.id) == store.siblings(second.id) == [first.id, second.id]
+    assert store.newest_leaf(first.id) == follow.id
+    store.update(conv.id, leaf_id=follow.id)
+    assert store.path(conv.id)[-1].id == follow.id
+    # Deleting a message takes what followed it on that branch, and moves the leaf up.
+    assert store.delete_message(first.id) == ask.id
+    assert store.get(conv.id).leaf_id == ask.id
+    assert [m.content for m in store.messages(conv.id)] == ["ask", "second"]
+
+
+def test_presets_and_finding_conversations(store: ConversationStore) -> None:
+    store.save_preset("terse", "Answer in one line.", {"temperature": 0.2})
+    store.save_preset("terse", "Answer in one word.", {"temperature": 0})
+    (preset,) = store.presets()
+    assert preset.system_prompt == "Answer in one word." and preset.params == {"temperature": 0}
+    a = store.create(title="Warp and weft", model="m")
+    b = store.create(title="50% off", model="m")
+    assert [c.id for c in store.find("WARP")] == [a.id]
+    assert [c.id for c in store.find("%")] == [b.id]
+    assert [c.id for c in store.find(str(a.id))] == [a.id]
+    store.delete_preset(preset.id)
+    assert store.presets() == []

@@ -28,6 +28,17 @@ class Conversation:
     updated: float = 0.0
     pinned: bool = False
     archived: bool = False
+    leaf_id: int | None = None
+
+
+@dataclass(slots=True)
+class Preset:
+    """A saved system prompt and parameters, picked when starting a conversation."""
+
+    id: int
+    name: str
+    system_prompt: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -61,7 +72,7 @@ class SearchHit:
 
 
 _CONVERSATION_COLUMNS = (
-    "id, title, model, system_prompt, params, created, updated, pinned, archived"
+    "id, title, model, system_prompt, params, created, updated, pinned, archived, leaf_id"
 )
 _MESSAGE_COLUMNS = (
     "id, conversation_id, role, content, parent_id, model, finish_reason, prompt_tokens, "
@@ -154,8 +165,8 @@ class ConversationStore:
 
     @_locked
     def update(self, conversation_id: int, **fields: Any) -> Conversation:
-        """Change title, model, system_prompt, params, pinned or archived."""
-        allowed = {"title", "model", "system_prompt", "params", "pinned", "archived"}
+        """Change title, model, system_prompt, params, pinned, archived or leaf_id."""
+        allowed = {"title", "model", "system_prompt", "params", "pinned", "archived", "leaf_id"}
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
@@ -248,6 +259,113 @@ class ConversationStore:
             (match, limit),
         ).fetchall()
         return [SearchHit(*row) for row in rows]
+
+
+    # --- branches ----------------------------------------------------------------------
+
+    @_locked
+    def path(self, conversation_id: int, leaf_id: int | None = None) -> list[Message]:
+        """The messages from the first to `leaf_id` (default: the conversation's chosen
+        leaf, else its newest message), oldest first."""
+        if leaf_id is None:
+            leaf_id = self.get(conversation_id).leaf_id
+        if leaf_id is None:
+            row = self.db.execute(
+                "SELECT max(id) FROM message WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()
+            leaf_id = row[0]
+        if leaf_id is None:
+            return []
+        columns = ", ".join(f"m.{name.strip()}" for name in _MESSAGE_COLUMNS.split(","))
+        rows = self.db.execute(
+            "WITH RECURSIVE up(id) AS (SELECT ? UNION ALL "
+            "SELECT m.parent_id FROM message m JOIN up ON m.id = up.id "
+            "WHERE m.parent_id IS NOT NULL) "
+            f"SELECT {columns} FROM message m JOIN up ON m.id = up.id "
+            "WHERE m.conversation_id = ? ORDER BY m.id",
+            (leaf_id, conversation_id),
+        ).fetchall()
+        return [_message(row) for row in rows]
+
+    @_locked
+    def siblings(self, message_id: int) -> list[int]:
+        """The ids of a message and its alternatives (same parent, same role), oldest first."""
+        message = self.get_message(message_id)
+        rows = self.db.execute(
+            "SELECT id FROM message WHERE conversation_id = ? AND role = ? "
+            "AND parent_id IS ? ORDER BY id",
+            (message.conversation_id, message.role, message.parent_id),
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    @_locked
+    def newest_leaf(self, message_id: int) -> int:
+        """The end of the newest branch that goes through `message_id`."""
+        current = message_id
+        while True:
+            row = self.db.execute(
+                "SELECT max(id) FROM message WHERE parent_id = ?", (current,)
+            ).fetchone()
+            if row[0] is None:
+                return current
+            current = row[0]
+
+    @_locked
+    def delete_message(self, message_id: int) -> int | None:
+        """Delete a message and everything that followed it on its branches; returns its
+        parent (the new end of that branch)."""
+        message = self.get_message(message_id)
+        self.db.execute("DELETE FROM message WHERE id = ?", (message_id,))
+        conversation = self.get(message.conversation_id)
+        if conversation.leaf_id is not None:
+            exists = self.db.execute(
+                "SELECT 1 FROM message WHERE id = ?", (conversation.leaf_id,)
+            ).fetchone()
+            if exists is None:
+                self.update(message.conversation_id, leaf_id=message.parent_id)
+        return message.parent_id
+
+    # --- presets -------------------------------------------------------------------------
+
+    @_locked
+    def presets(self) -> list[Preset]:
+        """Every saved preset, by name."""
+        rows = self.db.execute(
+            "SELECT id, name, system_prompt, params FROM preset ORDER BY name COLLATE NOCASE"
+        ).fetchall()
+        return [Preset(row[0], row[1], row[2], json.loads(row[3] or "{}")) for row in rows]
+
+    @_locked
+    def save_preset(self, name: str, system_prompt: str, params: dict[str, Any]) -> Preset:
+        """Save (or replace) the preset called `name`."""
+        self.db.execute(
+            "INSERT INTO preset (name, system_prompt, params) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET system_prompt = excluded.system_prompt, "
+            "params = excluded.params",
+            (name, system_prompt, json.dumps(params)),
+        )
+        return next(p for p in self.presets() if p.name == name)
+
+    @_locked
+    def delete_preset(self, preset_id: int) -> None:
+        """Forget a preset."""
+        self.db.execute("DELETE FROM preset WHERE id = ?", (preset_id,))
+
+    @_locked
+    def find(self, title_or_id: str) -> list[Conversation]:
+        """Conversations by id (all digits) or by a case-insensitive substring of the title,
+        archived ones included, newest first."""
+        if title_or_id.isdigit():
+            try:
+                return [self.get(int(title_or_id))]
+            except KeyError:
+                pass
+        rows = self.db.execute(
+            f"SELECT {_CONVERSATION_COLUMNS} FROM conversation "
+            "WHERE title LIKE ? ESCAPE '\\' ORDER BY updated DESC, id DESC",
+            ("%" + _like_escape(title_or_id) + "%",),
+        ).fetchall()
+        return [_conversation(row) for row in rows]
 
 
 def _like_escape(text: str) -> str:

@@ -90,7 +90,19 @@ V1 = """
         END;
 """
 
-MIGRATIONS: list[str] = [V1]
+V2 = """
+        -- The branch on screen: the last message of the path shown (NULL: the newest one).
+        ALTER TABLE conversation ADD COLUMN leaf_id INTEGER;
+        CREATE INDEX message_by_parent ON message(parent_id);
+        CREATE TABLE preset (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            system_prompt TEXT NOT NULL DEFAULT '',
+            params TEXT NOT NULL DEFAULT '{}'
+        );
+"""
+
+MIGRATIONS: list[str] = [V1, V2]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 
