@@ -123,11 +123,12 @@ async def test_cut_stream_shows_what_to_do_and_keeps_partial_text(sim: SimServer
         text = screen_text(app)
         assert "cut off" in text and "ctrl+r" in text
         assert "Traceback" not in text
-        # ctrl+r asks again and this time the reply is whole.
+        # ctrl+r asks again and this time the reply is whole; the cut one is kept as the
+        # first version of the reply.
         await pilot.press("ctrl+r")
         await settle(pilot, app)
-        replies = list(app.screen.query(ReplyView))
-        assert len(replies) == 2 and replies[1].finish_reason == "stop"
+        (again,) = app.screen.query(ReplyView)
+        assert again.finish_reason == "stop" and again.branch == (2, 2)
 
 
 async def test_wrong_key_says_how_to_fix_it() -> None:
@@ -211,7 +212,12 @@ async def test_help_lists_the_keys_and_closes(sim: SimServer) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for key in ("enter", "ctrl+j", "escape", "ctrl+o", "ctrl+q", "pageup"):
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            text += screen_text(app)
+        keys = ("enter", "ctrl+j", "escape", "ctrl+o", "ctrl+q", "pageup", "ctrl+b", "ctrl+f")
+        for key in (*keys, "ctrl+up", "f3", "ctrl+s", "f2", "another version", "Copy a code block"):
             assert key in text, key
         await pilot.press("escape")
         await pilot.pause()
@@ -222,9 +228,13 @@ async def test_footer_shows_the_chat_keys_at_80x24(sim: SimServer) -> None:
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        last = screen_text(app).splitlines()[-1]
-        for label in ("Send", "Newline", "Stop", "Model", "Help", "Quit"):
+        lines = screen_text(app).splitlines()
+        last = lines[-1]
+        labels = ("Stop", "Model", "New", "Chats", "Find", "Msgs", "Params", "Help", "Quit")
+        for label in labels:
             assert label in last, label
+        # Send and newline are in the prompt itself, where the eye is when typing.
+        assert any("Enter sends, ctrl+j new line" in line for line in lines)
 
 
 async def test_ctrl_q_quits(sim: SimServer) -> None:

@@ -84,3 +84,58 @@ def test_model_picker_80x24(snap_compare: Any, sim: SimServer) -> None:
 
     app = LoomApp(settings_for(sim))
     assert snap_compare(app, terminal_size=(80, 24), run_before=picker_open)
+
+
+async def two_conversations(pilot: Any) -> None:
+    """Two stored conversations, the second on screen."""
+    await exchange(pilot)
+    await pilot.press("ctrl+n")
+    await exchange(pilot)
+
+
+async def wait_for_list(pilot: Any) -> None:
+    from tui.widgets.sidebar import ChatList
+
+    while pilot.app.screen.query_one(ChatList).option_count < 2:
+        await pilot.pause(0.02)
+
+
+def test_chat_with_the_conversation_list_80x24(snap_compare: Any, sim: SimServer) -> None:
+    async def listed(pilot: Any) -> None:
+        await two_conversations(pilot)
+        await pilot.press("ctrl+b")
+        await wait_for_list(pilot)
+        await pilot.pause()
+
+    app = LoomApp(settings_for(sim))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=listed)
+
+
+def test_chat_with_the_conversation_list_120x40(snap_compare: Any, sim: SimServer) -> None:
+    async def listed(pilot: Any) -> None:
+        await two_conversations(pilot)
+        await wait_for_list(pilot)
+        await pilot.pause()
+
+    app = LoomApp(settings_for(sim))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=listed)
+
+
+async def params_open(pilot: Any) -> None:
+    pin_varying_figures(pilot.app)
+    await pilot.press("f3")
+    await pilot.pause()
+    await pilot.press(*"You review code tersely.")
+    pilot.app.screen.query_one("#param-temperature").value = "2.5"
+    pilot.app.screen.query_one("#param-max_completion_tokens").value = "800"
+    await pilot.pause()
+
+
+def test_parameter_panel_80x24(snap_compare: Any, sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=params_open)
+
+
+def test_parameter_panel_120x40(snap_compare: Any, sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    assert snap_compare(app, terminal_size=(120, 40), run_before=params_open)

@@ -95,7 +95,7 @@ def test_search_finds_words_with_a_snippet(store: ConversationStore) -> None:
     hits = store.search("python")
     assert {h.title for h in hits} == {"Fences", "Other"}
     fences = next(h for h in hits if h.title == "Fences")
-    assert "[python]" in fences.snippet
+    assert "\x02python\x03" in fences.snippet
     assert store.search('code "block') and store.search("") == []
     assert store.search("nothing") == []  # the edited text replaced the old in the index
 

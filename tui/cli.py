@@ -1,4 +1,4 @@
-"""The `loom` command: the workbench, and `loom demo-server`."""
+"""The `loom` command: the workbench, `loom demo-server`, `loom export`, `loom import`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ def _app_parser() -> argparse.ArgumentParser:
         prog="loom",
         description="A keyboard-driven terminal workbench for the OpenAI API and compatible "
         "servers. Run `loom --demo` to try it against the built-in simulator.",
-        epilog="Other commands: `loom demo-server --help` runs the simulator on its own.",
+        epilog="Other commands: `loom demo-server` runs the simulator on its own; "
+        "`loom export TITLE_OR_ID --format md|json [-o FILE|-]` and `loom import FILE` "
+        "move conversations in and out (each has --help).",
     )
     parser.add_argument(
         "--demo",
@@ -77,11 +79,124 @@ def run_demo_server(argv: Sequence[str]) -> int:
     return 0
 
 
+def _export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loom export",
+        description="Write a conversation (the branch last shown) as Markdown or JSON.",
+    )
+    parser.add_argument("conversation", help="its id, or part of its title (any case)")
+    parser.add_argument("--format", choices=["md", "json"], default="md", help="default md")
+    parser.add_argument("-o", "--output", default=None, help="file to write; - for stdout")
+    parser.add_argument("--data-dir", help="where conversations are kept")
+    return parser
+
+
+def _import_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loom import",
+        description="Add a conversation from a JSON file written by `loom export --format json` "
+        "(or any JSON object with the API's `messages`).",
+    )
+    parser.add_argument("file", help="the JSON file; - for stdin")
+    parser.add_argument("--data-dir", help="where conversations are kept")
+    return parser
+
+
+def _open_store(data_dir: str | None) -> object:
+    from tui.store.conversations import ConversationStore
+    from tui.store.db import DB_NAME, StoreError, open_store
+    from tui.store.db import data_dir as resolve
+
+    path = resolve(data_dir) / DB_NAME
+    try:
+        return ConversationStore(open_store(path))
+    except (StoreError, OSError) as error:
+        print(f"loom: {error}", file=sys.stderr)
+        return None
+
+
+def run_export(argv: Sequence[str]) -> int:
+    """`loom export`."""
+    from pathlib import Path
+
+    from tui.export import render
+    from tui.store.conversations import ConversationStore
+
+    args = _export_parser().parse_args(argv)
+    store = _open_store(args.data_dir)
+    if not isinstance(store, ConversationStore):
+        return 1
+    found = store.find(args.conversation)
+    if not found:
+        print(f"loom export: no conversation matches {args.conversation!r}", file=sys.stderr)
+        return 1
+    if len(found) > 1:
+        print(
+            f"loom export: {len(found)} conversations match {args.conversation!r}; "
+            "give more of the title, or the id:",
+            file=sys.stderr,
+        )
+        for c in found[:20]:
+            print(f"  {c.id:>5}  {c.title}", file=sys.stderr)
+        return 1
+    text = render(store, found[0], args.format)
+    output = args.output or f"{_file_stem(found[0].title)}.{args.format}"
+    if output == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        print(f"loom export: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def run_import(argv: Sequence[str]) -> int:
+    """`loom import`."""
+    import json
+    from pathlib import Path
+
+    from tui.export import ImportProblem, import_json
+    from tui.store.conversations import ConversationStore
+
+    args = _import_parser().parse_args(argv)
+    try:
+        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        data = json.loads(raw)
+    except OSError as error:
+        print(f"loom import: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        print(f"loom import: {args.file} is not JSON: {error}", file=sys.stderr)
+        return 1
+    store = _open_store(args.data_dir)
+    if not isinstance(store, ConversationStore):
+        return 1
+    try:
+        conversation = import_json(store, data)
+    except ImportProblem as error:
+        print(f"loom import: {args.file}: {error}", file=sys.stderr)
+        return 1
+    print(f"imported “{conversation.title}” as conversation {conversation.id}")
+    return 0
+
+
+def _file_stem(title: str) -> str:
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title.lower())
+    return "-".join(part for part in stem.split("-") if part)[:60] or "conversation"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `loom` and `python -m tui`."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["demo-server"]:
         return run_demo_server(args_list[1:])
+    if args_list[:1] == ["export"]:
+        return run_export(args_list[1:])
+    if args_list[:1] == ["import"]:
+        return run_import(args_list[1:])
     args = _app_parser().parse_args(args_list)
     if args.version:
         from tui import __version__

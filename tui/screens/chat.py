@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,19 +13,24 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from tui.advice import explain, no_key_message
-from tui.widgets.messages import ReplyView, UserMessage
+from tui.api.conventions import CONTINUE_INSTRUCTION
+from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
+from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import LoomApp
-    from tui.store.conversations import ConversationStore
+    from tui.store.conversations import ConversationStore, Message
+
+NARROW = 100
+"""Below this many columns the conversation list starts hidden."""
 
 SAVE_SECONDS = 1.0
 """A streaming reply is saved at least this often."""
@@ -46,15 +52,49 @@ def release_frozen_garbage() -> None:
 
 
 class ChatScreen(Screen[None]):
-    """Talk to a model; the reply streams in as Markdown."""
+    """Talk to a model; the reply streams in as Markdown. Conversations are kept, listed in
+    a sidebar, searchable, branchable and exportable."""
 
     CSS_PATH = "chat.tcss"
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the reply, keep its text"),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model", tooltip="Pick a model"),
-        Binding("ctrl+r", "retry", "Retry", id="chat.retry", tooltip="Ask the last prompt again"),
+        # Retry and Export are left out of the footer (no room at 80 columns): a failed
+        # reply names ctrl+r, and both are in F1 and the command palette.
+        Binding(
+            "ctrl+r",
+            "retry",
+            "Retry",
+            show=False,
+            id="chat.retry",
+            tooltip="Ask the last prompt again (the old reply is kept as a version)",
+        ),
         Binding("ctrl+n", "new_chat", "New", id="chat.new", tooltip="Start a new conversation"),
+        Binding("ctrl+b", "toggle_sidebar", "Chats", id="chat.chats", tooltip="Show/hide the list"),
+        Binding("ctrl+f", "search", "Find", id="chat.search", tooltip="Search all conversations"),
+        Binding(
+            "ctrl+up",
+            "focus_messages",
+            "Msgs",
+            id="chat.messages",
+            tooltip="Move to the messages (then ↑↓, and keys to copy, edit, branch…)",
+        ),
+        Binding(
+            "f3",
+            "params",
+            "Params",
+            id="chat.params",
+            tooltip="System prompt, parameters and presets of this conversation",
+        ),
+        Binding(
+            "ctrl+s",
+            "export",
+            "Export",
+            show=False,
+            id="chat.export",
+            tooltip="Export this conversation as Markdown or JSON",
+        ),
         Binding("f1", "help", "Help", id="chat.help", tooltip="Show every key"),
         Binding("pageup", "scroll_up", "Scroll up", show=False, priority=True, id="chat.page_up"),
         Binding(
@@ -70,14 +110,15 @@ class ChatScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: list[dict[str, Any]] = []
         self.models: list[str] = []
         self.models_status = "loading the model list…"
         self.reply: ReplyView | None = None
         self._streaming = False
         self.conversation_id: int | None = None
         """The stored conversation on screen, once something was saved."""
-        self._last_message_id: int | None = None
+        self.system_prompt = ""
+        self.params: dict[str, Any] = {}
+        self._editing: UserMessage | None = None
         self._store_warned = False
 
     @property
@@ -93,14 +134,25 @@ class ChatScreen(Screen[None]):
         """Whether a reply is arriving now."""
         return self._streaming
 
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The conversation as the API's messages, as shown (no system prompt)."""
+        return [
+            {"role": item.role, "content": item.content}
+            for item in self.query(ChatItem)
+            if item.content
+        ]
+
     def compose(self) -> ComposeResult:
         settings = self.loom.settings
-        with VerticalScroll(id="conversation"):
-            yield Static(Text(self._welcome()), id="welcome")
-        yield PromptInput(id="prompt")
-        status = StatusLine(id="status")
-        status.set_reactive(StatusLine.model, settings.model)
-        yield status
+        yield Sidebar(id="sidebar")
+        with Vertical(id="main"):
+            with VerticalScroll(id="conversation"):
+                yield Static(Text(self._welcome()), id="welcome")
+            yield PromptInput(id="prompt")
+            status = StatusLine(id="status")
+            status.set_reactive(StatusLine.model, settings.model)
+            yield status
         yield Footer(compact=True, show_command_palette=False)
 
     def _welcome(self) -> str:
@@ -120,6 +172,7 @@ class ChatScreen(Screen[None]):
         conversation.anchor()
         self.query_one("#prompt", PromptInput).focus()
         self._update_server_label()
+        self.query_one(Sidebar).set_class(self.app.size.width < NARROW, "hidden")
         if not self.loom.settings.can_send:
             self.models_status = "no API key: set OPENAI_API_KEY or run loom --demo"
 
@@ -164,10 +217,13 @@ class ChatScreen(Screen[None]):
             if model:
                 status.model = model
                 self.loom.settings.model = model
+                store = self.loom.backend.current_store
+                if store is not None and self.conversation_id is not None:
+                    store.update(self.conversation_id, model=model)
 
         self.app.push_screen(ModelPicker(self.models, status.model, self.models_status), chosen)
 
-    # --- history -------------------------------------------------------------------------
+    # --- the store -----------------------------------------------------------------------
 
     async def _store(self) -> ConversationStore | None:
         store = await self.loom.backend.store()
@@ -180,50 +236,123 @@ class ChatScreen(Screen[None]):
             await view.mount(Static(Text(warning), classes="history-warning"), before=0)
         return store
 
+    def _reload_sidebar(self) -> None:
+        store = self.loom.backend.current_store
+        if store is not None:
+            self.query_one(Sidebar).reload(store, self.conversation_id)
+
     @work(group="history", exit_on_error=False)
     async def open_history(self) -> None:
-        """Reopen the most recent conversation, as it was left."""
-        store = await self._store()
-        if store is None or self.history or self._streaming:
-            return
-        recent = store.conversations()
-        if not recent:
-            return
-        conversation = recent[0]
-        messages = store.messages(conversation.id)
-        if self.history or self._streaming:
-            return  # the user started typing a new conversation meanwhile
-        view = self.query_one("#conversation", VerticalScroll)
-        for message in messages:
-            if message.role == "user":
-                await view.mount(UserMessage(message.content))
-            elif message.role == "assistant":
-                reply = ReplyView(message.model or conversation.model)
-                await view.mount(reply)
-                reply.restore(message.content, message.finish_reason, message.incomplete)
-            else:
-                continue
-            if message.content:
-                self.history.append({"role": message.role, "content": message.content})
-            self._last_message_id = message.id
-        self.conversation_id = conversation.id
-        view.anchor()
-
-    async def _save_user_message(self, text: str) -> None:
+        """Fill the conversation list and reopen the most recent conversation as it was."""
         store = await self._store()
         if store is None:
             return
+        self._reload_sidebar()
+        if self.conversation_id is not None or self._streaming or self.query(ChatItem):
+            return
+        recent = store.conversations()
+        if recent:
+            await self.load_conversation(recent[0].id)
+
+    def _items(self) -> list[ChatItem]:
+        return list(self.query(ChatItem))
+
+    @property
+    def _last_record(self) -> int | None:
+        """The stored message the next one follows (the end of the branch on screen)."""
+        for item in reversed(self._items()):
+            if item.record_id is not None:
+                return item.record_id
+        return None
+
+    async def load_conversation(
+        self, conversation_id: int, leaf_id: int | None = None, focus: int | None = None
+    ) -> None:
+        """Show a stored conversation (the branch ending at `leaf_id`, or the one last shown),
+        optionally focusing one of its messages."""
+        store = await self._store()
+        if store is None:
+            return
+        if self._streaming:
+            self.workers.cancel_group(self, "chat")
+            await self.workers.wait_for_complete()
+        try:
+            conversation = store.get(conversation_id)
+        except KeyError:
+            self.notify("That conversation no longer exists.", severity="warning", timeout=4)
+            return
+        if leaf_id is not None and leaf_id != conversation.leaf_id:
+            store.update(conversation_id, leaf_id=leaf_id)
+        messages = store.path(conversation_id, leaf_id)
+        view = self.query_one("#conversation", VerticalScroll)
+        await view.remove_children()
+        release_frozen_garbage()
+        self.reply = None
+        self._editing = None
+        self.conversation_id = conversation.id
+        self.system_prompt = conversation.system_prompt
+        self.params = dict(conversation.params)
+        status = self.query_one(StatusLine)
+        if conversation.model:
+            status.model = conversation.model
+        status.prompt_tokens = status.completion_tokens = None
+        status.ttft = status.tokens_per_second = None
+        status.state = ""
+        widgets: list[ChatItem] = [
+            self._widget_for(message, conversation.model) for message in messages
+        ]
+        await view.mount_all(widgets)
+        for widget, message in zip(widgets, messages, strict=True):
+            if isinstance(widget, ReplyView):
+                widget.restore(message.content, message.finish_reason, message.incomplete)
+            siblings = store.siblings(message.id)
+            if len(siblings) > 1:
+                widget.set_branch(siblings.index(message.id) + 1, len(siblings))
+        self._show_cost(messages)
+        self._reload_sidebar()
+        target = next((w for w in widgets if w.record_id == focus), None)
+        if target is not None:
+            view.release_anchor()
+            target.focus()
+            self.call_after_refresh(target.scroll_visible, top=True, animate=False)
+        else:
+            view.anchor()
+
+    def _widget_for(self, message: Message, model: str) -> ChatItem:
+        widget: ChatItem
+        if message.role == "user":
+            widget = UserMessage(message.content)
+        else:
+            widget = ReplyView(message.model or model)
+        widget.record_id = message.id
+        return widget
+
+    def _show_cost(self, messages: list[Message]) -> None:
+        from tui.pricing import conversation_cost
+
+        self.query_one(StatusLine).cost = conversation_cost(messages, self.loom.settings)
+
+    async def _save_user_message(self, text: str, parent: int | None) -> int | None:
+        store = await self._store()
+        if store is None:
+            return None
         if self.conversation_id is None:
             from tui.store.conversations import title_from
 
             model = self.query_one(StatusLine).model
-            self.conversation_id = store.create(title=title_from(text), model=model).id
-        message = store.add_message(
-            self.conversation_id, "user", text, parent_id=self._last_message_id
-        )
-        self._last_message_id = message.id
+            conversation = store.create(
+                title=title_from(text),
+                model=model,
+                system_prompt=self.system_prompt,
+                params=self.params,
+            )
+            self.conversation_id = conversation.id
+        message = store.add_message(self.conversation_id, "user", text, parent_id=parent)
+        store.update(self.conversation_id, leaf_id=message.id)
+        self._reload_sidebar()
+        return message.id
 
-    async def _begin_reply_record(self, model: str) -> int | None:
+    async def _begin_reply_record(self, model: str, parent: int | None) -> int | None:
         store = await self._store()
         if store is None or self.conversation_id is None:
             return None
@@ -231,10 +360,11 @@ class ChatScreen(Screen[None]):
             self.conversation_id,
             "assistant",
             "",
-            parent_id=self._last_message_id,
+            parent_id=parent,
             model=model,
             incomplete=True,
         )
+        store.update(self.conversation_id, leaf_id=message.id)
         return message.id
 
     def _save_reply(self, record: int | None, text: str, **fields: Any) -> None:
@@ -250,13 +380,15 @@ class ChatScreen(Screen[None]):
 
     # --- sending -------------------------------------------------------------------------
 
+    def _busy(self) -> bool:
+        if self._streaming:
+            self.notify("A reply is still arriving: press Esc to stop it first.", timeout=3)
+        return self._streaming
+
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
         text = event.text
-        if not text.strip():
-            return
-        if self._streaming:
-            self.notify("A reply is still arriving: press Esc to stop it first.", timeout=3)
+        if not text.strip() or self._busy():
             return
         if not self.loom.settings.can_send:
             self.notify(
@@ -266,36 +398,74 @@ class ChatScreen(Screen[None]):
             )
             return
         event.prompt.clear()
-        self.history.append({"role": "user", "content": text})
+        parent = self._last_record
+        editing, self._editing = self._editing, None
+        if editing is not None and editing.parent is not None:
+            # Edit and resend: a new branch beside the edited message; the old one is kept.
+            parent = await self._cut_from(editing)
         conversation = self.query_one("#conversation", VerticalScroll)
-        await conversation.mount(UserMessage(text))
+        user = UserMessage(text)
+        await conversation.mount(user)
         # Stored before the request leaves: a crash from here on loses nothing typed.
-        await self._save_user_message(text)
-        await self._start_reply()
+        user.record_id = await self._save_user_message(text, parent)
+        if editing is not None:
+            self._mark_branches(user)
+        await self._start_reply(user.record_id)
 
-    async def _start_reply(self) -> None:
+    async def _cut_from(self, item: ChatItem) -> int | None:
+        """Take `item` and everything after it off the screen (they stay stored, on their
+        branch); returns the stored message the new branch follows."""
+        items = self._items()
+        index = items.index(item)
+        parent = next(
+            (i.record_id for i in reversed(items[:index]) if i.record_id is not None), None
+        )
+        for later in items[index:]:
+            await later.remove()
+        return parent
+
+    def _mark_branches(self, item: ChatItem) -> None:
+        store = self.loom.backend.current_store
+        if store is not None and item.record_id is not None:
+            siblings = store.siblings(item.record_id)
+            item.set_branch(siblings.index(item.record_id) + 1, len(siblings))
+
+    async def _start_reply(self, parent: int | None, *, into: ReplyView | None = None) -> None:
         conversation = self.query_one("#conversation", VerticalScroll)
         model = self.query_one(StatusLine).model
-        reply = ReplyView(model)
+        history = self._request_messages()
+        if into is None:
+            reply = ReplyView(model)
+            await conversation.mount(reply)
+        else:
+            reply = into
+            reply.resume()
+            history += [{"role": "user", "content": CONTINUE_INSTRUCTION}]
         self.reply = reply
-        await conversation.mount(reply)
         conversation.anchor()
         self._streaming = True
         self.query_one(StatusLine).state = "streaming…"
-        self.stream_reply(reply, model, list(self.history))
+        self.stream_reply(reply, model, history, parent)
+
+    def _request_messages(self) -> list[dict[str, Any]]:
+        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        return messages + self.history
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_reply(
-        self, reply: ReplyView, model: str, history: list[dict[str, Any]]
+        self, reply: ReplyView, model: str, history: list[dict[str, Any]], parent: int | None
     ) -> None:
         """Stream one reply into `reply`, posting its text as it arrives."""
-        record = await self._begin_reply_record(model)
+        if reply.record_id is None:
+            reply.record_id = await self._begin_reply_record(model, parent)
+            if reply.record_id is not None:
+                self._mark_branches(reply)
+        record = reply.record_id
         try:
             await self._stream(reply, model, history, record)
         except asyncio.CancelledError:
             reply.post_message(ReplyView.Stopped())
             self.query_one(StatusLine).state = "stopped"
-            self._remember(reply.text)
             self._save_reply(record, reply.text, incomplete=True, finish_reason="stopped")
             raise
         except Exception:
@@ -304,6 +474,18 @@ class ChatScreen(Screen[None]):
         finally:
             self._streaming = False
 
+    def _request(self, model: str, history: list[dict[str, Any]]) -> Any:
+        from tui.api.schemas import ChatCompletionRequest, StreamOptions
+
+        return ChatCompletionRequest.model_validate(
+            {
+                **self.params,
+                "model": model,
+                "messages": history,
+                "stream_options": StreamOptions(include_usage=True),
+            }
+        )
+
     async def _stream(
         self, reply: ReplyView, model: str, history: list[dict[str, Any]], record: int | None
     ) -> None:
@@ -311,18 +493,12 @@ class ChatScreen(Screen[None]):
         sent = time.monotonic()
         first: float | None = None
         chunks = 0
+        before = reply.text  # a continued reply keeps what it had
         # The client and its imports load in a thread on first use, off the event loop.
         client = await self.loom.backend.client()
         from tui.api.errors import APIError
-        from tui.api.schemas import ChatCompletionRequest, StreamOptions
 
-        request = ChatCompletionRequest.model_validate(
-            {
-                "model": model,
-                "messages": history,
-                "stream_options": StreamOptions(include_usage=True),
-            }
-        )
+        request = self._request(model, history)
         delta: ReplyView.Delta | None = None
         next_save = time.monotonic() + SAVE_SECONDS
         try:
@@ -346,7 +522,6 @@ class ChatScreen(Screen[None]):
             advice = explain(error, self.loom.settings)
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
-            self._remember(reply.text)
             self._save_reply(
                 record,
                 reply.text,
@@ -364,12 +539,11 @@ class ChatScreen(Screen[None]):
         status.ttft = None if first is None else first - sent
         span = ended - first if first is not None else 0.0
         status.tokens_per_second = completion / span if span > 0 else None
-        status.state = "" if stream.finish_reason != "length" else "cut at token limit"
-        self._remember(stream.text or stream.refusal)
+        status.state = "" if stream.finish_reason != "length" else "cut at token limit: g continues"
         self._streaming = False  # the reply is whole: Esc has nothing left to stop
         await self._save_reply_off_loop(
             record,
-            stream.text or stream.refusal,
+            before + (stream.text or stream.refusal),
             incomplete=False,
             finish_reason=stream.finish_reason,
             prompt_tokens=usage.prompt_tokens if usage else None,
@@ -378,10 +552,9 @@ class ChatScreen(Screen[None]):
             duration=ended - sent,
             request_id=stream.request_id,
         )
-
-    def _remember(self, text: str) -> None:
-        if text:
-            self.history.append({"role": "assistant", "content": text})
+        store = self.loom.backend.current_store
+        if store is not None and self.conversation_id is not None:
+            self._show_cost(store.path(self.conversation_id))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -395,30 +568,40 @@ class ChatScreen(Screen[None]):
     # --- actions -------------------------------------------------------------------------
 
     def action_stop(self) -> None:
-        """Stop the reply that is streaming; its text stays."""
+        """Stop the reply that is streaming; its text stays. Also ends editing."""
         if self._streaming:
             self.workers.cancel_group(self, "chat")
+        elif self._editing is not None:
+            self._editing = None
+            self.query_one("#prompt", PromptInput).clear()
+            self.notify("Edit cancelled.", timeout=2)
 
     async def action_retry(self) -> None:
-        """Ask the last prompt again, replacing a failed or stopped reply in the history."""
-        if self._streaming:
-            self.notify("A reply is still arriving: press Esc to stop it first.", timeout=3)
+        """Ask the last prompt again; the reply it replaces is kept as another version."""
+        if self._busy():
             return
-        while self.history and self.history[-1]["role"] == "assistant":
-            self.history.pop()
-        if not self.history:
+        items = self._items()
+        if not items:
             self.notify("Nothing to retry yet: type a message first.", timeout=3)
             return
-        await self._start_reply()
+        if isinstance(items[-1], ReplyView):
+            await self._regenerate(items[-1])
+        else:
+            await self._start_reply(items[-1].record_id)
+
+    async def _regenerate(self, reply: ReplyView) -> None:
+        parent = await self._cut_from(reply)
+        await self._start_reply(parent)
 
     async def action_new_chat(self) -> None:
-        """Clear the conversation."""
+        """Start a new conversation (the one on screen stays in the list)."""
         if self._streaming:
             self.workers.cancel_group(self, "chat")
-        self.history.clear()
         self.reply = None
         self.conversation_id = None
-        self._last_message_id = None
+        self._editing = None
+        self.system_prompt = ""
+        self.params = {}
         conversation = self.query_one("#conversation", VerticalScroll)
         await conversation.remove_children()
         release_frozen_garbage()
@@ -426,8 +609,255 @@ class ChatScreen(Screen[None]):
         status = self.query_one(StatusLine)
         status.prompt_tokens = status.completion_tokens = None
         status.ttft = status.tokens_per_second = None
+        status.cost = None
         status.state = ""
+        self._reload_sidebar()
         self.query_one("#prompt", PromptInput).focus()
+        await self._offer_presets()
+
+    async def _offer_presets(self) -> None:
+        store = self.loom.backend.current_store
+        presets = store.presets() if store is not None else []
+        if not presets:
+            return
+        from tui.screens.dialogs import Choose
+
+        def chosen(index: int | None) -> None:
+            if index is not None and index < len(presets):
+                preset = presets[index]
+                self.system_prompt = preset.system_prompt
+                self.params = dict(preset.params)
+                self.notify(f"Preset “{preset.name}”.", timeout=3, markup=False)
+
+        labels = ["No preset"] + [p.name for p in presets]
+        self.app.push_screen(
+            Choose("Start with a preset?", labels),
+            lambda index: chosen(None if not index else index - 1),
+        )
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the conversation list."""
+        sidebar = self.query_one(Sidebar)
+        hidden = not sidebar.has_class("hidden")
+        sidebar.set_class(hidden, "hidden")
+        if not hidden:
+            self._reload_sidebar()
+            from tui.widgets.sidebar import ChatList
+
+            sidebar.query_one(ChatList).focus()
+        else:
+            self.query_one("#prompt", PromptInput).focus()
+
+    @on(Sidebar.Picked)
+    async def _picked(self, event: Sidebar.Picked) -> None:
+        await self.load_conversation(event.conversation_id)
+        if self.app.size.width < NARROW:
+            self.query_one(Sidebar).set_class(True, "hidden")
+        self.query_one("#prompt", PromptInput).focus()
+
+    @on(Sidebar.Changed)
+    async def _sidebar_changed(self, event: Sidebar.Changed) -> None:
+        if event.conversation_id != self.conversation_id:
+            return
+        if event.what == "delete":
+            self.conversation_id = None
+            await self.action_new_chat()
+
+    async def action_search(self) -> None:
+        """Search every conversation; Enter opens one at the message found."""
+        store = await self._store()
+        if store is None:
+            return
+        from tui.screens.search import SearchScreen
+
+        async def opened(found: tuple[int, int] | None) -> None:
+            if found is not None:
+                conversation_id, message_id = found
+                leaf = store.newest_leaf(message_id)
+                await self.load_conversation(conversation_id, leaf, focus=message_id)
+
+        self.app.push_screen(SearchScreen(store), opened)
+
+    def action_focus_messages(self) -> None:
+        """Focus the newest message, to act on it (copy, edit, branch, …)."""
+        items = self._items()
+        if not items:
+            self.notify("No messages yet.", timeout=2)
+            return
+        items[-1].focus()
+        items[-1].scroll_visible(animate=False)
+
+    @on(ChatItem.Action)
+    async def _item_action(self, event: ChatItem.Action) -> None:
+        item, name = event.item, event.name
+        handler = getattr(self, f"_item_{name}", None)
+        if handler is not None:
+            await handler(item)
+
+    async def _item_back(self, item: ChatItem) -> None:
+        self.query_one("#prompt", PromptInput).focus()
+
+    async def _item_copy(self, item: ChatItem) -> None:
+        self.app.copy_to_clipboard(item.content)
+        lines = item.content.count("\n") + 1
+        self.notify(f"Copied the message ({lines} lines) to the clipboard (OSC 52).", timeout=3)
+
+    async def _item_code(self, item: ChatItem) -> None:
+        from tui.codeblocks import code_blocks
+
+        blocks = code_blocks(item.content)
+        if not blocks:
+            self.notify("This message has no code block.", timeout=3)
+            return
+
+        def copy(index: int | None) -> None:
+            if index is not None:
+                block = blocks[index]
+                self.app.copy_to_clipboard(block.code)
+                label = f" ({block.language})" if block.language else ""
+                self.notify(f"Copied code block {index + 1}{label} to the clipboard.", timeout=3)
+
+        if len(blocks) == 1:
+            copy(0)
+            return
+        from tui.screens.dialogs import Choose
+
+        labels = [block.label for block in blocks]
+        self.app.push_screen(Choose("Copy which code block?", labels), copy)
+
+    async def _item_edit(self, item: ChatItem) -> None:
+        if not isinstance(item, UserMessage) or self._busy():
+            return
+        prompt = self.query_one("#prompt", PromptInput)
+        prompt.load_text(item.content)
+        prompt.move_cursor(prompt.document.end)
+        prompt.focus()
+        self._editing = item
+        self.notify(
+            "Editing: Enter sends it as a new version (the old one is kept); Esc cancels.",
+            timeout=5,
+        )
+
+    async def _item_regenerate(self, item: ChatItem) -> None:
+        if isinstance(item, ReplyView) and not self._busy():
+            await self._regenerate(item)
+
+    async def _item_continue(self, item: ChatItem) -> None:
+        if not isinstance(item, ReplyView) or self._busy():
+            return
+        if item.finish_reason != "length" or item is not self._items()[-1]:
+            self.notify(
+                "Only the last reply, when it was cut at the token limit, can be continued; "
+                "r asks again instead.",
+                timeout=4,
+            )
+            return
+        await self._start_reply(None, into=item)
+
+    async def _item_branch_prev(self, item: ChatItem) -> None:
+        await self._switch_branch(item, -1)
+
+    async def _item_branch_next(self, item: ChatItem) -> None:
+        await self._switch_branch(item, 1)
+
+    async def _switch_branch(self, item: ChatItem, step: int) -> None:
+        store = self.loom.backend.current_store
+        if store is None or item.record_id is None or self.conversation_id is None:
+            return
+        if self._busy():
+            return
+        siblings = store.siblings(item.record_id)
+        index = siblings.index(item.record_id) + step
+        if len(siblings) < 2 or not 0 <= index < len(siblings):
+            where = "first" if step < 0 else "last"
+            self.notify(f"This is the {where} version of this message.", timeout=2)
+            return
+        target = siblings[index]
+        await self.load_conversation(self.conversation_id, store.newest_leaf(target), focus=target)
+
+    async def _item_delete(self, item: ChatItem) -> None:
+        if self._busy():
+            return
+        from tui.screens.dialogs import Confirm
+
+        async def confirmed(yes: bool | None) -> None:
+            if not yes:
+                return
+            store = self.loom.backend.current_store
+            if store is None or item.record_id is None or self.conversation_id is None:
+                await self._cut_from(item)
+                return
+            parent = store.delete_message(item.record_id)
+            if parent is None and not store.messages(self.conversation_id):
+                store.delete(self.conversation_id)
+                await self.action_new_chat()
+                return
+            await self.load_conversation(self.conversation_id, parent)
+
+        question = "Delete this message and everything after it on this branch?"
+        self.app.push_screen(Confirm(question), confirmed)
+
+    async def action_export(self) -> None:
+        """Export the conversation on screen to a Markdown or JSON file."""
+        store = self.loom.backend.current_store
+        if store is None or self.conversation_id is None:
+            self.notify("Nothing saved to export yet: send a message first.", timeout=3)
+            return
+        from tui.screens.dialogs import Choose
+
+        conversation = store.get(self.conversation_id)
+
+        def chosen(index: int | None) -> None:
+            if index is None:
+                return
+            fmt = ("md", "json")[index]
+            from tui.cli import _file_stem
+            from tui.export import render
+
+            folder = export_dir(self.loom.settings)
+            path = folder / f"{_file_stem(conversation.title)}-{conversation.id}.{fmt}"
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                path.write_text(render(store, conversation, fmt), encoding="utf-8")
+            except OSError as error:
+                self.notify(
+                    f"Could not write {path}: {error.strerror or error}. "
+                    "Check the folder's permissions or free space.",
+                    severity="error",
+                    timeout=8,
+                    markup=False,
+                )
+                return
+            self.notify(f"Exported to {path}", timeout=6, markup=False)
+
+        self.app.push_screen(
+            Choose(
+                f"Export “{conversation.title}”",
+                ["Markdown (.md)", "JSON: the API's messages + metadata (.json)"],
+                hint=f"Written to {export_dir(self.loom.settings)}",
+            ),
+            chosen,
+        )
+
+    def action_params(self) -> None:
+        """Edit this conversation's system prompt and parameters (and presets)."""
+        from tui.screens.params import ParamsScreen
+
+        def saved(result: tuple[str, dict[str, Any]] | None) -> None:
+            if result is None:
+                return
+            self.system_prompt, self.params = result
+            store = self.loom.backend.current_store
+            if store is not None and self.conversation_id is not None:
+                store.update(
+                    self.conversation_id, system_prompt=self.system_prompt, params=self.params
+                )
+            self.notify("Saved: the next message uses these settings.", timeout=3)
+
+        self.app.push_screen(
+            ParamsScreen(self.system_prompt, self.params, self.loom.backend.current_store),
+            saved,
+        )
 
     def action_scroll_up(self) -> None:
         """Scroll the conversation up a page."""
@@ -444,15 +874,32 @@ class ChatScreen(Screen[None]):
     def action_help(self) -> None:
         """Show every key of this screen."""
         from tui.screens.help import HelpScreen, describe_bindings
+        from tui.widgets.messages import ReplyView as Reply
+        from tui.widgets.messages import UserMessage as User
+        from tui.widgets.sidebar import ChatList
 
+        message_keys = describe_bindings(list(User.BINDINGS))
+        message_keys += [
+            row for row in describe_bindings(list(Reply.BINDINGS)) if row not in message_keys
+        ]
         sections = [
             ("Writing", describe_bindings(list(PromptInput.BINDINGS))),
             ("Chat", describe_bindings(list(self.BINDINGS))),
+            ("On a message (ctrl+up, then ↑↓)", message_keys),
+            ("In the conversation list (ctrl+b)", describe_bindings(list(ChatList.BINDINGS))),
             ("Everywhere", describe_bindings(list(self.app.BINDINGS))),
         ]
         intro = (
             "Enter sends your message; the reply streams in as Markdown and the view follows "
             "it unless you scroll up (PageUp/PageDown scroll, ctrl+end follows again). "
-            "Esc stops a reply and keeps what arrived."
+            "Esc stops a reply and keeps what arrived. Every conversation is saved; ctrl+b "
+            "lists them, ctrl+f searches them all."
         )
         self.app.push_screen(HelpScreen("Loom · chat", sections, intro))
+
+
+def export_dir(settings: Any) -> Path:
+    """Where the chat screen writes exports: `exports/` in Loom's data folder."""
+    from tui.store.db import data_dir
+
+    return data_dir(settings.data_dir) / "exports"

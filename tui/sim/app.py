@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tui.api.conventions import CONTINUE_INSTRUCTION
 from tui.sim.faults import HEADER, Fault, FaultQueue, FaultSyntaxError
 from tui.sim.reply import compose_reply, count_tokens, tokenize
 
@@ -66,6 +67,8 @@ class SimState:
     """Headers of the last request, without Authorization (for tests and debugging)."""
     last_had_key: bool = False
     """Whether the last request carried a bearer key (the key itself is not kept)."""
+    last_chat_body: dict[str, Any] = field(default_factory=dict)
+    """The JSON body of the last chat request (for tests of what the client sends)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -250,6 +253,8 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
                 400,
                 "We could not parse the JSON body of your request. The body must be a JSON object.",
             )
+        if isinstance(body, dict):
+            sim.last_chat_body = body
         try:
             params = parse_chat_request(body)
         except InvalidRequest as exc:
@@ -258,7 +263,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             return model_not_found(params.model, headers)
         wanted = _int_header(request, REPLY_TOKENS_HEADER) or sim.config.reply_tokens
         reply = compose_reply(params.last_user_text, seed=sim.config.seed, min_tokens=wanted)
-        tokens = tokenize(reply)
+        tokens = _after(tokenize(reply), params.continue_from)
         finish = "stop"
         if params.stop:
             cut_at = _first_stop(reply, params.stop)
@@ -363,6 +368,8 @@ class ChatParams:
     include_usage: bool
     max_tokens: int | None
     stop: list[str]
+    continue_from: str | None = None
+    """The text of a reply cut at the token limit that the request asks to continue."""
 
 
 def _number(body: dict[str, Any], name: str, low: float, high: float) -> None:
@@ -423,6 +430,7 @@ def parse_chat_request(body: Any) -> ChatParams:
         )
     last_user = ""
     prompt_tokens = 3
+    texts: list[tuple[str, str]] = []
     for i, message in enumerate(messages):
         where = f"messages[{i}]"
         if not isinstance(message, dict):
@@ -435,8 +443,18 @@ def parse_chat_request(body: Any) -> ChatParams:
             )
         text = _text_of(message.get("content"), f"{where}.content")
         prompt_tokens += 4 + count_tokens(text)
+        texts.append((role, text))
         if role == "user":
             last_user = text
+    continue_from = None
+    if (
+        len(texts) >= 3
+        and texts[-1] == ("user", CONTINUE_INSTRUCTION)
+        and texts[-2][0] == "assistant"
+    ):
+        # Loom's "continue": the reply to the user message before the cut one goes on.
+        continue_from = texts[-2][1]
+        last_user = next((t for r, t in reversed(texts[:-2]) if r == "user"), "")
     stream = body.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise InvalidRequest("Invalid type for 'stream': expected a boolean.", "stream")
@@ -484,7 +502,20 @@ def parse_chat_request(body: Any) -> ChatParams:
         include_usage=include_usage,
         max_tokens=max_tokens,
         stop=[s for s in stop if s],
+        continue_from=continue_from,
     )
+
+
+def _after(tokens: list[str], sent: str | None) -> list[str]:
+    """The tokens after those already `sent` (a continued reply); all if they differ."""
+    if not sent:
+        return tokens
+    length = 0
+    for index, token in enumerate(tokens):
+        if length == len(sent):
+            return tokens[index:] if "".join(tokens[:index]) == sent else tokens
+        length += len(token)
+    return [] if length == len(sent) else tokens
 
 
 def _first_stop(text: str, stops: list[str]) -> int | None:

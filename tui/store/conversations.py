@@ -61,9 +61,25 @@ class Message:
     created: float = 0.0
 
 
+REPLY_FIELDS = (
+    "model",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "ttft",
+    "duration",
+    "request_id",
+    "incomplete",
+)
+"""A reply's figures, saved with its text (`save_reply`)."""
+
+MARK_START, MARK_END = "\x02", "\x03"
+
+
 @dataclass(slots=True)
 class SearchHit:
-    """A message matching a search, with the matching words marked in `snippet`."""
+    """A message matching a search; in `snippet` each matching word is between MARK_START
+    and MARK_END (control characters: they cannot clash with the message's own text)."""
 
     conversation_id: int
     message_id: int
@@ -172,10 +188,12 @@ class ConversationStore:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
         if "params" in fields:
             fields["params"] = json.dumps(fields["params"])
+        # `updated` is the last activity (a message added), not any edit: renaming or
+        # pinning an old conversation does not move it to the top of the list.
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self.db.execute(
-            f"UPDATE conversation SET {assignments}, updated = ? WHERE id = ?",
-            (*fields.values(), time.time(), conversation_id),
+            f"UPDATE conversation SET {assignments} WHERE id = ?",
+            (*fields.values(), conversation_id),
         )
         return self.get(conversation_id)
 
@@ -208,17 +226,7 @@ class ConversationStore:
     @_locked
     def save_reply(self, message_id: int, content: str, **fields: Any) -> None:
         """Save a streaming reply's text so far, and any of its figures."""
-        allowed = {
-            "finish_reason",
-            "prompt_tokens",
-            "completion_tokens",
-            "ttft",
-            "duration",
-            "request_id",
-            "incomplete",
-            "model",
-        }
-        unknown = set(fields) - allowed
+        unknown = set(fields) - set(REPLY_FIELDS)
         if unknown:
             raise ValueError(f"cannot save {', '.join(sorted(unknown))}")
         if "incomplete" in fields:
@@ -252,14 +260,13 @@ class ConversationStore:
         match = " ".join('"' + w.replace('"', '""') + '"' for w in words)
         rows = self.db.execute(
             "SELECT m.conversation_id, m.id, c.title, "
-            "snippet(message_fts, 0, '[', ']', '…', 12) "
+            "snippet(message_fts, 0, char(2), char(3), '…', 12) "
             "FROM message_fts JOIN message m ON m.id = message_fts.rowid "
             "JOIN conversation c ON c.id = m.conversation_id "
             "WHERE message_fts MATCH ? ORDER BY rank LIMIT ?",
             (match, limit),
         ).fetchall()
         return [SearchHit(*row) for row in rows]
-
 
     # --- branches ----------------------------------------------------------------------
 

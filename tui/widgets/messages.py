@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.advice import Advice, clean_terminal_text
@@ -28,24 +30,122 @@ FREEZE_SECONDS = 1.0
 often (see `_keep_out_of_full_collections`)."""
 
 
-class UserMessage(Static):
+ITEM_BINDINGS: list[BindingType] = [
+    Binding("up", "move(-1)", "Previous", show=False, id="message.previous"),
+    Binding("down", "move(1)", "Next", show=False, id="message.next"),
+    Binding("escape", "back", "Prompt", id="message.back", tooltip="Back to the prompt"),
+    Binding("c", "act('copy')", "Copy", id="message.copy", tooltip="Copy the message"),
+    Binding("k", "act('code')", "Code", id="message.code", tooltip="Copy a code block"),
+    Binding(
+        "left",
+        "act('branch_prev')",
+        "Versions",
+        key_display="←→",
+        id="message.branch_prev",
+        tooltip="Show the previous version (branch) of this message",
+    ),
+    Binding(
+        "right",
+        "act('branch_next')",
+        "Next version",
+        show=False,
+        id="message.branch_next",
+        tooltip="Show the next version (branch) of this message",
+    ),
+    Binding("d", "act('delete')", "Delete", id="message.delete", tooltip="Delete (asks first)"),
+]
+
+
+class ChatItem(Widget):
+    """What user messages and replies share: a stored record, focus, keyboard actions.
+
+    Actions go to the screen as `ChatItem.Action` messages; the screen owns the store."""
+
+    can_focus = True
+
+    @dataclass
+    class Action(Message):
+        """The user asked for `name` on `item` (copy, code, edit, regenerate, ...)."""
+
+        item: ChatItem
+        name: str
+
+    record_id: int | None = None
+    """The stored message shown here, once it is saved."""
+    branch: tuple[int, int] = (1, 1)
+    """Which of its sibling versions this message is, and how many there are."""
+
+    role: ClassVar[str] = ""
+
+    @property
+    def content(self) -> str:
+        """The message's text."""
+        raise NotImplementedError
+
+    def action_act(self, name: str) -> None:
+        self.post_message(ChatItem.Action(self, name))
+
+    def action_move(self, step: int) -> None:
+        items = list(self.screen.query(ChatItem))
+        index = items.index(self) + step
+        if 0 <= index < len(items):
+            items[index].focus()
+            items[index].scroll_visible(animate=False)
+
+    def action_back(self) -> None:
+        self.post_message(ChatItem.Action(self, "back"))
+
+    def set_branch(self, index: int, count: int) -> None:
+        """Show "version index of count" when there is more than one."""
+        self.branch = (index, count)
+        self.refresh_header()
+
+    def refresh_header(self) -> None:
+        """Redraw whatever shows the branch."""
+
+
+class UserMessage(ChatItem):
     """A message the user sent, shown as typed (no markup, no control sequences)."""
 
     DEFAULT_CSS = """
     UserMessage {
+        height: auto;
         margin: 1 0 0 0;
         padding: 0 1;
         border-left: thick $accent;
         background: $boost;
+        &:focus { background: $accent 20%; }
+        & > .user--branch { color: $text-muted; display: none; }
+        & > .user--branch.shown { display: block; }
     }
     """
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ITEM_BINDINGS,
+        Binding("e", "act('edit')", "Edit", id="message.edit", tooltip="Edit and resend"),
+    ]
+    role = "user"
+
     def __init__(self, text: str, *, id: str | None = None) -> None:
-        super().__init__(Text(clean_terminal_text(text)), id=id)
+        super().__init__(id=id)
         self.text = text
 
+    @property
+    def content(self) -> str:
+        return self.text
 
-class ReplyView(Vertical):
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="user--branch")
+        yield Static(Text(clean_terminal_text(self.text)), classes="user--text")
+
+    def refresh_header(self) -> None:
+        index, count = self.branch
+        label = self.query_one(".user--branch", Static)
+        label.update(Text(f"version {index}/{count} · ←/→ switch"))
+        label.set_class(count > 1, "shown")
+
+
+class ReplyView(ChatItem):
     """An assistant reply: Markdown that grows as the stream arrives.
 
     Deltas are buffered and handed to the renderer twenty times a second. Finished blocks
@@ -55,8 +155,10 @@ class ReplyView(Vertical):
 
     DEFAULT_CSS = """
     ReplyView {
+        layout: vertical;
         height: auto;
         margin: 1 0 0 0;
+        &:focus > .reply--header { background: $accent 20%; color: $text; }
         & > .reply--header { color: $text-muted; padding: 0 1; }
         & > .reply--note { color: $text-muted; padding: 0 1; display: none; }
         & > .reply--note.shown { display: block; }
@@ -106,6 +208,25 @@ class ReplyView(Vertical):
     class Stopped(Message):
         """The user stopped the reply; what arrived stays."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ITEM_BINDINGS,
+        Binding(
+            "r",
+            "act('regenerate')",
+            "Regenerate",
+            id="message.regenerate",
+            tooltip="Ask again; this reply is kept as another version",
+        ),
+        Binding(
+            "g",
+            "act('continue')",
+            "Continue",
+            id="message.continue",
+            tooltip="Continue a reply cut at the token limit",
+        ),
+    ]
+    role = "assistant"
+
     def __init__(self, model: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.model = model
@@ -138,8 +259,23 @@ class ReplyView(Vertical):
         """How many pieces the reply is rendered in."""
         return self._segments
 
+    @property
+    def content(self) -> str:
+        return self.text
+
+    def refresh_header(self) -> None:
+        if self.is_mounted:
+            self.query_one(".reply--header", Static).update(self._header())
+
+    def _header(self) -> Text:
+        index, count = self.branch
+        header = f"assistant · {self.model}"
+        if count > 1:
+            header += f" · version {index}/{count} (←/→)"
+        return Text(header)
+
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"assistant · {self.model}"), classes="reply--header")
+        yield Static(self._header(), classes="reply--header")
         body = ReplyBody()
         body.growing = True
         yield body
@@ -224,6 +360,15 @@ class ReplyView(Vertical):
             )
         elif finish_reason == "length":
             self._note("⋯ cut at the token limit (max_completion_tokens)")
+
+    def resume(self) -> None:
+        """More text is coming for this finished reply (continue after the token limit)."""
+        self.finished = False
+        self.finish_reason = None
+        self.error = None
+        self.query_one(ReplyBody).growing = True
+        note = self.query_one(".reply--note", Static)
+        note.set_class(False, "shown")
 
     def _finish(self) -> None:
         self.finished = True

@@ -25,11 +25,15 @@ class PromptInput(TextArea):
     """
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="prompt.send", tooltip="Send the message"),
+        # Not in the footer (no room at 80 columns): the prompt's placeholder shows both.
+        Binding(
+            "enter", "submit", "Send", id="prompt.send", tooltip="Send the message", show=False
+        ),
         Binding(
             "ctrl+j,shift+enter",
             "newline",
             "Newline",
+            show=False,
             id="prompt.newline",
             tooltip="Insert a line break (ctrl+j in every terminal; shift+enter where the "
             "terminal reports it)",

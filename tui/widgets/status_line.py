@@ -33,6 +33,8 @@ class StatusLine(Widget):
     """What is happening now: streaming, stopped, an error headline."""
     server: reactive[str] = reactive("")
     """Short name of the server."""
+    cost: reactive[str | None] = reactive(None)
+    """What the conversation has cost so far, as text (see tui.pricing)."""
 
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -45,6 +47,8 @@ class StatusLine(Widget):
             text.append(f" │ TTFT {self.ttft:.2f}s")
         if self.tokens_per_second is not None:
             text.append(f" │ {self.tokens_per_second:.0f} tok/s")
+        if self.cost:
+            text.append(f" │ {self.cost}")
         if self.state:
             text.append(f" │ {self.state}", style="italic")
         return text

@@ -1,0 +1,124 @@
+"""What replies cost: token usage times a price table shipped as data, which the user can
+override with a prices.toml of their own."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.store.conversations import Message
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """US dollars per million tokens."""
+
+    input: float
+    output: float
+    cached_input: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTable:
+    """Prices by model id, and when they were taken."""
+
+    models: dict[str, Price]
+    as_of: str
+    problems: tuple[str, ...] = ()
+    """What was wrong with the user's file, if anything (it is then partly ignored)."""
+
+    def price(self, model: str) -> Price | None:
+        """The exact entry, else the longest entry the model id starts with."""
+        if model in self.models:
+            return self.models[model]
+        prefixes = [name for name in self.models if model.startswith(name + "-")]
+        return self.models[max(prefixes, key=len)] if prefixes else None
+
+
+def user_prices_path() -> Path:
+    """`$LOOM_PRICES`, else prices.toml in Loom's config folder (XDG_CONFIG_HOME)."""
+    explicit = os.environ.get("LOOM_PRICES")
+    if explicit:
+        return Path(explicit)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("loom", appauthor=False)) / "prices.toml"
+
+
+def _entries(data: dict[str, Any], origin: str, problems: list[str]) -> dict[str, Price]:
+    models = data.get("models", {})
+    if not isinstance(models, dict):
+        problems.append(f"{origin}: [models] should be a table")
+        return {}
+    prices = {}
+    for name, entry in models.items():
+        try:
+            prices[name] = Price(
+                input=float(entry["input"]),
+                output=float(entry["output"]),
+                cached_input=(float(entry["cached_input"]) if "cached_input" in entry else None),
+            )
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"{origin}: model {name!r} needs numbers for input and output")
+    return prices
+
+
+@functools.lru_cache(maxsize=4)
+def load_prices(user_file: Path | None = None) -> PriceTable:
+    """The shipped table with the user's entries laid over it."""
+    shipped = tomllib.loads(
+        resources.files("tui").joinpath("data/prices.toml").read_text(encoding="utf-8")
+    )
+    problems: list[str] = []
+    models = _entries(shipped, "shipped prices", problems)
+    as_of = str(shipped.get("as_of", "?"))
+    path = user_file or user_prices_path()
+    if path.exists():
+        try:
+            mine = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            problems.append(f"{path}: {error} (using the shipped prices)")
+        else:
+            models.update(_entries(mine, str(path), problems))
+            as_of = str(mine.get("as_of", f"{as_of}, with your {path.name}"))
+    return PriceTable(models, as_of, tuple(problems))
+
+
+def reply_cost(message: Message, table: PriceTable) -> float | None:
+    """Dollars for one reply, from its usage; None if its model or usage is unknown."""
+    if message.role != "assistant" or message.model is None:
+        return None
+    price = table.price(message.model)
+    if price is None or message.prompt_tokens is None or message.completion_tokens is None:
+        return None
+    return (message.prompt_tokens * price.input + message.completion_tokens * price.output) / 1e6
+
+
+def conversation_cost(messages: list[Message], settings: object = None) -> str | None:
+    """The cost of the replies shown, as text for the status line ("$0.0123", or with a
+    note when some replies have no price)."""
+    replies = [m for m in messages if m.role == "assistant" and m.completion_tokens is not None]
+    if not replies:
+        return None
+    table = load_prices()
+    costs = [reply_cost(m, table) for m in replies]
+    known = [c for c in costs if c is not None]
+    tokens = sum((m.prompt_tokens or 0) + (m.completion_tokens or 0) for m in replies)
+    if not known:
+        return f"{tokens:,} tok, no price for this model"
+    text = f"${sum(known):.4f}"
+    if len(known) < len(costs):
+        text += " (some replies unpriced)"
+    return text
+
+
+def estimate_tokens(text: str) -> int:
+    """A quick estimate of a text's tokens before sending (about 4 characters each for
+    English; the server's count, shown after the reply, is the real one)."""
+    return (len(text) + 3) // 4
