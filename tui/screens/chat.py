@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,11 +33,63 @@ if TYPE_CHECKING:
 NARROW = 100
 """Below this many columns the conversation list starts hidden."""
 
-SAVE_SECONDS = 1.0
-"""A streaming reply is saved at least this often."""
 READ_GAP = 0.03
 """A streaming reply's socket is read at most this often: text is put on screen every
 FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents)."""
+
+
+class ReplySaver:
+    """Keeps a streaming reply's stored text up with what is on screen.
+
+    Each time the reply renders, its rendered text is written in a worker thread (one write
+    at a time; renders during a write are caught up by the next), so a `kill -9` loses
+    nothing that had been shown. SQLite in WAL mode makes each write a small append to the
+    log; `finish` makes the final write the last one.
+    """
+
+    def __init__(self, store: ConversationStore | None, record: int | None) -> None:
+        self._store = store
+        self._record = record
+        self._lock = threading.Lock()
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        self._text = ""
+
+    def rendered(self, text: str) -> None:
+        """The reply now shows `text`: store it soon."""
+        if self._store is None or self._record is None or self._closed:
+            return
+        self._text = text
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self._again = False
+            await asyncio.to_thread(self._write, self._text)
+            if not self._again or self._closed:
+                return
+
+    def _write(self, text: str, **fields: Any) -> None:
+        with self._lock:
+            if self._closed and not fields:
+                return
+            if self._store is not None and self._record is not None:
+                self._store.save_reply(self._record, text, **fields)
+
+    def finish(self, text: str, **fields: Any) -> None:
+        """The last write (in this thread): no earlier write can land after it."""
+        with self._lock:
+            self._closed = True
+        fields.setdefault("incomplete", False)
+        self._write(text, **fields)
+
+    async def finish_off_loop(self, text: str, **fields: Any) -> None:
+        """`finish`, in a worker thread (a long reply is a large write)."""
+        await asyncio.to_thread(self.finish, text, **fields)
 
 
 def release_frozen_garbage() -> None:
@@ -367,17 +420,6 @@ class ChatScreen(Screen[None]):
         store.update(self.conversation_id, leaf_id=message.id)
         return message.id
 
-    def _save_reply(self, record: int | None, text: str, **fields: Any) -> None:
-        store = self.loom.backend.current_store
-        if store is not None and record is not None:
-            store.save_reply(record, text, **fields)
-
-    async def _save_reply_off_loop(self, record: int | None, text: str, **fields: Any) -> None:
-        # A long reply is a large write (and, once it ends, a full-text index update):
-        # done in a thread so keys and rendering go on meanwhile.
-        if self.loom.backend.current_store is not None and record is not None:
-            await asyncio.to_thread(self._save_reply, record, text, **fields)
-
     # --- sending -------------------------------------------------------------------------
 
     def _busy(self) -> bool:
@@ -460,18 +502,20 @@ class ChatScreen(Screen[None]):
             reply.record_id = await self._begin_reply_record(model, parent)
             if reply.record_id is not None:
                 self._mark_branches(reply)
-        record = reply.record_id
+        saver = ReplySaver(self.loom.backend.current_store, reply.record_id)
+        reply.on_rendered = saver.rendered
         try:
-            await self._stream(reply, model, history, record)
+            await self._stream(reply, model, history, saver)
         except asyncio.CancelledError:
             reply.post_message(ReplyView.Stopped())
             self.query_one(StatusLine).state = "stopped"
-            self._save_reply(record, reply.text, incomplete=True, finish_reason="stopped")
+            saver.finish(reply.text, incomplete=True, finish_reason="stopped")
             raise
         except Exception:
-            self._save_reply(record, reply.text, incomplete=True, finish_reason="error")
+            saver.finish(reply.text, incomplete=True, finish_reason="error")
             raise
         finally:
+            reply.on_rendered = None
             self._streaming = False
 
     def _request(self, model: str, history: list[dict[str, Any]]) -> Any:
@@ -487,7 +531,7 @@ class ChatScreen(Screen[None]):
         )
 
     async def _stream(
-        self, reply: ReplyView, model: str, history: list[dict[str, Any]], record: int | None
+        self, reply: ReplyView, model: str, history: list[dict[str, Any]], saver: ReplySaver
     ) -> None:
         status = self.query_one(StatusLine)
         sent = time.monotonic()
@@ -500,14 +544,9 @@ class ChatScreen(Screen[None]):
 
         request = self._request(model, history)
         delta: ReplyView.Delta | None = None
-        next_save = time.monotonic() + SAVE_SECONDS
         try:
             async with client.chat.stream(request, read_gap=READ_GAP) as stream:
                 async for chunk in stream:
-                    if record is not None and time.monotonic() >= next_save:
-                        # What has arrived is on disk at least every SAVE_SECONDS.
-                        await self._save_reply_off_loop(record, reply.text)
-                        next_save = time.monotonic() + SAVE_SECONDS
                     for choice in chunk.choices:
                         content = choice.delta.content or choice.delta.refusal
                         if content and choice.index == 0:
@@ -522,12 +561,8 @@ class ChatScreen(Screen[None]):
             advice = explain(error, self.loom.settings)
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
-            self._save_reply(
-                record,
-                reply.text,
-                incomplete=True,
-                finish_reason="error",
-                request_id=error.request_id,
+            saver.finish(
+                reply.text, incomplete=True, finish_reason="error", request_id=error.request_id
             )
             return
         ended = time.monotonic()
@@ -541,10 +576,8 @@ class ChatScreen(Screen[None]):
         status.tokens_per_second = completion / span if span > 0 else None
         status.state = "" if stream.finish_reason != "length" else "cut at token limit: g continues"
         self._streaming = False  # the reply is whole: Esc has nothing left to stop
-        await self._save_reply_off_loop(
-            record,
+        await saver.finish_off_loop(
             before + (stream.text or stream.refusal),
-            incomplete=False,
             finish_reason=stream.finish_reason,
             prompt_tokens=usage.prompt_tokens if usage else None,
             completion_tokens=completion,
@@ -745,10 +778,10 @@ class ChatScreen(Screen[None]):
     async def _item_continue(self, item: ChatItem) -> None:
         if not isinstance(item, ReplyView) or self._busy():
             return
-        if item.finish_reason != "length" or item is not self._items()[-1]:
+        if item.finish_reason == "stop" or item is not self._items()[-1]:
             self.notify(
-                "Only the last reply, when it was cut at the token limit, can be continued; "
-                "r asks again instead.",
+                "Only the last reply, when it was cut short (token limit, stopped, failed or "
+                "interrupted), can be continued; r asks again instead.",
                 timeout=4,
             )
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -242,12 +243,19 @@ class ReplyView(ChatItem):
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
+        self.on_rendered: Callable[[str], None] | None = None
+        """Called with the text on screen each time more of it is shown (to store it)."""
 
     @property
     def text(self) -> str:
         """Everything received, rendered or not."""
         waiting = "".join(delta.text for delta in self._open)
         return "".join(self._parts) + "".join(self._pending) + waiting
+
+    @property
+    def rendered_text(self) -> str:
+        """The text handed to the screen so far."""
+        return "".join(self._parts)
 
     @property
     def settled(self) -> bool:
@@ -345,6 +353,8 @@ class ReplyView(ChatItem):
         body = self.query_one(ReplyBody)
         body.set_pieces(frozen, source)
         self._segments = len(body.pieces)
+        if self.on_rendered is not None:
+            self.on_rendered(self.rendered_text)
         if frozen and time.monotonic() - self._last_freeze >= FREEZE_SECONDS:
             self._keep_out_of_full_collections()
 
@@ -356,10 +366,10 @@ class ReplyView(ChatItem):
         if incomplete:
             self._note(
                 "⋯ incomplete: this reply was cut short before it ended (Loom closed, or it "
-                "was stopped or failed). ctrl+r asks again."
+                "was stopped or failed). On it (ctrl+up): g continues it, r asks again."
             )
         elif finish_reason == "length":
-            self._note("⋯ cut at the token limit (max_completion_tokens)")
+            self._note("⋯ cut at the token limit (max_completion_tokens): g continues it")
 
     def resume(self) -> None:
         """More text is coming for this finished reply (continue after the token limit)."""
@@ -387,7 +397,7 @@ class ReplyView(ChatItem):
         self.finish_reason = message.finish_reason
         self._finish()
         if message.finish_reason == "length":
-            self._note("⋯ cut at the token limit (max_completion_tokens)")
+            self._note("⋯ cut at the token limit (max_completion_tokens): g continues it")
         elif message.finish_reason == "content_filter":
             self._note("⋯ stopped by the server's content filter")
         elif not self.text:

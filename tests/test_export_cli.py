@@ -1,0 +1,107 @@
+"""Export and import: Markdown and JSON, from the shell, round trip through the store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.export import ImportProblem, import_json, to_json, to_markdown
+from tui.store.conversations import ConversationStore
+from tui.store.db import DB_NAME, open_store
+
+
+def loom(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> tuple[ConversationStore, Path]:
+    data = tmp_path / "data"
+    store = ConversationStore(open_store(data / DB_NAME))
+    conv = store.create(
+        title="Looms of Lyon", model="gpt-4o-mini", system_prompt="Be brief.", params={"seed": 3}
+    )
+    ask = store.add_message(conv.id, "user", "What is a Jacquard loom?")
+    reply = store.add_message(conv.id, "assistant", "", parent_id=ask.id, model="gpt-4o-mini")
+    store.save_reply(
+        reply.id,
+        "A loom run by **punched cards**.\n\n```text\ncard 1\n```",
+        finish_reason="stop",
+        prompt_tokens=12,
+        completion_tokens=9,
+        incomplete=False,
+    )
+    store.create(title="Loom maintenance", model="gpt-4o")
+    return store, data
+
+
+def test_export_json_to_stdout_and_import_it_back(filled: tuple[ConversationStore, Path]) -> None:
+    store, data = filled
+    out = loom("export", "lyon", "--format", "json", "-o", "-", data=data)
+    assert out.returncode == 0, out.stderr
+    exported = json.loads(out.stdout)
+    assert exported["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is a Jacquard loom?"},
+        {
+            "role": "assistant",
+            "content": "A loom run by **punched cards**.\n\n```text\ncard 1\n```",
+        },
+    ]
+    assert exported["metadata"][1]["completion_tokens"] == 9
+    back = loom("import", "-", data=data, stdin=out.stdout)
+    assert back.returncode == 0, back.stderr
+    imported = store.find("Looms of Lyon")
+    assert len(imported) == 2
+    again = to_json(imported[0], store.path(imported[0].id))
+    original = to_json(imported[1], store.path(imported[1].id))
+    for key in ("messages", "params", "title", "model"):
+        assert again[key] == original[key]
+    assert [m["finish_reason"] for m in again["metadata"]] == [None, "stop"]
+
+
+def test_export_markdown_to_a_file(filled: tuple[ConversationStore, Path], tmp_path: Path) -> None:
+    store, data = filled
+    target = tmp_path / "out.md"
+    done = loom("export", "1", "--format", "md", "-o", str(target), data=data)
+    assert done.returncode == 0, done.stderr
+    text = target.read_text()
+    assert text.startswith("# Looms of Lyon\n")
+    assert "## You\n\nWhat is a Jacquard loom?" in text
+    assert "## Assistant (gpt-4o-mini, 9 tokens)" in text and "```text\ncard 1\n```" in text
+    conv = store.get(1)
+    assert to_markdown(conv, store.path(1)).split("\n", 3)[3] == text.split("\n", 3)[3]
+
+
+def test_export_names_the_problem(filled: tuple[ConversationStore, Path]) -> None:
+    _, data = filled
+    ambiguous = loom("export", "loom", data=data)
+    assert ambiguous.returncode == 1
+    assert "2 conversations match" in ambiguous.stderr and "Loom maintenance" in ambiguous.stderr
+    missing = loom("export", "nothing like it", data=data)
+    assert missing.returncode == 1 and "no conversation matches" in missing.stderr
+
+
+def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = loom("import", str(bad), data=data)
+    assert result.returncode == 1 and "is not JSON" in result.stderr
+    store = ConversationStore(open_store(data / DB_NAME))
+    with pytest.raises(ImportProblem, match="no `messages`"):
+        import_json(store, {"title": "x"})
+    with pytest.raises(ImportProblem, match="message 2 has no role"):
+        import_json(store, {"messages": [{"role": "user", "content": "a"}, {"content": "b"}]})
+    assert store.conversations() == []
