@@ -322,3 +322,37 @@ async def test_export_from_the_chat_screen(sim: SimServer, private_data_dir: Pat
         assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
         assert data["messages"][0]["content"] == "export me"
         assert data["metadata"][1]["finish_reason"] == "stop"
+
+
+async def test_a_long_conversation_opens_on_its_newest_messages(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    from tui.screens.chat import SHOWN_AT_ONCE
+
+    store = store_of(private_data_dir)
+    conversation = store.create(title="long", model="gpt-4o-mini")
+    parent = None
+    for n in range(SHOWN_AT_ONCE * 3):
+        role = "user" if n % 2 == 0 else "assistant"
+        parent = store.add_message(conversation.id, role, f"message {n}", parent_id=parent).id
+    store.db.close()
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = chat(app)
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if screen.query(ChatItem):
+                break
+        assert len(screen.query(ChatItem)) == SHOWN_AT_ONCE
+        # The request still carries the whole conversation.
+        await say(pilot, app, "and now?")
+        sent = [m["content"] for m in sim.state.last_chat_body["messages"]]
+        assert sent[0] == "message 0" and sent[-1] == "and now?"
+        assert len(sent) == SHOWN_AT_ONCE * 3 + 1
+        # PageUp at the top shows older messages.
+        screen.query_one("#conversation").scroll_home(animate=False)
+        await pilot.pause()
+        assert f"{SHOWN_AT_ONCE * 2} earlier messages" in screen_text(app)
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert len(screen.query(UserMessage)) + len(screen.query(ReplyView)) > SHOWN_AT_ONCE + 2

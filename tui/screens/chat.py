@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 NARROW = 100
 """Below this many columns the conversation list starts hidden."""
+SHOWN_AT_ONCE = 20
+"""A conversation opens on this many of its newest messages; PageUp at the top adds more."""
 
 READ_GAP = 0.03
 """A streaming reply's socket is read at most this often: text is put on screen every
@@ -149,7 +151,7 @@ class ChatScreen(Screen[None]):
             tooltip="Export this conversation as Markdown or JSON",
         ),
         Binding("f1", "help", "Help", id="chat.help", tooltip="Show every key"),
-        Binding("pageup", "scroll_up", "Scroll up", show=False, priority=True, id="chat.page_up"),
+        Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
         Binding(
             "pagedown",
             "scroll_down",
@@ -173,6 +175,9 @@ class ChatScreen(Screen[None]):
         self.params: dict[str, Any] = {}
         self._editing: UserMessage | None = None
         self._store_warned = False
+        self._earlier: list[Message] = []
+        """Older messages of the conversation on screen, not mounted yet."""
+        self._conversation_model = ""
 
     @property
     def loom(self) -> LoomApp:
@@ -189,8 +194,10 @@ class ChatScreen(Screen[None]):
 
     @property
     def history(self) -> list[dict[str, Any]]:
-        """The conversation as the API's messages, as shown (no system prompt)."""
-        return [
+        """The conversation as the API's messages (no system prompt): the older messages
+        not mounted yet, then those on screen."""
+        earlier = [{"role": m.role, "content": m.content} for m in self._earlier if m.content]
+        return earlier + [
             {"role": item.role, "content": item.content}
             for item in self.query(ChatItem)
             if item.content
@@ -316,7 +323,7 @@ class ChatScreen(Screen[None]):
         for item in reversed(self._items()):
             if item.record_id is not None:
                 return item.record_id
-        return None
+        return self._earlier[-1].id if self._earlier else None
 
     async def load_conversation(
         self, conversation_id: int, leaf_id: int | None = None, focus: int | None = None
@@ -351,16 +358,17 @@ class ChatScreen(Screen[None]):
         status.prompt_tokens = status.completion_tokens = None
         status.ttft = status.tokens_per_second = None
         status.state = ""
-        widgets: list[ChatItem] = [
-            self._widget_for(message, conversation.model) for message in messages
-        ]
-        await view.mount_all(widgets)
-        for widget, message in zip(widgets, messages, strict=True):
-            if isinstance(widget, ReplyView):
-                widget.restore(message.content, message.finish_reason, message.incomplete)
-            siblings = store.siblings(message.id)
-            if len(siblings) > 1:
-                widget.set_branch(siblings.index(message.id) + 1, len(siblings))
+        # A long conversation opens on its newest messages; older ones are mounted when the
+        # view is scrolled to the top (PageUp there), so opening stays quick.
+        start = max(0, len(messages) - SHOWN_AT_ONCE)
+        if focus is not None:
+            index = next((i for i, m in enumerate(messages) if m.id == focus), start)
+            start = min(start, max(0, index - 4))
+        self._earlier = messages[:start]
+        self._conversation_model = conversation.model
+        await view.mount(Static("", id="earlier"))
+        widgets = await self._mount_messages(messages[start:])
+        self._update_earlier()
         self._show_cost(messages)
         self._reload_sidebar()
         target = next((w for w in widgets if w.record_id == focus), None)
@@ -370,6 +378,44 @@ class ChatScreen(Screen[None]):
             self.call_after_refresh(target.scroll_visible, top=True, animate=False)
         else:
             view.anchor()
+
+    async def _mount_messages(
+        self, messages: list[Message], before: ChatItem | None = None
+    ) -> list[ChatItem]:
+        view = self.query_one("#conversation", VerticalScroll)
+        widgets = [self._widget_for(m, self._conversation_model) for m in messages]
+        if before is not None:
+            await view.mount_all(widgets, before=before)
+        else:
+            await view.mount_all(widgets)
+        store = self.loom.backend.current_store
+        for widget, message in zip(widgets, messages, strict=True):
+            if isinstance(widget, ReplyView):
+                widget.restore(message.content, message.finish_reason, message.incomplete)
+            siblings = store.siblings(message.id) if store is not None else []
+            if len(siblings) > 1:
+                widget.set_branch(siblings.index(message.id) + 1, len(siblings))
+        return widgets
+
+    def _update_earlier(self) -> None:
+        label = self.query("#earlier").results(Static)
+        for static in label:
+            count = len(self._earlier)
+            static.update(
+                Text(f"↑ {count:,} earlier messages: PageUp at the top shows more", "dim")
+                if count
+                else ""
+            )
+            static.display = bool(count)
+
+    async def _show_earlier(self) -> None:
+        """Mount the next older messages above those shown."""
+        if not self._earlier:
+            return
+        batch, self._earlier = self._earlier[-SHOWN_AT_ONCE:], self._earlier[:-SHOWN_AT_ONCE]
+        items = self._items()
+        await self._mount_messages(batch, before=items[0] if items else None)
+        self._update_earlier()
 
     def _widget_for(self, message: Message, model: str) -> ChatItem:
         widget: ChatItem
@@ -460,7 +506,8 @@ class ChatScreen(Screen[None]):
         items = self._items()
         index = items.index(item)
         parent = next(
-            (i.record_id for i in reversed(items[:index]) if i.record_id is not None), None
+            (i.record_id for i in reversed(items[:index]) if i.record_id is not None),
+            self._earlier[-1].id if self._earlier else None,
         )
         for later in items[index:]:
             await later.remove()
@@ -633,6 +680,7 @@ class ChatScreen(Screen[None]):
         self.reply = None
         self.conversation_id = None
         self._editing = None
+        self._earlier = []
         self.system_prompt = ""
         self.params = {}
         conversation = self.query_one("#conversation", VerticalScroll)
@@ -892,9 +940,13 @@ class ChatScreen(Screen[None]):
             saved,
         )
 
-    def action_scroll_up(self) -> None:
-        """Scroll the conversation up a page."""
-        self.query_one("#conversation", VerticalScroll).scroll_page_up()
+    async def action_page_back(self) -> None:
+        """Scroll the conversation up a page; at the top, show older messages."""
+        view = self.query_one("#conversation", VerticalScroll)
+        if view.scroll_y <= 0 and self._earlier:
+            await self._show_earlier()
+            return
+        view.scroll_page_up()
 
     def action_scroll_down(self) -> None:
         """Scroll the conversation down a page."""
