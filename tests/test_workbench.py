@@ -356,3 +356,20 @@ async def test_a_long_conversation_opens_on_its_newest_messages(
         await pilot.press("pageup")
         await pilot.pause()
         assert len(screen.query(UserMessage)) + len(screen.query(ReplyView)) > SHOWN_AT_ONCE + 2
+
+
+async def test_tokens_and_cost_per_reply_and_an_estimate_before_sending(sim: SimServer) -> None:
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_store(pilot, app)
+        await say(pilot, app, "price check")
+        reply = chat(app).query_one(ReplyView)
+        # gpt-4o-mini is in the shipped table: tokens and dollars in the reply's header.
+        assert reply.figures.endswith(" tok · $0.0001") or "$0.000" in reply.figures
+        status = screen_text(app).splitlines()[-2]
+        assert "$0.0" in status
+        await pilot.press(*"x" * 40)
+        prompt = chat(app).query_one(PromptInput)
+        context = len("price check") + len(reply.text)
+        expected = (40 + 3) // 4 + (context + 3) // 4
+        assert prompt.border_subtitle == f"≈{expected:,} tokens to send"

@@ -100,6 +100,15 @@ def reply_cost(message: Message, table: PriceTable) -> float | None:
     return (message.prompt_tokens * price.input + message.completion_tokens * price.output) / 1e6
 
 
+def reply_figures(message: Message) -> str:
+    """ "150 tok · $0.0001" for a reply's header ("" when the server sent no usage)."""
+    if message.completion_tokens is None:
+        return ""
+    text = f"{message.completion_tokens:,} tok"
+    cost = reply_cost(message, load_prices())
+    return text + (f" · ${cost:.4f}" if cost is not None else "")
+
+
 def conversation_cost(messages: list[Message], settings: object = None) -> str | None:
     """The cost of the replies shown, as text for the status line ("$0.0123", or with a
     note when some replies have no price)."""

@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
+from tui.pricing import conversation_cost, estimate_tokens, reply_figures
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.sidebar import Sidebar
@@ -28,6 +29,7 @@ from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.app import LoomApp
+    from tui.attachments import Attachment
     from tui.store.conversations import ConversationStore, Message
 
 NARROW = 100
@@ -150,6 +152,14 @@ class ChatScreen(Screen[None]):
             id="chat.export",
             tooltip="Export this conversation as Markdown or JSON",
         ),
+        Binding(
+            "ctrl+t",
+            "attach",
+            "Attach",
+            show=False,
+            id="chat.attach",
+            tooltip="Attach a file to the next message (text inlined, images as image parts)",
+        ),
         Binding("f1", "help", "Help", id="chat.help", tooltip="Show every key"),
         Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
         Binding(
@@ -177,6 +187,10 @@ class ChatScreen(Screen[None]):
         self._store_warned = False
         self._earlier: list[Message] = []
         """Older messages of the conversation on screen, not mounted yet."""
+        self.attachments: list[Attachment] = []
+        """Files to go with the next message."""
+        self._images: list[Attachment] = []
+        """Images going with the request being sent (not stored: the message notes them)."""
         self._conversation_model = ""
 
     @property
@@ -392,6 +406,7 @@ class ChatScreen(Screen[None]):
         for widget, message in zip(widgets, messages, strict=True):
             if isinstance(widget, ReplyView):
                 widget.restore(message.content, message.finish_reason, message.incomplete)
+                widget.set_figures(reply_figures(message))
             siblings = store.siblings(message.id) if store is not None else []
             if len(siblings) > 1:
                 widget.set_branch(siblings.index(message.id) + 1, len(siblings))
@@ -427,9 +442,18 @@ class ChatScreen(Screen[None]):
         return widget
 
     def _show_cost(self, messages: list[Message]) -> None:
-        from tui.pricing import conversation_cost
+        self.query_one(StatusLine).cost = conversation_cost(messages)
 
-        self.query_one(StatusLine).cost = conversation_cost(messages, self.loom.settings)
+    @on(TextArea.Changed, "#prompt")
+    def _estimate(self, event: TextArea.Changed) -> None:
+        """How big the next request will be, before it is sent."""
+        prompt = event.text_area
+        if not prompt.text.strip():
+            prompt.border_subtitle = ""
+            return
+        context = len(self.system_prompt) + sum(len(m["content"]) for m in self.history)
+        tokens = estimate_tokens(prompt.text) + (context + 3) // 4
+        prompt.border_subtitle = f"≈{tokens:,} tokens to send"
 
     async def _save_user_message(self, text: str, parent: int | None) -> int | None:
         store = await self._store()
@@ -486,6 +510,11 @@ class ChatScreen(Screen[None]):
             )
             return
         event.prompt.clear()
+        if self.attachments:
+            text = "\n\n".join([text.rstrip(), *(a.inline() for a in self.attachments)])
+            self._images = [a for a in self.attachments if a.is_image]
+            self.attachments = []
+            self._show_attachments()
         parent = self._last_record
         editing, self._editing = self._editing, None
         if editing is not None and editing.parent is not None:
@@ -537,8 +566,47 @@ class ChatScreen(Screen[None]):
         self.stream_reply(reply, model, history, parent)
 
     def _request_messages(self) -> list[dict[str, Any]]:
-        messages = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
-        return messages + self.history
+        messages: list[dict[str, Any]] = []
+        if self.system_prompt:
+            messages.append({"role": "system", "content": self.system_prompt})
+        messages += self.history
+        images, self._images = self._images, []
+        if images and messages and messages[-1]["role"] == "user":
+            from tui.attachments import request_content
+
+            messages[-1] = {
+                "role": "user",
+                "content": request_content(messages[-1]["content"], images),
+            }
+        return messages
+
+    def action_attach(self) -> None:
+        """Attach a file to the next message."""
+        from tui.screens.dialogs import AskText
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            from tui.attachments import AttachmentError, load_attachment
+
+            try:
+                attachment = load_attachment(path)
+            except AttachmentError as error:
+                self.notify(str(error), title="Attach", severity="error", timeout=8, markup=False)
+                return
+            self.attachments.append(attachment)
+            self._show_attachments()
+            self.notify(f"Attached {attachment.name}: it goes with your next message.", timeout=3)
+
+        self.app.push_screen(
+            AskText("Attach a file (path; Esc cancels)", placeholder="~/notes.txt or ./chart.png"),
+            chosen,
+        )
+
+    def _show_attachments(self) -> None:
+        prompt = self.query_one("#prompt", PromptInput)
+        names = ", ".join(a.name for a in self.attachments)
+        prompt.border_title = f"📎 {names} (Esc removes)" if names else ""
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_reply(
@@ -635,6 +703,8 @@ class ChatScreen(Screen[None]):
         store = self.loom.backend.current_store
         if store is not None and self.conversation_id is not None:
             self._show_cost(store.path(self.conversation_id))
+            if reply.record_id is not None:
+                reply.set_figures(reply_figures(store.get_message(reply.record_id)))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -655,6 +725,10 @@ class ChatScreen(Screen[None]):
             self._editing = None
             self.query_one("#prompt", PromptInput).clear()
             self.notify("Edit cancelled.", timeout=2)
+        elif self.attachments:
+            self.attachments = []
+            self._show_attachments()
+            self.notify("Attachments removed.", timeout=2)
 
     async def action_retry(self) -> None:
         """Ask the last prompt again; the reply it replaces is kept as another version."""

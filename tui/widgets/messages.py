@@ -243,6 +243,7 @@ class ReplyView(ChatItem):
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
+        self.figures = ""
         self.on_rendered: Callable[[str], None] | None = None
         """Called with the text on screen each time more of it is shown (to store it)."""
 
@@ -275,9 +276,16 @@ class ReplyView(ChatItem):
         if self.is_mounted:
             self.query_one(".reply--header", Static).update(self._header())
 
+    def set_figures(self, figures: str) -> None:
+        """Tokens and cost of this reply, shown in its header."""
+        self.figures = figures
+        self.refresh_header()
+
     def _header(self) -> Text:
         index, count = self.branch
         header = f"assistant · {self.model}"
+        if self.figures:
+            header += f" · {self.figures}"
         if count > 1:
             header += f" · version {index}/{count} (←/→)"
         return Text(header)

@@ -57,7 +57,7 @@ class PromptInput(TextArea):
             highlight_cursor_line=False,
             compact=False,
         )
-        self.placeholder = "Message (Enter sends, ctrl+j new line)"
+        self.placeholder = "Message (Enter sends, ctrl+j new line, ctrl+t attaches a file)"
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

@@ -43,12 +43,12 @@ class StatusLine(Widget):
             text.append(f" @ {self.server}")
         if self.prompt_tokens is not None or self.completion_tokens is not None:
             text.append(f" │ in {_n(self.prompt_tokens)} · out {_n(self.completion_tokens)} tok")
+        if self.cost:
+            text.append(f" │ {self.cost}")
         if self.ttft is not None:
             text.append(f" │ TTFT {self.ttft:.2f}s")
         if self.tokens_per_second is not None:
             text.append(f" │ {self.tokens_per_second:.0f} tok/s")
-        if self.cost:
-            text.append(f" │ {self.cost}")
         if self.state:
             text.append(f" │ {self.state}", style="italic")
         return text
