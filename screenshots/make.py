@@ -78,6 +78,48 @@ async def welcome(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def two_chats(pilot: Any) -> None:
+    await ask(pilot, "How does a Jacquard loom read its cards?")
+    await pilot.press("ctrl+n")
+    await ask(pilot, "How do I list models with curl?")
+
+
+async def conversation_list(pilot: Any) -> None:
+    await two_chats(pilot)
+    await pilot.press("ctrl+b")
+    await pilot.pause(0.3)
+
+
+async def conversation_list_wide(pilot: Any) -> None:
+    await two_chats(pilot)
+    await pilot.pause(0.3)
+
+
+async def search(pilot: Any) -> None:
+    await two_chats(pilot)
+    await pilot.press("ctrl+f", *"cards")
+
+
+async def message_actions(pilot: Any) -> None:
+    await ask(pilot, "Show me some code")
+    await pilot.press("ctrl+up", "up", "e")
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.load_text("Show me some code in Rust")
+    prompt.action_submit()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    while not all(r.settled for r in pilot.app.query(ReplyView)):
+        await pilot.pause(0.02)
+    await pilot.press("ctrl+up", "up")
+
+
+async def parameters(pilot: Any) -> None:
+    await pilot.press("f3", *"You answer like a patient weaving teacher.")
+    pilot.app.screen.query_one("#param-temperature").value = "0.4"
+    pilot.app.screen.query_one("#param-max_completion_tokens").value = "800"
+    pilot.app.screen.query_one("#param-top_p").value = "1.5"
+
+
 async def main() -> None:
     await shoot("chat-welcome-80x24", (80, 24), welcome)
     await shoot("chat-80x24", (80, 24), chat)
@@ -86,6 +128,11 @@ async def main() -> None:
     await shoot("chat-stream-cut-80x24", (80, 24), cut_stream)
     await shoot("help-80x24", (80, 24), help_screen)
     await shoot("model-picker-80x24", (80, 24), model_picker)
+    await shoot("conversation-list-80x24", (80, 24), conversation_list)
+    await shoot("conversation-list-120x40", (120, 40), conversation_list_wide)
+    await shoot("search-80x24", (80, 24), search)
+    await shoot("message-actions-80x24", (80, 24), message_actions)
+    await shoot("parameters-80x24", (80, 24), parameters)
 
 
 if __name__ == "__main__":
