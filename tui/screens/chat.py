@@ -21,7 +21,6 @@ from textual.worker import Worker, WorkerState
 
 from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
-from tui.pricing import conversation_cost, estimate_tokens, reply_figures
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.sidebar import Sidebar
@@ -315,9 +314,14 @@ class ChatScreen(Screen[None]):
         if store is not None:
             self.query_one(Sidebar).reload(store, self.conversation_id)
 
+    async def _build_sidebar(self) -> None:
+        await self.query_one(Sidebar).build()
+        self._reload_sidebar()
+
     @work(group="history", exit_on_error=False)
     async def open_history(self) -> None:
         """Fill the conversation list and reopen the most recent conversation as it was."""
+        await self._build_sidebar()
         store = await self._store()
         if store is None:
             return
@@ -405,6 +409,8 @@ class ChatScreen(Screen[None]):
         store = self.loom.backend.current_store
         for widget, message in zip(widgets, messages, strict=True):
             if isinstance(widget, ReplyView):
+                from tui.pricing import reply_figures
+
                 widget.restore(message.content, message.finish_reason, message.incomplete)
                 widget.set_figures(reply_figures(message))
             siblings = store.siblings(message.id) if store is not None else []
@@ -442,6 +448,8 @@ class ChatScreen(Screen[None]):
         return widget
 
     def _show_cost(self, messages: list[Message]) -> None:
+        from tui.pricing import conversation_cost
+
         self.query_one(StatusLine).cost = conversation_cost(messages)
 
     @on(TextArea.Changed, "#prompt")
@@ -451,6 +459,8 @@ class ChatScreen(Screen[None]):
         if not prompt.text.strip():
             prompt.border_subtitle = ""
             return
+        from tui.pricing import estimate_tokens
+
         context = len(self.system_prompt) + sum(len(m["content"]) for m in self.history)
         tokens = estimate_tokens(prompt.text) + (context + 3) // 4
         prompt.border_subtitle = f"≈{tokens:,} tokens to send"
@@ -704,6 +714,8 @@ class ChatScreen(Screen[None]):
         if store is not None and self.conversation_id is not None:
             self._show_cost(store.path(self.conversation_id))
             if reply.record_id is not None:
+                from tui.pricing import reply_figures
+
                 reply.set_figures(reply_figures(store.get_message(reply.record_id)))
 
     @on(Worker.StateChanged)
@@ -790,13 +802,13 @@ class ChatScreen(Screen[None]):
             lambda index: chosen(None if not index else index - 1),
         )
 
-    def action_toggle_sidebar(self) -> None:
+    async def action_toggle_sidebar(self) -> None:
         """Show or hide the conversation list."""
         sidebar = self.query_one(Sidebar)
         hidden = not sidebar.has_class("hidden")
         sidebar.set_class(hidden, "hidden")
         if not hidden:
-            self._reload_sidebar()
+            await self._build_sidebar()
             from tui.widgets.sidebar import ChatList
 
             sidebar.query_one(ChatList).focus()

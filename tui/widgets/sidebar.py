@@ -74,16 +74,27 @@ class Sidebar(Vertical):
         self._shown: list[Conversation] = []
 
     def compose(self) -> ComposeResult:
-        yield Static("Chats", classes="sidebar--title")
-        yield Input(placeholder="filter titles…", id="chat-filter")
-        yield ChatList(id="chat-list")
+        # Its widgets are made after the first frame (`build`): the list needs the store,
+        # which opens then, and the first frame should not wait for widgets it hides.
+        return iter(())
+
+    async def build(self) -> None:
+        """Make the title, filter and list (once)."""
+        if not self.children:
+            await self.mount_all(
+                [
+                    Static("Chats", classes="sidebar--title"),
+                    Input(placeholder="filter titles…", id="chat-filter"),
+                    ChatList(id="chat-list"),
+                ]
+            )
 
     def reload(self, store: ConversationStore | None = None, current: int | None = None) -> None:
         """Show the store's conversations again (after any change)."""
         if store is not None:
             self.store = store
         self.current = current
-        if self.store is None:
+        if self.store is None or not self.children:
             return
         needle = self.query_one("#chat-filter", Input).value.strip()
         before = self.highlighted()
@@ -112,6 +123,8 @@ class Sidebar(Vertical):
 
     def highlighted(self) -> Conversation | None:
         """The conversation under the cursor."""
+        if not self.children:
+            return None
         index = self.query_one(ChatList).highlighted
         if index is None or not 0 <= index < len(self._shown):
             return None
@@ -131,7 +144,8 @@ class Sidebar(Vertical):
 
     def on_key(self, event: object) -> None:
         # Down from the filter goes to the list.
-        if getattr(event, "key", "") == "down" and self.query_one("#chat-filter").has_focus:
+        filter_box = self.query("#chat-filter")
+        if getattr(event, "key", "") == "down" and filter_box and filter_box.first().has_focus:
             self.query_one(ChatList).focus()
 
     @on(OptionList.OptionSelected, "#chat-list")
