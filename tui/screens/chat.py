@@ -36,6 +36,9 @@ NARROW = 100
 SHOWN_AT_ONCE = 20
 """A conversation opens on this many of its newest messages; PageUp at the top adds more."""
 
+INLINE_SAVE_CHARS = 16_000
+"""A streaming reply shorter than this is saved on the event loop (under a millisecond);
+longer ones in a worker thread."""
 READ_GAP = 0.03
 """A streaming reply's socket is read at most this often: text is put on screen every
 FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents)."""
@@ -66,6 +69,10 @@ class ReplySaver:
         self._text = text
         if self._task is not None and not self._task.done():
             self._again = True
+            return
+        if len(text) < INLINE_SAVE_CHARS:
+            # A short write costs less than handing it to a thread (a wake-up or two).
+            self._write(text)
             return
         self._task = asyncio.get_running_loop().create_task(self._run())
 

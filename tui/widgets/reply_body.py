@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections import OrderedDict
 from itertools import accumulate
@@ -10,6 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widget import Widget
 
 KEPT_RENDERS = 48
@@ -18,6 +20,8 @@ GAP = 1
 """Blank lines between pieces: what Markdown puts between two blocks."""
 GROWTH_STEP = 6
 """While a reply streams, its height grows this many lines at a time."""
+LAYOUT_SECONDS = 0.25
+"""While a reply streams, its height changes (a reflow of the screen) at most this often."""
 
 _renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
 """Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
@@ -45,6 +49,8 @@ class ReplyBody(Widget):
         self._style: Style | None = None
         self._starts: list[int] = []
         self._reported = 0
+        self._last_layout = 0.0
+        self._layout_timer: Timer | None = None
         self.growing = False
         """While True, the height is reported in steps of GROWTH_STEP lines (see below)."""
 
@@ -77,6 +83,9 @@ class ReplyBody(Widget):
     def finish(self) -> None:
         """The text is complete: report the exact height again."""
         self.growing = False
+        if self._layout_timer is not None:
+            self._layout_timer.stop()
+            self._layout_timer = None
         self.refresh(layout=True)
 
     def _refresh_for_growth(self, changed: int) -> None:
@@ -87,11 +96,22 @@ class ReplyBody(Widget):
         if width is None or self._reported == 0:
             self.refresh(layout=True)
             return
-        if self._stepped(self._content_lines(width)) != self._reported:
-            self.refresh(layout=True)
-        else:
-            top = self._layout(width)[changed]
+        top = self._layout(width)[changed]
+        if top < self._reported:
             self.refresh(Region(0, top, width, max(1, self._reported - top)))
+        if self._stepped(self._content_lines(width)) != self._reported:
+            # At most one reflow per LAYOUT_SECONDS while streaming: lines past the
+            # reported height wait for it (a fraction of a second), the rest repaints now.
+            wait = self._last_layout + LAYOUT_SECONDS - time.monotonic()
+            if not self.growing or wait <= 0:
+                self._relayout()
+            elif self._layout_timer is None:
+                self._layout_timer = self.set_timer(wait, self._relayout, name="reply-layout")
+
+    def _relayout(self) -> None:
+        self._layout_timer = None
+        self._last_layout = time.monotonic()
+        self.refresh(layout=True)
 
     def _stepped(self, lines: int) -> int:
         if not self.growing:
