@@ -276,16 +276,19 @@ async def test_parameters_are_checked_saved_and_sent(
         assert app.screen is panel, "an out-of-range value keeps the panel open"
         assert "temperature: 3 is above 2" in screen_text(app)
         panel.query_one("#param-temperature").value = "0.4"  # type: ignore[attr-defined]
+        panel.query_one("#model").value = "gpt-4.1"  # type: ignore[attr-defined]
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
         await say(pilot, app, "after settings")
         body = sim.state.last_chat_body
         assert body["temperature"] == 0.4 and body["stop"] == ["END", "STOP"]
+        assert body["model"] == "gpt-4.1"
         assert body["messages"][0] == {"role": "system", "content": "Answer briefly."}
         (conversation,) = store_of(private_data_dir).conversations()
         assert conversation.system_prompt == "Answer briefly."
         assert conversation.params == {"temperature": 0.4, "stop": ["END", "STOP"]}
+        assert conversation.model == "gpt-4.1"
 
 
 async def test_a_preset_is_saved_and_offered_for_a_new_chat(sim: SimServer) -> None:

@@ -801,6 +801,9 @@ class ChatScreen(Screen[None]):
                 preset = presets[index]
                 self.system_prompt = preset.system_prompt
                 self.params = dict(preset.params)
+                model = self.params.pop("model", None)
+                if model:
+                    self.query_one(StatusLine).model = model
                 self.notify(f"Preset “{preset.name}”.", timeout=3, markup=False)
 
         labels = ["No preset"] + [p.name for p in presets]
@@ -1020,16 +1023,27 @@ class ChatScreen(Screen[None]):
         def saved(result: tuple[str, dict[str, Any]] | None) -> None:
             if result is None:
                 return
-            self.system_prompt, self.params = result
+            self.system_prompt, self.params = result[0], dict(result[1])
+            model = self.params.pop("model", None)
             store = self.loom.backend.current_store
+            if model:
+                self.query_one(StatusLine).model = model
+                self.loom.settings.model = model
             if store is not None and self.conversation_id is not None:
                 store.update(
                     self.conversation_id, system_prompt=self.system_prompt, params=self.params
                 )
+                if model:
+                    store.update(self.conversation_id, model=model)
             self.notify("Saved: the next message uses these settings.", timeout=3)
 
         self.app.push_screen(
-            ParamsScreen(self.system_prompt, self.params, self.loom.backend.current_store),
+            ParamsScreen(
+                self.system_prompt,
+                self.params,
+                self.loom.backend.current_store,
+                self.query_one(StatusLine).model,
+            ),
             saved,
         )
 

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
-    """Returns (system prompt, parameters) when saved, None when cancelled."""
+    """Returns (system prompt, parameters) when saved, None when cancelled; the model, when
+    changed, is in the parameters under "model"."""
 
     DEFAULT_CSS = """
     ParamsScreen { align: center middle; }
@@ -45,12 +46,17 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
     ]
 
     def __init__(
-        self, system_prompt: str, params: dict[str, Any], store: ConversationStore | None
+        self,
+        system_prompt: str,
+        params: dict[str, Any],
+        store: ConversationStore | None,
+        model: str = "",
     ) -> None:
         super().__init__()
         self.system_prompt = system_prompt
         self.params = params
         self.store = store
+        self.model = model
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -58,6 +64,9 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             prompt = TextArea(self.system_prompt, id="system-prompt", tab_behavior="focus")
             prompt.soft_wrap = True
             yield prompt
+            with Horizontal(classes="params--row"):
+                yield Label("model")
+                yield Input(self.model, placeholder="model id (ctrl+o lists them)", id="model")
             for param in PARAMS:
                 with Horizontal(classes="params--row"):
                     yield Label(param.name)
@@ -81,16 +90,19 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         return {p.name: self.query_one(f"#param-{p.name}", Input).value for p in PARAMS}
 
     @on(Input.Changed)
-    def _check_one(self, event: Input.Changed) -> None:
-        name = (event.input.id or "").removeprefix("param-")
-        try:
-            parse(name, event.value)
-        except ValueError as error:
-            event.input.set_class(True, "-invalid")
-            self.query_one("#params-problems", Static).update(str(error))
-        else:
-            event.input.set_class(False, "-invalid")
-            self.query_one("#params-problems", Static).update("")
+    def _check(self, event: Input.Changed) -> None:
+        """Mark every field out of range, and say why, as the user types."""
+        problems = []
+        for param in PARAMS:
+            field = self.query_one(f"#param-{param.name}", Input)
+            try:
+                parse(param.name, field.value)
+            except ValueError as error:
+                field.set_class(True, "-invalid")
+                problems.append(str(error))
+            else:
+                field.set_class(False, "-invalid")
+        self.query_one("#params-problems", Static).update("\n".join(problems))
 
     def _collect(self) -> tuple[str, dict[str, Any]] | None:
         params, problems = parse_all(self._texts())
@@ -98,6 +110,9 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             self.query_one("#params-problems", Static).update("\n".join(problems))
             self.notify("Fix the fields in red first:\n" + "\n".join(problems), severity="error")
             return None
+        model = self.query_one("#model", Input).value.strip()
+        if model and model != self.model:
+            params["model"] = model
         return self.query_one("#system-prompt", TextArea).text, params
 
     def action_save(self) -> None:
@@ -115,11 +130,13 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             self.notify("Presets need the conversation store, which is not open.", timeout=4)
             return
         store = self.store
+        system_prompt, params = result
+        params["model"] = self.query_one("#model", Input).value.strip() or self.model
         from tui.screens.dialogs import AskText
 
         def named(name: str | None) -> None:
             if name:
-                store.save_preset(name, *result)
+                store.save_preset(name, system_prompt, params)
                 self.notify(f"Saved preset “{name}”; ctrl+n offers it.", timeout=4, markup=False)
 
         self.app.push_screen(AskText("Preset name", placeholder="e.g. terse reviewer"), named)
@@ -136,6 +153,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             if index is None:
                 return
             preset = presets[index]
+            self.query_one("#model", Input).value = preset.params.get("model", self.model)
             self.query_one("#system-prompt", TextArea).load_text(preset.system_prompt)
             for param in PARAMS:
                 field = self.query_one(f"#param-{param.name}", Input)
