@@ -63,3 +63,17 @@ async def test_text_is_inlined_and_images_go_as_parts(sim: SimServer, tmp_path: 
         shown = screen.query_one(UserMessage).content
         assert "warp runs lengthwise" in shown and "📎 dot.png (image, 1 KB)" in shown
         assert screen.attachments == []
+        # The image goes again with the next turn, and after a restart (it is stored).
+        await say(pilot, app, "and its colour?")
+        first = sim.state.last_chat_body["messages"][0]["content"]
+        assert first[1]["image_url"]["url"].startswith("data:image/png;base64,")
+        assert sim.state.last_chat_body["messages"][-1]["content"] == "and its colour?"
+    again = LoomApp(settings_for(sim))
+    async with again.run_test(size=(100, 30)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if chat(again).query(UserMessage):
+                break
+        await say(pilot, again, "one more")
+        first = sim.state.last_chat_body["messages"][0]["content"]
+        assert first[1]["type"] == "image_url"

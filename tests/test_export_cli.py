@@ -105,3 +105,18 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(ImportProblem, match="message 2 has no role"):
         import_json(store, {"messages": [{"role": "user", "content": "a"}, {"content": "b"}]})
     assert store.conversations() == []
+
+
+def test_images_survive_export_and_import(tmp_path: Path) -> None:
+    store = ConversationStore(open_store(tmp_path / DB_NAME))
+    conv = store.create(title="picture", model="gpt-4o")
+    url = "data:image/png;base64,iVBORw0KGgo="
+    store.add_message(conv.id, "user", "what is this?", images=[url])
+    data = to_json(store.get(conv.id), store.path(conv.id))
+    assert data["messages"][0]["content"] == [
+        {"type": "text", "text": "what is this?"},
+        {"type": "image_url", "image_url": {"url": url}},
+    ]
+    back = import_json(store, data)
+    (message,) = store.path(back.id)
+    assert message.content == "what is this?" and message.images == [url]

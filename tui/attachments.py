@@ -85,11 +85,11 @@ def load_attachment(path_text: str) -> Attachment:
     return Attachment(path.name, size, text=text)
 
 
-def request_content(text: str, attachments: list[Attachment]) -> str | list[dict[str, object]]:
-    """A user message's content for the API: plain text, or parts when images go with it."""
-    images = [a for a in attachments if a.is_image]
+def request_content(text: str, images: list[str]) -> str | list[dict[str, object]]:
+    """A user message's content for the API: plain text, or parts when images (data URLs)
+    go with it."""
     if not images:
         return text
     parts: list[dict[str, object]] = [{"type": "text", "text": text}]
-    parts += [{"type": "image_url", "image_url": {"url": a.data_url}} for a in images]
+    parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
     return parts

@@ -54,7 +54,11 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
     api_messages: list[dict[str, Any]] = []
     if conversation.system_prompt:
         api_messages.append({"role": "system", "content": conversation.system_prompt})
-    api_messages += [{"role": m.role, "content": m.content} for m in messages]
+    from tui.attachments import request_content
+
+    api_messages += [
+        {"role": m.role, "content": request_content(m.content, m.images)} for m in messages
+    ]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -77,21 +81,26 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
     if not isinstance(raw, list) or not raw:
         raise ImportProblem("there is no `messages` list, or it is empty")
     system = ""
-    turns: list[tuple[str, str]] = []
+    turns: list[tuple[str, str, list[str]]] = []
     for n, item in enumerate(raw, 1):
         if not isinstance(item, dict) or item.get("role") not in {"system", "user", "assistant"}:
             raise ImportProblem(f"message {n} has no role of system, user or assistant")
         content = item.get("content")
-        if isinstance(content, list):  # content parts: keep the text ones
-            content = "\n".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict)
-            )
+        images: list[str] = []
+        if isinstance(content, list):  # content parts: text, and images by URL
+            parts = [part for part in content if isinstance(part, dict)]
+            images = [
+                str(part["image_url"].get("url", ""))
+                for part in parts
+                if part.get("type") == "image_url" and isinstance(part.get("image_url"), dict)
+            ]
+            content = "\n".join(str(part.get("text", "")) for part in parts if "text" in part)
         if not isinstance(content, str):
             raise ImportProblem(f"message {n} has no text content")
         if item["role"] == "system":
             system = content
         else:
-            turns.append((item["role"], content))
+            turns.append((item["role"], content, images))
     metadata = data.get("metadata")
     if not isinstance(metadata, list) or len(metadata) != len(turns):
         metadata = [{} for _ in turns]
@@ -99,7 +108,7 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
     if not title:
         from tui.store.conversations import title_from
 
-        title = title_from(next((c for r, c in turns if r == "user"), "Imported"))
+        title = title_from(next((c for r, c, _ in turns if r == "user"), "Imported"))
     params = data.get("params") if isinstance(data.get("params"), dict) else {}
     conversation = store.create(
         title=title,
@@ -108,10 +117,15 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
         params=params,
     )
     parent: int | None = None
-    for (role, content), meta in zip(turns, metadata, strict=True):
+    for (role, content, images), meta in zip(turns, metadata, strict=True):
         meta = meta if isinstance(meta, dict) else {}
         message = store.add_message(
-            conversation.id, role, content, parent_id=parent, model=meta.get("model")
+            conversation.id,
+            role,
+            content,
+            parent_id=parent,
+            model=meta.get("model"),
+            images=images,
         )
         if role == "assistant":
             fields = {k: meta[k] for k in REPLY_FIELDS if meta.get(k) is not None}

@@ -195,8 +195,6 @@ class ChatScreen(Screen[None]):
         """Older messages of the conversation on screen, not mounted yet."""
         self.attachments: list[Attachment] = []
         """Files to go with the next message."""
-        self._images: list[Attachment] = []
-        """Images going with the request being sent (not stored: the message notes them)."""
         self._conversation_model = ""
 
     @property
@@ -215,13 +213,22 @@ class ChatScreen(Screen[None]):
     @property
     def history(self) -> list[dict[str, Any]]:
         """The conversation as the API's messages (no system prompt): the older messages
-        not mounted yet, then those on screen."""
-        earlier = [{"role": m.role, "content": m.content} for m in self._earlier if m.content]
-        return earlier + [
-            {"role": item.role, "content": item.content}
-            for item in self.query(ChatItem)
-            if item.content
+        not mounted yet, then those on screen. Images go again with every turn."""
+        turns = [(m.role, m.content, m.images) for m in self._earlier]
+        turns += [
+            (item.role, item.content, getattr(item, "images", [])) for item in self.query(ChatItem)
         ]
+        messages: list[dict[str, Any]] = []
+        for role, content, images in turns:
+            if not content:
+                continue
+            if images:
+                from tui.attachments import request_content
+
+                messages.append({"role": role, "content": request_content(content, images)})
+            else:
+                messages.append({"role": role, "content": content})
+        return messages
 
     def compose(self) -> ComposeResult:
         settings = self.loom.settings
@@ -449,6 +456,7 @@ class ChatScreen(Screen[None]):
         widget: ChatItem
         if message.role == "user":
             widget = UserMessage(message.content)
+            widget.images = message.images
         else:
             widget = ReplyView(message.model or model)
         widget.record_id = message.id
@@ -468,11 +476,14 @@ class ChatScreen(Screen[None]):
             return
         from tui.pricing import estimate_tokens
 
-        context = len(self.system_prompt) + sum(len(m["content"]) for m in self.history)
+        shown = sum(len(item.content) for item in self.query(ChatItem))
+        context = len(self.system_prompt) + shown + sum(len(m.content) for m in self._earlier)
         tokens = estimate_tokens(prompt.text) + (context + 3) // 4
         prompt.border_subtitle = f"≈{tokens:,} tokens to send"
 
-    async def _save_user_message(self, text: str, parent: int | None) -> int | None:
+    async def _save_user_message(
+        self, text: str, parent: int | None, images: list[str] | None = None
+    ) -> int | None:
         store = await self._store()
         if store is None:
             return None
@@ -487,7 +498,9 @@ class ChatScreen(Screen[None]):
                 params=self.params,
             )
             self.conversation_id = conversation.id
-        message = store.add_message(self.conversation_id, "user", text, parent_id=parent)
+        message = store.add_message(
+            self.conversation_id, "user", text, parent_id=parent, images=images
+        )
         store.update(self.conversation_id, leaf_id=message.id)
         self._reload_sidebar()
         return message.id
@@ -527,9 +540,10 @@ class ChatScreen(Screen[None]):
             )
             return
         event.prompt.clear()
+        images: list[str] = []
         if self.attachments:
             text = "\n\n".join([text.rstrip(), *(a.inline() for a in self.attachments)])
-            self._images = [a for a in self.attachments if a.is_image]
+            images = [a.data_url for a in self.attachments if a.data_url]
             self.attachments = []
             self._show_attachments()
         parent = self._last_record
@@ -539,9 +553,10 @@ class ChatScreen(Screen[None]):
             parent = await self._cut_from(editing)
         conversation = self.query_one("#conversation", VerticalScroll)
         user = UserMessage(text)
+        user.images = images
         await conversation.mount(user)
         # Stored before the request leaves: a crash from here on loses nothing typed.
-        user.record_id = await self._save_user_message(text, parent)
+        user.record_id = await self._save_user_message(text, parent, images)
         if editing is not None:
             self._mark_branches(user)
         await self._start_reply(user.record_id)
@@ -587,14 +602,6 @@ class ChatScreen(Screen[None]):
         if self.system_prompt:
             messages.append({"role": "system", "content": self.system_prompt})
         messages += self.history
-        images, self._images = self._images, []
-        if images and messages and messages[-1]["role"] == "user":
-            from tui.attachments import request_content
-
-            messages[-1] = {
-                "role": "user",
-                "content": request_content(messages[-1]["content"], images),
-            }
         return messages
 
     def action_attach(self) -> None:

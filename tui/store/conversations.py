@@ -59,6 +59,8 @@ class Message:
     request_id: str | None = None
     incomplete: bool = False
     created: float = 0.0
+    images: list[str] = field(default_factory=list)
+    """Data URLs of images sent with a user message."""
 
 
 REPLY_FIELDS = (
@@ -92,7 +94,7 @@ _CONVERSATION_COLUMNS = (
 )
 _MESSAGE_COLUMNS = (
     "id, conversation_id, role, content, parent_id, model, finish_reason, prompt_tokens, "
-    "completion_tokens, ttft, duration, request_id, incomplete, created"
+    "completion_tokens, ttft, duration, request_id, incomplete, created, images"
 )
 
 
@@ -108,6 +110,7 @@ def _message(row: tuple[Any, ...]) -> Message:
     # _MESSAGE_COLUMNS lists the fields in the dataclass's order.
     message = Message(*row)
     message.incomplete = bool(row[12])
+    message.images = json.loads(row[14] or "[]")
     return message
 
 
@@ -212,13 +215,23 @@ class ConversationStore:
         parent_id: int | None = None,
         model: str | None = None,
         incomplete: bool = False,
+        images: list[str] | None = None,
     ) -> Message:
         """Store a message now (before any request leaves, for a user's message)."""
         now = time.time()
         cursor = self.db.execute(
             "INSERT INTO message (conversation_id, role, content, parent_id, model, "
-            "incomplete, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (conversation_id, role, content, parent_id, model, int(incomplete), now),
+            "incomplete, created, images) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                conversation_id,
+                role,
+                content,
+                parent_id,
+                model,
+                int(incomplete),
+                now,
+                json.dumps(images or []),
+            ),
         )
         self.db.execute("UPDATE conversation SET updated = ? WHERE id = ?", (now, conversation_id))
         return self.get_message(int(cursor.lastrowid or 0))

@@ -102,7 +102,13 @@ V2 = """
         );
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+V3 = """
+        -- Images sent with a user message (a JSON list of data URLs), so that they go
+        -- again with every later turn of the conversation, as the API expects.
+        ALTER TABLE message ADD COLUMN images TEXT NOT NULL DEFAULT '[]';
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

@@ -130,6 +130,8 @@ class UserMessage(ChatItem):
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = text
+        self.images: list[str] = []
+        """Data URLs of images sent with this message (they go with every later turn)."""
 
     @property
     def content(self) -> str:
