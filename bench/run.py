@@ -68,18 +68,23 @@ def stream_runs(tokens: int, repeats: int) -> dict[str, Any]:
     return result
 
 
-def paced_run(tokens: int, rate: float) -> dict[str, Any]:
-    """A reply at a realistic speed: the share of one core the UI uses, and its stalls."""
+def paced_run(tokens: int, rate: float, repeats: int = 3) -> dict[str, Any]:
+    """A reply at a realistic speed: the share of one core the UI uses (median of
+    `repeats` runs; single runs here vary by +-20%), and its stalls."""
+    uis, clients = [], []
     with simulator(reply_tokens=tokens, tokens_per_second=rate) as url:
-        ui = run_child(["bench/stream.py", "ui", url])
-        client = run_child(["bench/stream.py", "client", url])
+        for _ in range(repeats):
+            uis.append(run_child(["bench/stream.py", "ui", url]))
+            clients.append(run_child(["bench/stream.py", "client", url]))
+    shares = [ui["cpu_share"] for ui in uis]
     result = {
-        "tokens": ui["tokens"],
+        "tokens": uis[0]["tokens"],
         "rate": rate,
-        "ui_cpu_share": ui["cpu_share"],
-        "ui_max_stall_ms": ui["max_stall_ms"],
-        "client_cpu_share": round(
-            client["us_per_chunk"] * client["chunks"] / 1e6 / client["wall_s"], 4
+        "ui_cpu_share": median(shares),
+        "ui_cpu_share_runs": shares,
+        "ui_max_stall_ms": max(ui["max_stall_ms"] for ui in uis),
+        "client_cpu_share": median(
+            [c["us_per_chunk"] * c["chunks"] / 1e6 / c["wall_s"] for c in clients]
         ),
     }
     log(f"paced {tokens} at {rate}/s:", json.dumps(result))

@@ -23,6 +23,7 @@ from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
+from tui.widgets.reply_body import NoRelayoutOnResize
 from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
 
@@ -100,6 +101,11 @@ class ReplySaver:
     async def finish_off_loop(self, text: str, **fields: Any) -> None:
         """`finish`, in a worker thread (a long reply is a large write)."""
         await asyncio.to_thread(self.finish, text, **fields)
+
+
+class ConversationView(NoRelayoutOnResize, VerticalScroll):
+    """The scrolling conversation; its scroll bars follow its content without a second
+    full-screen layout each time a streaming reply grows."""
 
 
 def release_frozen_garbage() -> None:
@@ -234,7 +240,7 @@ class ChatScreen(Screen[None]):
         settings = self.loom.settings
         yield Sidebar(id="sidebar")
         with Vertical(id="main"):
-            with VerticalScroll(id="conversation"):
+            with ConversationView(id="conversation"):
                 yield Static(Text(self._welcome()), id="welcome")
             yield PromptInput(id="prompt")
             status = StatusLine(id="status")

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from tui.advice import Advice, clean_terminal_text
 from tui.mdsplit import safe_split
-from tui.widgets.reply_body import ReplyBody
+from tui.widgets.reply_body import NoRelayoutOnResize, ReplyBody
 
 FLUSH_SECONDS = 0.125
 """How often streamed text is handed to the Markdown renderer (ten updates a second)."""
@@ -148,7 +148,7 @@ class UserMessage(ChatItem):
         label.set_class(count > 1, "shown")
 
 
-class ReplyView(ChatItem):
+class ReplyView(NoRelayoutOnResize, ChatItem):
     """An assistant reply: Markdown that grows as the stream arrives.
 
     Deltas are buffered and handed to the renderer twenty times a second. Finished blocks

@@ -27,7 +27,25 @@ _renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
 """Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
 
 
-class ReplyBody(Widget):
+class NoRelayoutOnResize:
+    """For widgets whose new size needs no second layout pass.
+
+    After a reflow Textual stores each widget's new virtual size through a reactive that
+    asks for another full-screen layout. For these widgets (a reply, its body, the
+    conversation around them) the first pass already placed everything at that size, so
+    the value is stored without one: a growing reply then costs one reflow, not two.
+    """
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        updated: bool = super()._size_updated(  # type: ignore[misc]
+            size, virtual_size, container_size, layout=False
+        )
+        return updated
+
+
+class ReplyBody(NoRelayoutOnResize, Widget):
     """A reply's Markdown as a list of pieces cut at safe block boundaries.
 
     One widget however long the reply: layout asks for one height, painting renders only
