@@ -376,3 +376,29 @@ async def test_tokens_and_cost_per_reply_and_an_estimate_before_sending(sim: Sim
         context = len("price check") + len(reply.text)
         expected = (40 + 3) // 4 + (context + 3) // 4
         assert prompt.border_subtitle == f"≈{expected:,} tokens to send"
+
+
+async def test_opening_another_conversation_mid_stream_keeps_the_reply(
+    private_data_dir: Path,
+) -> None:
+    from tui.sim.app import SimConfig
+
+    from .test_chat_ui import start_reply_and_wait
+
+    with SimServer(SimConfig(tokens_per_second=40)) as slow:
+        app = LoomApp(settings_for(slow))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_store(pilot, app)
+            store = app.backend.current_store
+            assert store is not None
+            other = store.create(title="older one", model="gpt-4o-mini")
+            store.add_message(other.id, "user", "from before")
+            screen = await start_reply_and_wait(app, "stream while I switch", 40)
+            streaming_id = screen.conversation_id
+            await screen.load_conversation(other.id)
+            await pilot.pause()
+            assert [i.content for i in screen.query(UserMessage)] == ["from before"]
+            assert not screen.streaming
+            assert streaming_id is not None
+            kept = store.path(streaming_id)[-1]
+            assert kept.role == "assistant" and kept.incomplete and len(kept.content) >= 40

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 import time
@@ -17,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
@@ -372,8 +373,12 @@ class ChatScreen(Screen[None]):
         if store is None:
             return
         if self._streaming:
+            # Stop the reply (it is saved as it was) before its widgets go.
+            chat_workers = [w for w in self.workers if w.group == "chat"]
             self.workers.cancel_group(self, "chat")
-            await self.workers.wait_for_complete()
+            for worker in chat_workers:
+                with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                    await worker.wait()
         try:
             conversation = store.get(conversation_id)
         except KeyError:
