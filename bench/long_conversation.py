@@ -51,11 +51,11 @@ def child(folder: str, empty: bool) -> None:
 
     from tui.app import LoomApp
     from tui.config import Settings
-    from tui.widgets.messages import ChatItem
+    from tui.widgets.messages import ChatItem, ReplyView
 
     class Measured(LoomApp):
         def on_ready(self) -> None:
-            super().on_ready()
+            # Textual calls LoomApp.on_ready too (handlers run for each class).
             print(json.dumps({"event": "first_frame", "rss_mib": rss_mib()}), flush=True)
             if empty:
                 self.exit()
@@ -64,7 +64,13 @@ def child(folder: str, empty: bool) -> None:
 
         def _check(self) -> None:
             screen = self.screen
-            if getattr(screen, "conversation_id", None) is not None and screen.query(ChatItem):
+            replies = screen.query(ReplyView)
+            if (
+                getattr(screen, "conversation_id", None) is not None
+                and screen.query(ChatItem)
+                and all(reply.settled for reply in replies)
+            ):
+                # Mounted, and every reply's Markdown rendered: the conversation is readable.
                 self.call_after_refresh(self._shown)
 
         def _shown(self) -> None:

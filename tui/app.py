@@ -43,8 +43,9 @@ class LoomApp(App[None]):
         gc.freeze()
         start = getattr(self.screen, "after_first_frame", None)
         if callable(start):
-            start()
-        self.warm_up()
+            start()  # the screen starts warm_up when its own first work is done
+        else:
+            self.warm_up()
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:

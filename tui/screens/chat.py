@@ -271,9 +271,10 @@ class ChatScreen(Screen[None]):
             self.models_status = "no API key: set OPENAI_API_KEY or run loom --demo"
 
     def after_first_frame(self) -> None:
-        """Start background work once the screen is on the terminal (see LoomApp.on_ready)."""
-        if self.loom.settings.can_send and not self.models:
-            self.load_models()
+        """Start background work once the screen is on the terminal (see LoomApp.on_ready):
+        the last conversation first, then the model list (and in demo mode the simulator)
+        and the Markdown warm-up: threads importing big libraries hold the GIL most of the
+        time, and reopening what was left waited 0.6 s behind them."""
         self.open_history()
 
     def _update_server_label(self) -> None:
@@ -341,17 +342,23 @@ class ChatScreen(Screen[None]):
 
     @work(group="history", exit_on_error=False)
     async def open_history(self) -> None:
-        """Fill the conversation list and reopen the most recent conversation as it was."""
-        await self._build_sidebar()
-        store = await self._store()
-        if store is None:
-            return
-        self._reload_sidebar()
-        if self.conversation_id is not None or self._streaming or self.query(ChatItem):
-            return
-        recent = store.conversations()
-        if recent:
-            await self.load_conversation(recent[0].id)
+        """Fill the conversation list and reopen the most recent conversation as it was;
+        then load the model list."""
+        try:
+            await self._build_sidebar()
+            store = await self._store()
+            if store is None:
+                return
+            self._reload_sidebar()
+            if self.conversation_id is not None or self._streaming or self.query(ChatItem):
+                return
+            recent = store.conversations()
+            if recent:
+                await self.load_conversation(recent[0].id)
+        finally:
+            if self.loom.settings.can_send and not self.models:
+                self.load_models()
+            self.loom.warm_up()
 
     def _items(self) -> list[ChatItem]:
         return list(self.query(ChatItem))
@@ -388,8 +395,10 @@ class ChatScreen(Screen[None]):
             store.update(conversation_id, leaf_id=leaf_id)
         messages = store.path(conversation_id, leaf_id)
         view = self.query_one("#conversation", VerticalScroll)
+        had_messages = bool(self.query(ChatItem))
         await view.remove_children()
-        release_frozen_garbage()
+        if had_messages:
+            release_frozen_garbage()
         self.reply = None
         self._editing = None
         self.conversation_id = conversation.id
