@@ -49,41 +49,38 @@ FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents).
 class ReplySaver:
     """Keeps a streaming reply's stored text up with what is on screen.
 
-    Each time the reply renders, its rendered text is written in a worker thread (one write
-    at a time; renders during a write are caught up by the next), so a `kill -9` loses
-    nothing that had been shown. SQLite in WAL mode makes each write a small append to the
-    log; `finish` makes the final write the last one.
+    `rendered` is called each time the reply shows more; the text is joined only when it is
+    written. Short replies are written at once on the event loop (an UPDATE in WAL, well
+    under a millisecond); longer ones in a worker thread, one write at a time, renders
+    during a write caught up by the next. So a `kill -9` loses nothing that had been shown.
+    `finish` takes the lock the writes take, so no earlier write can land after it.
     """
 
-    def __init__(self, store: ConversationStore | None, record: int | None) -> None:
+    def __init__(self, store: ConversationStore | None, reply: ReplyView) -> None:
         self._store = store
-        self._record = record
+        self._record = reply.record_id
+        self._reply = reply
         self._lock = threading.Lock()
         self._closed = False
         self._task: asyncio.Task[None] | None = None
         self._again = False
-        self._text = ""
 
-    def rendered(self, text: str) -> None:
-        """The reply now shows `text`: store it soon."""
+    def rendered(self) -> None:
+        """The reply shows more text now: store it soon."""
         if self._store is None or self._record is None or self._closed:
             return
-        self._text = text
         if self._task is not None and not self._task.done():
             self._again = True
-            return
-        if len(text) < INLINE_SAVE_CHARS:
-            # A short write costs less than handing it to a thread (a wake-up or two).
-            self._write(text)
-            return
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        elif self._reply.rendered_chars < INLINE_SAVE_CHARS:
+            self._write(self._reply.rendered_text)
+        else:
+            self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        while True:
+        self._again = True
+        while self._again and not self._closed:
             self._again = False
-            await asyncio.to_thread(self._write, self._text)
-            if not self._again or self._closed:
-                return
+            await asyncio.to_thread(self._write, self._reply.rendered_text)
 
     def _write(self, text: str, **fields: Any) -> None:
         with self._lock:
@@ -93,7 +90,7 @@ class ReplySaver:
                 self._store.save_reply(self._record, text, **fields)
 
     def finish(self, text: str, **fields: Any) -> None:
-        """The last write (in this thread): no earlier write can land after it."""
+        """The last write, with the reply's figures (`incomplete` defaults to False)."""
         with self._lock:
             self._closed = True
         fields.setdefault("incomplete", False)
@@ -661,7 +658,7 @@ class ChatScreen(Screen[None]):
             reply.record_id = await self._begin_reply_record(model, parent)
             if reply.record_id is not None:
                 self._mark_branches(reply)
-        saver = ReplySaver(self.loom.backend.current_store, reply.record_id)
+        saver = ReplySaver(self.loom.backend.current_store, reply)
         reply.on_rendered = saver.rendered
         try:
             await self._stream(reply, model, history, saver)

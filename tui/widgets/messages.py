@@ -21,7 +21,7 @@ from tui.mdsplit import safe_split
 from tui.widgets.reply_body import NoRelayoutOnResize, ReplyBody
 
 FLUSH_SECONDS = 0.125
-"""How often streamed text is handed to the Markdown renderer (ten updates a second)."""
+"""How often streamed text is handed to the Markdown renderer (eight updates a second)."""
 BACKLOG_FLUSH_SECONDS = 1 / 30
 """How soon the next flush comes while more than FLUSH_CHARS are waiting."""
 FLUSH_CHARS = 1800
@@ -34,7 +34,7 @@ often (see `_keep_out_of_full_collections`)."""
 ITEM_BINDINGS: list[BindingType] = [
     Binding("up", "move(-1)", "Previous", show=False, id="message.previous"),
     Binding("down", "move(1)", "Next", show=False, id="message.next"),
-    Binding("escape", "back", "Prompt", id="message.back", tooltip="Back to the prompt"),
+    Binding("escape", "act('back')", "Prompt", id="message.back", tooltip="Back to the prompt"),
     Binding("c", "act('copy')", "Copy", id="message.copy", tooltip="Copy the message"),
     Binding("k", "act('code')", "Code", id="message.code", tooltip="Copy a code block"),
     Binding(
@@ -93,9 +93,6 @@ class ChatItem(Widget):
             items[index].focus()
             items[index].scroll_visible(animate=False)
 
-    def action_back(self) -> None:
-        self.post_message(ChatItem.Action(self, "back"))
-
     def set_branch(self, index: int, count: int) -> None:
         """Show "version index of count" when there is more than one."""
         self.branch = (index, count)
@@ -151,7 +148,7 @@ class UserMessage(ChatItem):
 class ReplyView(NoRelayoutOnResize, ChatItem):
     """An assistant reply: Markdown that grows as the stream arrives.
 
-    Deltas are buffered and handed to the renderer twenty times a second. Finished blocks
+    Deltas are buffered and handed to the renderer eight times a second. Finished blocks
     are frozen as they complete, so each update renders only the block still growing,
     whatever the length of the reply.
     """
@@ -174,7 +171,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
 
         The sender keeps adding text to the Delta it posted until the reply view takes it
         (`taken`), which it does when it next renders: a stream costs one message per
-        update on screen (ten a second), not one per token.
+        update on screen (eight a second), not one per token.
         """
 
         def __init__(self, text: str) -> None:
@@ -246,8 +243,10 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self.finish_reason: str | None = None
         self.error: Advice | None = None
         self.figures = ""
-        self.on_rendered: Callable[[str], None] | None = None
-        """Called with the text on screen each time more of it is shown (to store it)."""
+        self.rendered_chars = 0
+        """How much text has been handed to the screen (`rendered_text`, without joining)."""
+        self.on_rendered: Callable[[], None] | None = None
+        """Called each time more of the text is shown (to store it)."""
 
     @property
     def text(self) -> str:
@@ -351,6 +350,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             new, rest = new[:FLUSH_CHARS], new[FLUSH_CHARS:]
             self._pending.append(rest)
         self._parts.append(new)
+        self.rendered_chars += len(new)
         source = self._tail_source + new
         frozen: list[str] = []
         # Freeze every finished block: only the block still growing (the tail) is
@@ -364,7 +364,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         body.set_pieces(frozen, source)
         self._segments = len(body.pieces)
         if self.on_rendered is not None:
-            self.on_rendered(self.rendered_text)
+            self.on_rendered()
         if frozen and time.monotonic() - self._last_freeze >= FREEZE_SECONDS:
             self._keep_out_of_full_collections()
 
