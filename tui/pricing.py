@@ -109,7 +109,7 @@ def reply_figures(message: Message) -> str:
     return text + (f" · ${cost:.4f}" if cost is not None else "")
 
 
-def conversation_cost(messages: list[Message], settings: object = None) -> str | None:
+def conversation_cost(messages: list[Message]) -> str | None:
     """The cost of the replies shown, as text for the status line ("$0.0123", or with a
     note when some replies have no price)."""
     replies = [m for m in messages if m.role == "assistant" and m.completion_tokens is not None]
@@ -127,7 +127,8 @@ def conversation_cost(messages: list[Message], settings: object = None) -> str |
     return text
 
 
-def estimate_tokens(text: str) -> int:
-    """A quick estimate of a text's tokens before sending (about 4 characters each for
-    English; the server's count, shown after the reply, is the real one)."""
-    return (len(text) + 3) // 4
+def estimate_tokens(chars: int) -> int:
+    """A quick estimate of the tokens in `chars` characters, before sending (about four
+    characters each for English; the server's count, shown after the reply, is the real
+    one)."""
+    return (chars + 3) // 4

@@ -197,6 +197,8 @@ class ChatScreen(Screen[None]):
         self._store_warned = False
         self._earlier: list[Message] = []
         """Older messages of the conversation on screen, not mounted yet."""
+        self._earlier_chars = 0
+        """Their total length, for the size estimate (kept, not summed per keystroke)."""
         self.attachments: list[Attachment] = []
         """Files to go with the next message."""
         self._conversation_model = ""
@@ -218,21 +220,17 @@ class ChatScreen(Screen[None]):
     def history(self) -> list[dict[str, Any]]:
         """The conversation as the API's messages (no system prompt): the older messages
         not mounted yet, then those on screen. Images go again with every turn."""
+        from tui.attachments import request_content
+
         turns = [(m.role, m.content, m.images) for m in self._earlier]
         turns += [
             (item.role, item.content, getattr(item, "images", [])) for item in self.query(ChatItem)
         ]
-        messages: list[dict[str, Any]] = []
-        for role, content, images in turns:
-            if not content:
-                continue
-            if images:
-                from tui.attachments import request_content
-
-                messages.append({"role": role, "content": request_content(content, images)})
-            else:
-                messages.append({"role": role, "content": content})
-        return messages
+        return [
+            {"role": role, "content": request_content(content, images)}
+            for role, content, images in turns
+            if content
+        ]
 
     def compose(self) -> ComposeResult:
         settings = self.loom.settings
@@ -357,6 +355,23 @@ class ChatScreen(Screen[None]):
                 self.load_models()
             self.loom.warm_up()
 
+    async def _clear_view(self) -> VerticalScroll:
+        """Empty the conversation view and what belongs to the conversation shown."""
+        view = self.query_one("#conversation", VerticalScroll)
+        had_messages = bool(self.query(ChatItem))
+        await view.remove_children()
+        if had_messages:
+            release_frozen_garbage()
+        self.reply = None
+        self._editing = None
+        self._set_earlier([])
+        self.query_one(StatusLine).clear_figures()
+        return view
+
+    def _set_earlier(self, messages: list[Message]) -> None:
+        self._earlier = messages
+        self._earlier_chars = sum(len(m.content) for m in messages)
+
     def _items(self) -> list[ChatItem]:
         return list(self.query(ChatItem))
 
@@ -391,29 +406,19 @@ class ChatScreen(Screen[None]):
         if leaf_id is not None and leaf_id != conversation.leaf_id:
             store.update(conversation_id, leaf_id=leaf_id)
         messages = store.path(conversation_id, leaf_id)
-        view = self.query_one("#conversation", VerticalScroll)
-        had_messages = bool(self.query(ChatItem))
-        await view.remove_children()
-        if had_messages:
-            release_frozen_garbage()
-        self.reply = None
-        self._editing = None
+        view = await self._clear_view()
         self.conversation_id = conversation.id
         self.system_prompt = conversation.system_prompt
         self.params = dict(conversation.params)
-        status = self.query_one(StatusLine)
         if conversation.model:
-            status.model = conversation.model
-        status.prompt_tokens = status.completion_tokens = None
-        status.ttft = status.tokens_per_second = None
-        status.state = ""
+            self.query_one(StatusLine).model = conversation.model
         # A long conversation opens on its newest messages; older ones are mounted when the
         # view is scrolled to the top (PageUp there), so opening stays quick.
         start = max(0, len(messages) - SHOWN_AT_ONCE)
         if focus is not None:
             index = next((i for i, m in enumerate(messages) if m.id == focus), start)
             start = min(start, max(0, index - 4))
-        self._earlier = messages[:start]
+        self._set_earlier(messages[:start])
         self._conversation_model = conversation.model
         await view.mount(Static("", id="earlier"))
         widgets = await self._mount_messages(messages[start:])
@@ -464,7 +469,8 @@ class ChatScreen(Screen[None]):
         """Mount the next older messages above those shown."""
         if not self._earlier:
             return
-        batch, self._earlier = self._earlier[-SHOWN_AT_ONCE:], self._earlier[:-SHOWN_AT_ONCE]
+        batch = self._earlier[-SHOWN_AT_ONCE:]
+        self._set_earlier(self._earlier[:-SHOWN_AT_ONCE])
         items = self._items()
         await self._mount_messages(batch, before=items[0] if items else None)
         self._update_earlier()
@@ -494,8 +500,8 @@ class ChatScreen(Screen[None]):
         from tui.pricing import estimate_tokens
 
         shown = sum(len(item.content) for item in self.query(ChatItem))
-        context = len(self.system_prompt) + shown + sum(len(m.content) for m in self._earlier)
-        tokens = estimate_tokens(prompt.text) + (context + 3) // 4
+        context = len(self.system_prompt) + shown + self._earlier_chars
+        tokens = estimate_tokens(len(prompt.text)) + estimate_tokens(context)
         prompt.border_subtitle = f"≈{tokens:,} tokens to send"
 
     async def _save_user_message(
@@ -794,21 +800,11 @@ class ChatScreen(Screen[None]):
         """Start a new conversation (the one on screen stays in the list)."""
         if self._streaming:
             self.workers.cancel_group(self, "chat")
-        self.reply = None
+        conversation = await self._clear_view()
         self.conversation_id = None
-        self._editing = None
-        self._earlier = []
         self.system_prompt = ""
         self.params = {}
-        conversation = self.query_one("#conversation", VerticalScroll)
-        await conversation.remove_children()
-        release_frozen_garbage()
         await conversation.mount(Static(Text(self._welcome()), id="welcome"))
-        status = self.query_one(StatusLine)
-        status.prompt_tokens = status.completion_tokens = None
-        status.ttft = status.tokens_per_second = None
-        status.cost = None
-        status.state = ""
         self._reload_sidebar()
         self.query_one("#prompt", PromptInput).focus()
         await self._offer_presets()

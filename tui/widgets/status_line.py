@@ -36,6 +36,13 @@ class StatusLine(Widget):
     cost: reactive[str | None] = reactive(None)
     """What the conversation has cost so far, as text (see tui.pricing)."""
 
+    def clear_figures(self) -> None:
+        """Forget the last reply's figures and the state (a conversation was replaced)."""
+        self.prompt_tokens = self.completion_tokens = None
+        self.ttft = self.tokens_per_second = None
+        self.cost = None
+        self.state = ""
+
     def render(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(self.model or "no model", style="bold")
