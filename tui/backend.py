@@ -68,16 +68,11 @@ class Backend:
             return self._store
 
     def _open_store(self) -> ConversationStore:
-        from tui.store.conversations import ConversationStore
-        from tui.store.db import DB_NAME, data_dir, open_store
+        from tui.store.conversations import open_conversations
 
-        path = data_dir(self.settings.data_dir) / DB_NAME
-        try:
-            return ConversationStore(open_store(path, check_same_thread=False))
-        except OSError as error:
-            from tui.store.db import StoreError
-
-            raise StoreError(f"{path}: {error.strerror or error}") from error
+        # Used from the event loop and from worker threads (long writes): calls are
+        # serialised by the store's lock.
+        return open_conversations(self.settings.data_dir, check_same_thread=False)
 
     def _start_sim(self) -> SimServer:
         from tui.sim.app import SimConfig

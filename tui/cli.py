@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tui.store.conversations import ConversationStore
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -102,15 +106,13 @@ def _import_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open_store(data_dir: str | None) -> object:
-    from tui.store.conversations import ConversationStore
-    from tui.store.db import DB_NAME, StoreError, open_store
-    from tui.store.db import data_dir as resolve
+def _open_store(data_dir: str | None) -> ConversationStore | None:
+    from tui.store.conversations import open_conversations
+    from tui.store.db import StoreError
 
-    path = resolve(data_dir) / DB_NAME
     try:
-        return ConversationStore(open_store(path))
-    except (StoreError, OSError) as error:
+        return open_conversations(data_dir)
+    except StoreError as error:
         print(f"loom: {error}", file=sys.stderr)
         return None
 
@@ -119,12 +121,11 @@ def run_export(argv: Sequence[str]) -> int:
     """`loom export`."""
     from pathlib import Path
 
-    from tui.export import render
-    from tui.store.conversations import ConversationStore
+    from tui.export import file_stem, render
 
     args = _export_parser().parse_args(argv)
     store = _open_store(args.data_dir)
-    if not isinstance(store, ConversationStore):
+    if store is None:
         return 1
     found = store.find(args.conversation)
     if not found:
@@ -140,7 +141,7 @@ def run_export(argv: Sequence[str]) -> int:
             print(f"  {c.id:>5}  {c.title}", file=sys.stderr)
         return 1
     text = render(store, found[0], args.format)
-    output = args.output or f"{_file_stem(found[0].title)}.{args.format}"
+    output = args.output or f"{file_stem(found[0].title)}.{args.format}"
     if output == "-":
         sys.stdout.write(text)
         return 0
@@ -159,7 +160,6 @@ def run_import(argv: Sequence[str]) -> int:
     from pathlib import Path
 
     from tui.export import ImportProblem, import_json
-    from tui.store.conversations import ConversationStore
 
     args = _import_parser().parse_args(argv)
     try:
@@ -172,7 +172,7 @@ def run_import(argv: Sequence[str]) -> int:
         print(f"loom import: {args.file} is not JSON: {error}", file=sys.stderr)
         return 1
     store = _open_store(args.data_dir)
-    if not isinstance(store, ConversationStore):
+    if store is None:
         return 1
     try:
         conversation = import_json(store, data)
@@ -181,11 +181,6 @@ def run_import(argv: Sequence[str]) -> int:
         return 1
     print(f"imported “{conversation.title}” as conversation {conversation.id}")
     return 0
-
-
-def _file_stem(title: str) -> str:
-    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title.lower())
-    return "-".join(part for part in stem.split("-") if part)[:60] or "conversation"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,6 +18,12 @@ class ImportProblem(ValueError):
     """The file is not a conversation Loom can read; the message says what is wrong."""
 
 
+def file_stem(title: str) -> str:
+    """A file name made from a title: lower case, letters, digits, - and _ only."""
+    stem = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in title.lower())
+    return "-".join(part for part in stem.split("-") if part)[:60] or "conversation"
+
+
 def _stamp(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 

@@ -1008,11 +1008,10 @@ class ChatScreen(Screen[None]):
             if index is None:
                 return
             fmt = ("md", "json")[index]
-            from tui.cli import _file_stem
-            from tui.export import render
+            from tui.export import file_stem, render
 
             folder = export_dir(self.loom.settings)
-            path = folder / f"{_file_stem(conversation.title)}-{conversation.id}.{fmt}"
+            path = folder / f"{file_stem(conversation.title)}-{conversation.id}.{fmt}"
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 path.write_text(render(store, conversation, fmt), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -390,3 +391,17 @@ class ConversationStore:
 
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def open_conversations(
+    data_dir: str | os.PathLike[str] | None, *, check_same_thread: bool = True
+) -> ConversationStore:
+    """The store in Loom's data folder (see `db.data_dir`); StoreError says why not."""
+    from tui.store.db import DB_NAME, StoreError, open_store
+    from tui.store.db import data_dir as resolve
+
+    path = resolve(data_dir) / DB_NAME
+    try:
+        return ConversationStore(open_store(path, check_same_thread=check_same_thread))
+    except OSError as error:
+        raise StoreError(f"{path}: {error.strerror or error}") from error
