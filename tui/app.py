@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from functools import partial
 
@@ -13,6 +12,7 @@ from textual.screen import Screen
 
 from tui.backend import Backend
 from tui.config import Settings
+from tui.gcpolicy import keep_long_lived
 from tui.screens.chat import ChatScreen
 from tui.themes import DEFAULT_THEME, shipped_themes
 
@@ -38,9 +38,8 @@ class LoomApp(App[None]):
 
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
-        # Everything loaded so far lives as long as the app: keep it out of the cyclic
-        # garbage collector's full passes, which otherwise stall a long stream.
-        gc.freeze()
+        # Everything loaded so far lives as long as the app (see tui.gcpolicy).
+        keep_long_lived()
         start = getattr(self.screen, "after_first_frame", None)
         if callable(start):
             start()  # the screen starts warm_up when its own first work is done
@@ -54,7 +53,7 @@ class LoomApp(App[None]):
         from tui.widgets.markdown_render import warm_up
 
         warm_up()
-        gc.freeze()
+        keep_long_lived()
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, then every keyed action of the current screen."""

@@ -7,10 +7,10 @@ simulator (starlette, uvicorn) load on first use, off the start-up path.
 from __future__ import annotations
 
 import asyncio
-import gc
 from typing import TYPE_CHECKING
 
 from tui.config import Settings
+from tui.gcpolicy import keep_long_lived
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
@@ -44,9 +44,8 @@ class Backend:
                     self._sim = await asyncio.to_thread(self._start_sim)
                     self.settings.base_url = self._sim.base_url
                 self._client = await asyncio.to_thread(self._make_client)
-                # The HTTP stack just loaded lives as long as the app: keep it out of the
-                # garbage collector's full passes (see LoomApp.on_ready).
-                gc.freeze()
+                # The HTTP stack just loaded lives as long as the app (see tui.gcpolicy).
+                keep_long_lived()
             return self._client
 
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import threading
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
+from tui.gcpolicy import release_removed
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.reply_body import NoRelayoutOnResize
@@ -104,18 +104,6 @@ class ReplySaver:
 class ConversationView(NoRelayoutOnResize, VerticalScroll):
     """The scrolling conversation; its scroll bars follow its content without a second
     full-screen layout each time a streaming reply grows."""
-
-
-def release_frozen_garbage() -> None:
-    """Collect what removed widgets left behind.
-
-    Replies move what they leave alive out of the collector's reach (`gc.freeze`, see
-    ReplyView); once a conversation's widgets are removed, their reference cycles would stay
-    forever. One full pass, on a user action that replaces the view anyway, frees them.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
 
 
 class ChatScreen(Screen[None]):
@@ -361,7 +349,7 @@ class ChatScreen(Screen[None]):
         had_messages = bool(self.query(ChatItem))
         await view.remove_children()
         if had_messages:
-            release_frozen_garbage()
+            release_removed()
         self.reply = None
         self._editing = None
         self._set_earlier([])

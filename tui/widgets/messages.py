@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.advice import Advice, clean_terminal_text
+from tui.gcpolicy import keep_long_lived
 from tui.mdsplit import safe_split
 from tui.widgets.reply_body import NoRelayoutOnResize, ReplyBody
 
@@ -328,13 +328,9 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             self._keep_out_of_full_collections()
 
     def _keep_out_of_full_collections(self) -> None:
-        # A full pass of the cyclic collector scans every tracked object and stalled a long
-        # stream by 40-55 ms. What a reply leaves alive (rendered lines, caches) stays, so
-        # it is moved out of those passes: young garbage is collected first so little of it
-        # is kept. (Widgets removed later are unfrozen and collected: ChatScreen.)
+        # What a reply leaves alive (rendered lines, caches) stays: see tui.gcpolicy.
         self._last_freeze = time.monotonic()
-        gc.collect(1)
-        gc.freeze()
+        keep_long_lived()
 
     def flush(self) -> None:
         """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
