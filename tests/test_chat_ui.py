@@ -415,3 +415,57 @@ async def test_style_updates_rerender_a_reply_only_when_its_colours_change(
         await settle(pilot, app)
         assert all(reply_body._renders.get(k) is not v for k, v in mine.items())
         assert "colours" in screen_text(app)
+
+
+async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flush of THREAD_CHARS or more renders in the render thread. While it does, the
+    app keeps answering, the text in flight still counts as received, and lines made for
+    a width that changed meanwhile are rendered again rather than painted."""
+    import threading
+
+    from tui.widgets import messages, reply_body
+    from tui.widgets.markdown_render import render_markdown
+
+    real = reply_body.render_piece
+    release = threading.Event()
+    widths: list[int] = []
+
+    def held_in_the_thread(*args: object) -> list[object]:
+        if threading.current_thread() is not threading.main_thread():
+            widths.append(args[1].max_width)  # type: ignore[attr-defined]
+            release.wait(10)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reply_body, "render_piece", held_in_the_thread)
+    with SimServer(SimConfig(seed=6, reply_tokens=1500)) as fast:
+        app = LoomApp(settings_for(fast))
+        async with app.run_test(size=(100, 40)) as pilot:
+            await send(pilot, app, "big flushes")
+            reply: ReplyView | None = None
+            for _ in range(500):
+                await asyncio.sleep(0.01)
+                replies = app.screen.query(ReplyView)
+                reply = replies.last() if replies else None
+                if widths:
+                    break
+            assert reply is not None and widths, "no flush went to the render thread"
+            assert reply._rendering is not None and not reply.settled
+            await app.workers.wait_for_complete()  # the stream ends; the loop is not held
+            assert len(reply.text) > reply.rendered_chars
+            received = reply.text
+            await pilot.resize_terminal(70, 40)
+            await pilot.pause(0.1)
+            release.set()
+            await settle(pilot, app)
+            body = reply.query_one(ReplyBody)
+            assert reply.settled and body.source == received == reply.text
+            width = body.content_size.width
+            assert width != widths[0]
+            painted = [body.render_line(y).text.strip() for y in range(body.size.height)]
+            options = app.console.options.update(width=width)
+            rendered = app.console.render_lines(render_markdown(received), options)
+            expected = ["".join(seg.text for seg in line).strip() for line in rendered]
+            assert [line for line in painted if line] == [line for line in expected if line]
+    assert messages.THREAD_CHARS <= messages.FLUSH_CHARS

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,14 +20,19 @@ from textual.widgets import Static
 from tui.advice import Advice, clean_terminal_text
 from tui.gcpolicy import keep_long_lived
 from tui.mdsplit import safe_split
-from tui.widgets.reply_body import NoRelayoutOnResize, ReplyBody
+from tui.widgets.reply_body import NoRelayoutOnResize, Rendered, ReplyBody, render_pool
 
 FLUSH_SECONDS = 0.125
 """How often streamed text is handed to the Markdown renderer (eight updates a second)."""
 BACKLOG_FLUSH_SECONDS = 1 / 30
 """How soon the next flush comes while more than FLUSH_CHARS are waiting."""
-FLUSH_CHARS = 1800
-"""The most text one flush renders; more waits for the next frame."""
+FLUSH_CHARS = 3000
+"""The most text one flush renders; more waits for the next frame. A flush this large
+renders in the render thread, so it bounds how far the screen trails a fast stream, not
+how long the event loop is held (fewer, larger flushes mean fewer repaints)."""
+THREAD_CHARS = 1000
+"""A flush that renders at least this much text renders it in `render_pool()` (a larger
+one would hold the event loop for several milliseconds: keys and painting would wait)."""
 FREEZE_SECONDS = 1.0
 """While a reply streams, what it has made so far leaves the collector's full passes this
 often (see `_keep_out_of_full_collections`)."""
@@ -239,6 +246,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._timer: Timer | None = None
         self._last_flush = 0.0
         self._last_freeze = time.monotonic()
+        self._rendering: str | None = None
+        """Text whose flush is being rendered in the render thread (no other flush starts)."""
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
@@ -252,7 +261,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def text(self) -> str:
         """Everything received, rendered or not."""
         waiting = "".join(delta.text for delta in self._open)
-        return "".join(self._parts) + "".join(self._pending) + waiting
+        rendering = self._rendering or ""
+        return "".join(self._parts) + rendering + "".join(self._pending) + waiting
 
     @property
     def rendered_text(self) -> str:
@@ -262,7 +272,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     @property
     def settled(self) -> bool:
         """Finished, and everything received is on screen."""
-        return self.finished and not self._pending and not self._open
+        return self.finished and not self._pending and not self._open and self._rendering is None
 
     @property
     def segments(self) -> int:
@@ -312,7 +322,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def _schedule(self) -> None:
         """Flush soon: at once after a quiet spell, else an interval after the last flush
         (a short one while a backlog waits, so a fast stream is not held back)."""
-        if self._timer is None and (self._pending or self._open):
+        if self._timer is None and self._rendering is None and (self._pending or self._open):
             waiting = sum(map(len, self._pending)) + sum(delta.size for delta in self._open)
             backlog = waiting > FLUSH_CHARS
             interval = BACKLOG_FLUSH_SECONDS if backlog else FLUSH_SECONDS
@@ -322,6 +332,9 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def _tick(self) -> None:
         self._timer = None
         self.flush()
+        self._after_flush()
+
+    def _after_flush(self) -> None:
         self._schedule()
         if self.settled:
             self.query_one(ReplyBody).finish()
@@ -335,7 +348,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def flush(self) -> None:
         """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
         self._take()
-        if not self._pending:
+        if not self._pending or self._rendering is not None:
             return
         self._last_flush = time.monotonic()
         new = "".join(self._pending)
@@ -345,8 +358,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             # several frames, so no single frame renders more than a bounded amount.
             new, rest = new[:FLUSH_CHARS], new[FLUSH_CHARS:]
             self._pending.append(rest)
-        self._parts.append(new)
-        self.rendered_chars += len(new)
+        size = len(self._tail_source) + len(new)
         source = self._tail_source + new
         frozen: list[str] = []
         # Freeze every finished block: only the block still growing (the tail) is
@@ -355,9 +367,33 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         if split:
             frozen.append(source[:split])
             source = source[split:]
-        self._tail_source = source
         body = self.query_one(ReplyBody)
-        body.set_pieces(frozen, source)
+        job = body.render_job([*frozen, source]) if size >= THREAD_CHARS else None
+        if job is None:
+            self._show(new, frozen, source, None)
+            return
+        self._rendering = new
+        # The callback runs on the event loop, in this (the app's) context.
+        future = asyncio.get_running_loop().run_in_executor(render_pool(), job)
+        future.add_done_callback(partial(self._rendered, new, frozen, source))
+
+    def _rendered(
+        self, new: str, frozen: list[str], tail: str, done: asyncio.Future[Rendered]
+    ) -> None:
+        self._rendering = None
+        if not self.is_mounted:
+            return
+        # A failed render is done again here, where its error is reported as usual.
+        rendered = None if done.exception() is not None else done.result()
+        self._show(new, frozen, tail, rendered)
+        self._after_flush()
+
+    def _show(self, new: str, frozen: list[str], tail: str, rendered: Rendered | None) -> None:
+        self._parts.append(new)
+        self.rendered_chars += len(new)
+        self._tail_source = tail
+        body = self.query_one(ReplyBody)
+        body.set_pieces(frozen, tail, rendered)
         self._segments = len(body.pieces)
         if self.on_rendered is not None:
             self.on_rendered()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import accumulate
 
+from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
@@ -25,6 +28,35 @@ LAYOUT_SECONDS = 0.25
 
 _renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
 """Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
+
+Rendered = tuple[int, Style, list[list[Strip]]]
+"""Lines rendered ahead for some pieces, with the width and base style they were made for."""
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def render_pool() -> ThreadPoolExecutor:
+    """The one thread that renders streamed Markdown off the event loop.
+
+    Rich renders in pure Python, so the thread does not add speed; it takes the rendering
+    out of the event loop's callbacks. The interpreter hands the lock between threads every
+    few milliseconds, so keys, timers and painting keep running while a large piece renders
+    instead of waiting for all of it.
+    """
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loom-render")
+    return _pool
+
+
+def render_piece(console: Console, options: ConsoleOptions, style: Style, text: str) -> list[Strip]:
+    """One piece of Markdown as painted lines, each exactly `options.max_width` cells."""
+    # Imported here: the Markdown stack is not needed for the first frame.
+    from tui.widgets.markdown_render import render_markdown
+
+    width = options.max_width
+    rendered = console.render_lines(render_markdown(text), options, style=style)
+    return [Strip(Segment.adjust_line_length(line, width, style)) for line in rendered]
 
 
 class NoRelayoutOnResize:
@@ -77,8 +109,27 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         """The whole Markdown text."""
         return "".join(self.pieces)
 
-    def set_pieces(self, frozen: list[str], tail: str) -> None:
-        """Append finished pieces and replace the tail (the last piece)."""
+    def render_job(self, texts: list[str]) -> Callable[[], Rendered] | None:
+        """A function rendering these texts as this widget would paint them now, to run in
+        `render_pool()`; None until the widget has been laid out (its width is unknown)."""
+        width = self._width
+        if width is None or not self.is_mounted:
+            return None
+        console = self.app.console
+        options = console.options.update(width=width, height=None, highlight=False)
+        style = self._base_style()
+
+        def job() -> Rendered:
+            return width, style, [render_piece(console, options, style, text) for text in texts]
+
+        return job
+
+    def set_pieces(self, frozen: list[str], tail: str, rendered: Rendered | None = None) -> None:
+        """Append finished pieces and replace the tail (the last piece).
+
+        `rendered` holds lines made by `render_job([*frozen, tail])`: they are used if the
+        width and style did not change meanwhile, so nothing is rendered here.
+        """
         changed = max(0, len(self.pieces) - 1)
         if self.pieces:
             last = len(self.pieces) - 1
@@ -96,6 +147,9 @@ class ReplyBody(NoRelayoutOnResize, Widget):
             self.pieces = [*frozen, tail]
             self._heights = [None] * len(self.pieces)
         self._starts = []
+        if rendered is not None and rendered[:2] == (self._width, self._style):
+            for index, lines in enumerate(rendered[2], start=changed):
+                self._keep(index, lines)
         self._refresh_for_growth(changed)
 
     def finish(self) -> None:
@@ -152,26 +206,25 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         for index in range(len(self.pieces)):
             _renders.pop((id(self), index), None)
 
+    def _base_style(self) -> Style:
+        if self._style is None:
+            self._style = self.rich_style
+        return self._style
+
+    def _keep(self, index: int, lines: list[Strip]) -> None:
+        self._heights[index] = len(lines)
+        _renders[(id(self), index)] = lines
+        while len(_renders) > KEPT_RENDERS:
+            _renders.popitem(last=False)
+
     def _piece_lines(self, index: int, width: int) -> list[Strip]:
         key = (id(self), index)
         lines = _renders.get(key)
         if lines is None:
-            # Imported here: the Markdown stack is not needed for the first frame.
-            from tui.widgets.markdown_render import render_markdown
-
-            if self._style is None:
-                self._style = self.rich_style
-            style = self._style
             console = self.app.console
             options = console.options.update(width=width, height=None, highlight=False)
-            rendered = console.render_lines(
-                render_markdown(self.pieces[index]), options, style=style
-            )
-            lines = [Strip(Segment.adjust_line_length(line, width, style)) for line in rendered]
-            self._heights[index] = len(lines)
-            _renders[key] = lines
-            while len(_renders) > KEPT_RENDERS:
-                _renders.popitem(last=False)
+            lines = render_piece(console, options, self._base_style(), self.pieces[index])
+            self._keep(index, lines)
         else:
             _renders.move_to_end(key)
         return lines
@@ -204,9 +257,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
             offset = y - starts[index]
             if offset < len(lines):
                 return lines[offset]
-        if self._style is None:
-            self._style = self.rich_style
-        return Strip.blank(width, self._style)
+        return Strip.blank(width, self._base_style())
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
