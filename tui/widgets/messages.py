@@ -30,6 +30,10 @@ FLUSH_CHARS = 3000
 """The most text one flush renders; more waits for the next frame. A flush this large
 renders in the render thread, so it bounds how far the screen trails a fast stream, not
 how long the event loop is held (fewer, larger flushes mean fewer repaints)."""
+FIRST_FLUSH_CHARS = 600
+"""The most text a flush renders before the reply has been laid out. It renders on the
+event loop (the width to render at is not known yet, so the thread cannot), and small, it
+also puts the first words on screen sooner."""
 THREAD_CHARS = 1000
 """A flush that renders at least this much text renders it in `render_pool()` (a larger
 one would hold the event loop for several milliseconds: keys and painting would wait)."""
@@ -353,10 +357,12 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._last_flush = time.monotonic()
         new = "".join(self._pending)
         self._pending.clear()
-        if len(new) > FLUSH_CHARS:
+        body = self.query_one(ReplyBody)
+        limit = FLUSH_CHARS if body.laid_out else FIRST_FLUSH_CHARS
+        if len(new) > limit:
             # A burst (a fast server, or a stall that released a backlog) is shown over
             # several frames, so no single frame renders more than a bounded amount.
-            new, rest = new[:FLUSH_CHARS], new[FLUSH_CHARS:]
+            new, rest = new[:limit], new[limit:]
             self._pending.append(rest)
         size = len(self._tail_source) + len(new)
         source = self._tail_source + new
@@ -367,7 +373,6 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         if split:
             frozen.append(source[:split])
             source = source[split:]
-        body = self.query_one(ReplyBody)
         job = body.render_job([*frozen, source]) if size >= THREAD_CHARS else None
         if job is None:
             self._show(new, frozen, source, None)

@@ -109,6 +109,11 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         """The whole Markdown text."""
         return "".join(self.pieces)
 
+    @property
+    def laid_out(self) -> bool:
+        """Whether the width to render at is known (the widget has been laid out)."""
+        return self._width is not None and self.is_mounted
+
     def render_job(self, texts: list[str]) -> Callable[[], Rendered] | None:
         """A function rendering these texts as this widget would paint them now, to run in
         `render_pool()`; None until the widget has been laid out (its width is unknown)."""
@@ -131,6 +136,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         width and style did not change meanwhile, so nothing is rendered here.
         """
         changed = max(0, len(self.pieces) - 1)
+        before = _renders.get((id(self), changed)) if self.pieces else None
         if self.pieces:
             last = len(self.pieces) - 1
             if frozen:
@@ -150,7 +156,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         if rendered is not None and rendered[:2] == (self._width, self._style):
             for index, lines in enumerate(rendered[2], start=changed):
                 self._keep(index, lines)
-        self._refresh_for_growth(changed)
+        self._refresh_for_growth(changed, before)
 
     def finish(self) -> None:
         """The text is complete: report the exact height again."""
@@ -160,15 +166,24 @@ class ReplyBody(NoRelayoutOnResize, Widget):
             self._layout_timer = None
         self.refresh(layout=True)
 
-    def _refresh_for_growth(self, changed: int) -> None:
+    def _refresh_for_growth(self, changed: int, before: list[Strip] | None) -> None:
         # A reflow of the screen costs far more than repainting this widget. While the
         # reply grows its height is reported in steps, so most updates only repaint, and
-        # only the lines from the first changed piece down (the rest are as they were).
+        # only the lines from the first one that differs down (the rest are as they were:
+        # text added to a paragraph usually changes its last line or two).
         width = self._width
         if width is None or self._reported == 0:
             self.refresh(layout=True)
             return
         top = self._layout(width)[changed]
+        if before is not None:
+            after = self._piece_lines(changed, width)
+            same = 0
+            for old, new in zip(before, after, strict=False):
+                if old != new:
+                    break
+                same += 1
+            top += same
         if top < self._reported:
             self.refresh(Region(0, top, width, max(1, self._reported - top)))
         if self._stepped(self._content_lines(width)) != self._reported:
