@@ -8,6 +8,7 @@ imports count for both.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import subprocess
 import time
@@ -62,6 +63,11 @@ def once(kind: str) -> tuple[float, float]:
 
 def measure(repeats: int) -> dict[str, float]:
     """Alternate bare and Loom runs; medians and their ratio."""
+    # Textual, like any installed package, was byte-compiled when pip installed it; an
+    # editable install of Loom is compiled on its first import unless the environment
+    # forbids writing bytecode (PYTHONDONTWRITEBYTECODE, set on some machines). Compile it
+    # here so both apps start as they do once installed, not with Loom compiling itself.
+    compileall.compile_dir(ROOT / "tui", quiet=1)
     bare_t, loom_t, bare_m, loom_m = [], [], [], []
     once("bare")  # warm the file cache
     once("loom")
