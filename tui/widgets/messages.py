@@ -252,6 +252,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._last_freeze = time.monotonic()
         self._rendering: str | None = None
         """Text whose flush is being rendered in the render thread (no other flush starts)."""
+        self._awaiting_paint = False
+        """A rendered flush waits to be painted before the next render starts."""
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
@@ -276,7 +278,11 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     @property
     def settled(self) -> bool:
         """Finished, and everything received is on screen."""
-        return self.finished and not self._pending and not self._open and self._rendering is None
+        return self.finished and not self._pending and not self._open and not self._busy
+
+    @property
+    def _busy(self) -> bool:
+        return self._rendering is not None or self._awaiting_paint
 
     @property
     def segments(self) -> int:
@@ -326,7 +332,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def _schedule(self) -> None:
         """Flush soon: at once after a quiet spell, else an interval after the last flush
         (a short one while a backlog waits, so a fast stream is not held back)."""
-        if self._timer is None and self._rendering is None and (self._pending or self._open):
+        if self._timer is None and not self._busy and (self._pending or self._open):
             waiting = sum(map(len, self._pending)) + sum(delta.size for delta in self._open)
             backlog = waiting > FLUSH_CHARS
             interval = BACKLOG_FLUSH_SECONDS if backlog else FLUSH_SECONDS
@@ -352,7 +358,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def flush(self) -> None:
         """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
         self._take()
-        if not self._pending or self._rendering is not None:
+        if not self._pending or self._busy:
             return
         self._last_flush = time.monotonic()
         new = "".join(self._pending)
@@ -391,6 +397,13 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         # A failed render is done again here, where its error is reported as usual.
         rendered = None if done.exception() is not None else done.result()
         self._show(new, frozen, tail, rendered)
+        # The next render starts once this text is painted: painting while the render
+        # thread runs takes twice as long (the two share the interpreter lock).
+        self._awaiting_paint = True
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        self._awaiting_paint = False
         self._after_flush()
 
     def _show(self, new: str, frozen: list[str], tail: str, rendered: Rendered | None) -> None:
