@@ -469,3 +469,30 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
             expected = ["".join(seg.text for seg in line).strip() for line in rendered]
             assert [line for line in painted if line] == [line for line in expected if line]
     assert messages.THREAD_CHARS <= messages.FLUSH_CHARS
+
+
+async def test_a_stored_reply_is_shown_in_one_pass_or_a_long_one_by_flushes(
+    sim: SimServer,
+) -> None:
+    from tui.widgets import messages
+
+    paragraph = "A stored paragraph with `code` and *emphasis*, long enough to wrap.\n\n"
+    short = paragraph * 150
+    long = paragraph * (messages.RESTORE_AT_ONCE_CHARS // len(paragraph) + 40)
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        conversation = app.screen.query_one("#conversation")
+        shown: list[ReplyView] = []
+        for text in (short, long):
+            reply = ReplyView("stored-model")
+            await conversation.mount(reply)
+            reply.restore(text, "stop", incomplete=False)
+            shown.append(reply)
+        first, second = shown
+        # The short one is on screen at once, cut into pieces of about FLUSH_CHARS.
+        assert first.settled and first.query_one(ReplyBody).source == short
+        assert len(first.query_one(ReplyBody).pieces) == -(-len(short) // messages.FLUSH_CHARS)
+        # The long one arrives a flush at a time, and ends whole.
+        assert not second.settled
+        await settle(pilot, app)
+        assert second.settled and second.query_one(ReplyBody).source == long == second.text

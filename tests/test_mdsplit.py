@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tui.mdsplit import safe_split
+from tui.mdsplit import cut_pieces, safe_split
 
 BLOCKS = st.sampled_from(
     [
@@ -56,3 +56,23 @@ def test_never_cuts_inside_a_fence_or_a_list() -> None:
 def test_does_not_cut_before_an_unfinished_line() -> None:
     assert safe_split("para\n\nnext") is None
     assert safe_split("para\n\nnext\n") == len("para\n\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(BLOCKS, min_size=1, max_size=20), st.integers(min_value=1, max_value=300))
+def test_a_whole_text_cut_into_pieces_parses_like_the_whole(blocks: list[str], size: int) -> None:
+    """How a stored reply is shown: cut into pieces of about `size` characters."""
+    text = "\n\n".join(blocks) + "\n"
+    pieces = cut_pieces(text, size)
+    assert "".join(pieces) == text and all(pieces)
+    assert [block for piece in pieces for block in block_signature(piece)] == block_signature(text)
+    # Longer than `size` only where no safe cut comes sooner.
+    for piece in pieces[:-1]:
+        if len(piece) > size:
+            assert safe_split(piece[: size + 1]) is None
+
+
+def test_cut_pieces_of_text_without_a_safe_cut() -> None:
+    assert cut_pieces("", 10) == [""]
+    assert cut_pieces("one paragraph only\n", 5) == ["one paragraph only\n"]
+    assert cut_pieces("a\n\nb\n\nc\n", 3) == ["a\n\n", "b\n\n", "c\n"]

@@ -9,6 +9,8 @@ rendering the whole, and since a paragraph has no top margin, the same spacing t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from itertools import pairwise
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"\d{1,9}[.)](?:[ \t]|$)")
@@ -17,8 +19,32 @@ _NOT_PARAGRAPH = frozenset("#`~>|<-*+=_[!")
 
 def safe_split(text: str, min_offset: int = 0) -> int | None:
     """The last offset >= `min_offset` where `text` can be cut safely, or None."""
-    fence: str | None = None
     best: int | None = None
+    for offset in _safe_offsets(text):
+        if offset >= min_offset:
+            best = offset
+    return best
+
+
+def cut_pieces(text: str, size: int) -> list[str]:
+    """A whole text cut at safe offsets into pieces of about `size` characters (longer
+    only where no safe cut comes sooner, as inside a long code block); never empty."""
+    cuts: list[int] = []
+    start = previous = 0
+    for offset in _safe_offsets(text):
+        if offset - start > size:
+            start = previous if previous > start else offset
+            cuts.append(start)
+        previous = offset
+    if len(text) - start > size and previous > start:
+        cuts.append(previous)
+    bounds = [0, *cuts, len(text)]
+    return [text[a:b] for a, b in pairwise(bounds)]
+
+
+def _safe_offsets(text: str) -> Iterator[int]:
+    """Every offset where `text` can be cut safely, in order."""
+    fence: str | None = None
     offset = 0
     prev_blank = False
     for line in text.splitlines(keepends=True):
@@ -27,14 +53,13 @@ def safe_split(text: str, min_offset: int = 0) -> int | None:
         if fence is None:
             if (
                 prev_blank
-                and offset >= min_offset
                 and stripped
                 and not stripped[0].isspace()
                 and stripped[0] not in _NOT_PARAGRAPH
                 and not _LIST_ITEM.match(stripped)
                 and line.endswith("\n")
             ):
-                best = offset
+                yield offset
             if match:
                 fence = match.group(1)
         elif (
@@ -46,4 +71,3 @@ def safe_split(text: str, min_offset: int = 0) -> int | None:
             fence = None
         prev_blank = fence is None and not stripped.strip()
         offset += len(line)
-    return best

@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from tui.advice import Advice, clean_terminal_text
 from tui.gcpolicy import keep_long_lived
-from tui.mdsplit import safe_split
+from tui.mdsplit import cut_pieces, safe_split
 from tui.widgets.reply_body import NoRelayoutOnResize, Rendered, ReplyBody, render_pool
 
 FLUSH_SECONDS = 0.125
@@ -37,6 +37,8 @@ also puts the first words on screen sooner."""
 THREAD_CHARS = 1000
 """A flush that renders at least this much text renders it in `render_pool()` (a larger
 one would hold the event loop for several milliseconds: keys and painting would wait)."""
+RESTORE_AT_ONCE_CHARS = 12_000
+"""A stored reply up to this long is shown in one pass (about 80 ms of rendering here)."""
 FREEZE_SECONDS = 1.0
 """While a reply streams, what it has made so far leaves the collector's full passes this
 often (see `_keep_out_of_full_collections`)."""
@@ -419,8 +421,17 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             self._keep_out_of_full_collections()
 
     def restore(self, text: str, finish_reason: str | None, incomplete: bool) -> None:
-        """Show a stored reply (call once mounted)."""
-        self._pending.append(text)
+        """Show a stored reply (call once mounted).
+
+        The whole text is known: up to RESTORE_AT_ONCE_CHARS it is cut into pieces and
+        shown in one pass (they render when first laid out). A longer one is shown like
+        a fast stream, a flush at a time, so opening it never holds the app for long.
+        """
+        if len(text) <= RESTORE_AT_ONCE_CHARS:
+            *frozen, tail = cut_pieces(text, FLUSH_CHARS)
+            self._show(text, frozen, tail, None)
+        else:
+            self._pending.append(text)
         self.finish_reason = finish_reason
         self._finish()
         if incomplete:
