@@ -386,6 +386,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             self._show(new, frozen, source, None)
             return
         self._rendering = new
+        body.hold_layout = True
         # The callback runs on the event loop, in this (the app's) context.
         future = asyncio.get_running_loop().run_in_executor(render_pool(), job)
         future.add_done_callback(partial(self._rendered, new, frozen, source))
@@ -396,6 +397,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._rendering = None
         if not self.is_mounted:
             return
+        self.query_one(ReplyBody).hold_layout = False
         # A failed render is done again here, where its error is reported as usual.
         rendered = None if done.exception() is not None else done.result()
         self._show(new, frozen, tail, rendered)

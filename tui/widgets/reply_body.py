@@ -103,6 +103,9 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         self._layout_timer: Timer | None = None
         self.growing = False
         """While True, the height is reported in steps of GROWTH_STEP lines (see below)."""
+        self.hold_layout = False
+        """While True (more text is being rendered in the render thread), a due reflow waits
+        for that text: it comes with it, painted while the thread is idle."""
 
     @property
     def source(self) -> str:
@@ -193,7 +196,12 @@ class ReplyBody(NoRelayoutOnResize, Widget):
             if not self.growing or wait <= 0:
                 self._relayout()
             elif self._layout_timer is None:
-                self._layout_timer = self.set_timer(wait, self._relayout, name="reply-layout")
+                self._layout_timer = self.set_timer(wait, self._layout_due, name="reply-layout")
+
+    def _layout_due(self) -> None:
+        self._layout_timer = None
+        if not self.hold_layout:
+            self._relayout()
 
     def _relayout(self) -> None:
         self._layout_timer = None
