@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +43,30 @@ def log(*parts: object) -> None:
     print(*parts, file=sys.stderr, flush=True)
 
 
-def stream_runs(tokens: int, repeats: int) -> dict[str, Any]:
-    """UI, client and raw readers of the same N-token reply at unlimited speed."""
-    ui, client, raw = [], [], []
-    with simulator(reply_tokens=tokens) as url:
+def stream_runs(sizes: tuple[int, ...], repeats: int) -> dict[int, dict[str, Any]]:
+    """UI, client and raw readers of the same N-token reply at unlimited speed, for each
+    size. The sizes take turns within each repeat, so a ratio between two sizes can be
+    taken within a repeat (this machine's speed drifts over minutes)."""
+    runs: dict[int, dict[str, list[dict[str, Any]]]] = {
+        n: {"ui": [], "client": [], "raw": []} for n in sizes
+    }
+    with ExitStack() as stack:
+        urls = {n: stack.enter_context(simulator(reply_tokens=n)) for n in sizes}
         for _ in range(repeats):
-            raw.append(run_child(["bench/stream.py", "raw", url]))
-            client.append(run_child(["bench/stream.py", "client", url]))
-            ui.append(run_child(["bench/stream.py", "ui", url]))
-    result = {
+            for n in sizes:
+                for reader in ("raw", "client", "ui"):
+                    runs[n][reader].append(run_child(["bench/stream.py", reader, urls[n]]))
+    results = {n: _stream_result(runs[n]["ui"], runs[n]["client"], runs[n]["raw"]) for n in sizes}
+    for n in sizes:
+        results[n]["ui_wall_s_runs"] = [r["wall_s"] for r in runs[n]["ui"]]
+        log(f"stream {n}:", json.dumps(results[n]))
+    return results
+
+
+def _stream_result(
+    ui: list[dict[str, Any]], client: list[dict[str, Any]], raw: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
         "tokens": ui[0]["tokens"],
         "ui_tokens_per_s": median([r["tokens_per_s"] for r in ui]),
         "ui_wall_s": median([r["wall_s"] for r in ui]),
@@ -66,8 +82,6 @@ def stream_runs(tokens: int, repeats: int) -> dict[str, Any]:
         "raw_tokens_per_s": median([r["tokens_per_s"] for r in raw]),
         "raw_us_per_chunk": median([r["us_per_chunk"] for r in raw]),
     }
-    log(f"stream {tokens}:", json.dumps(result))
-    return result
 
 
 def paced_run(tokens: int, rate: float, repeats: int = 3) -> dict[str, Any]:
@@ -102,7 +116,16 @@ def main() -> None:
     repeats = 3 if args.quick else 5
     startup = measure_startup(9 if args.quick else 15)
     log("startup:", json.dumps(startup))
-    streams = {n: stream_runs(n, repeats) for n in (1000, 5000, 20000, 50000)}
+    streams = stream_runs((1000, 5000, 20000, 50000), repeats)
+    # Paired within each repeat: the two sizes ran one after the other.
+    scaling = median(
+        [
+            long / short
+            for long, short in zip(
+                streams[50000]["ui_wall_s_runs"], streams[20000]["ui_wall_s_runs"], strict=True
+            )
+        ]
+    )
     paced = paced_run(2000 if args.quick else 10000, 200)
     parse = asyncio.run(measure_client())
     log("client parse:", json.dumps(parse))
@@ -112,9 +135,7 @@ def main() -> None:
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
         "stream_20k_tokens_per_s": streams[20000]["ui_tokens_per_s"],
-        "stream_scaling_50k_over_20k": round(
-            streams[50000]["ui_wall_s"] / streams[20000]["ui_wall_s"], 3
-        ),
+        "stream_scaling_50k_over_20k": round(scaling, 3),
         "paced_200_cpu_share": paced["ui_cpu_share"],
         "max_stall_ms": max(
             [s["ui_max_stall_ms"] for s in streams.values()] + [paced["ui_max_stall_ms"]]

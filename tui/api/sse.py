@@ -24,15 +24,27 @@ class SSEDecoder:
 
     def feed(self, text: str) -> Iterator[str]:
         """The data of every event completed by `text`."""
-        text = self._rest + text
+        if self._rest:
+            text = self._rest + text
         held = ""
-        if text.endswith("\r"):
-            # Maybe the first half of a CRLF split across two reads: decided next time.
-            text, held = text[:-1], "\r"
-        lines = _LINE_END.split(text)
+        if "\r" in text:
+            if text.endswith("\r"):
+                # Maybe the first half of a CRLF split across two reads: decided next time.
+                text, held = text[:-1], "\r"
+            lines = _LINE_END.split(text)
+        else:
+            lines = text.split("\n")  # the usual case, and much quicker than the pattern
         self._rest = lines.pop() + held
+        # `_line`, inline: this runs for every line of every event.
+        data = self._data
         for line in lines:
-            yield from self._line(line)
+            if not line:
+                if data:
+                    yield "\n".join(data)
+                    data.clear()
+            elif line.startswith("data:"):
+                value = line[5:]
+                data.append(value[1:] if value.startswith(" ") else value)
 
     def close(self) -> Iterator[str]:
         """What is left when the body ends, even without its final blank line."""
@@ -46,7 +58,7 @@ class SSEDecoder:
         if not line:
             if self._data:
                 yield "\n".join(self._data)
-                self._data = []
+                self._data.clear()
         elif line.startswith("data:"):
             value = line[5:]
             self._data.append(value[1:] if value.startswith(" ") else value)
