@@ -395,7 +395,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self, new: str, frozen: list[str], tail: str, done: asyncio.Future[Rendered]
     ) -> None:
         self._rendering = None
-        if not self.is_mounted:
+        if not self.is_mounted or done.cancelled():  # gone, or the app is closing
             return
         self.query_one(ReplyBody).hold_layout = False
         # A failed render is done again here, where its error is reported as usual.
