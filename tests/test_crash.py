@@ -13,8 +13,7 @@ from pathlib import Path
 from tui.app import LoomApp
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
-from tui.store.conversations import ConversationStore
-from tui.store.db import DB_NAME, open_store
+from tui.store.conversations import open_conversations
 from tui.widgets.messages import ReplyView
 
 from .conftest import screen_text, settings_for
@@ -78,7 +77,7 @@ async def test_kill_9_mid_stream_loses_nothing_shown(tmp_path: Path) -> None:
         shown = run_and_kill(sim.base_url, data, enough=1500)
         assert shown >= 1500, "the reply should have been streaming"
 
-        store = ConversationStore(open_store(data / DB_NAME))
+        store = open_conversations(data)
         (conversation,) = store.conversations()
         user, reply = store.messages(conversation.id)
         assert user.content == "tell me a long story"

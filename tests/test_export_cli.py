@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tui.export import ImportProblem, import_json, to_json, to_markdown
-from tui.store.conversations import ConversationStore
-from tui.store.db import DB_NAME, open_store
+from tui.store.conversations import ConversationStore, open_conversations
 
 
 def loom(*args: str, data: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -28,7 +27,7 @@ def loom(*args: str, data: Path, stdin: str | None = None) -> subprocess.Complet
 @pytest.fixture
 def filled(tmp_path: Path) -> tuple[ConversationStore, Path]:
     data = tmp_path / "data"
-    store = ConversationStore(open_store(data / DB_NAME))
+    store = open_conversations(data)
     conv = store.create(
         title="Looms of Lyon", model="gpt-4o-mini", system_prompt="Be brief.", params={"seed": 3}
     )
@@ -99,7 +98,7 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     bad.write_text("{not json")
     result = loom("import", str(bad), data=data)
     assert result.returncode == 1 and "is not JSON" in result.stderr
-    store = ConversationStore(open_store(data / DB_NAME))
+    store = open_conversations(data)
     with pytest.raises(ImportProblem, match="no `messages`"):
         import_json(store, {"title": "x"})
     with pytest.raises(ImportProblem, match="message 2 has no role"):
@@ -108,7 +107,7 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
 
 
 def test_images_survive_export_and_import(tmp_path: Path) -> None:
-    store = ConversationStore(open_store(tmp_path / DB_NAME))
+    store = open_conversations(tmp_path)
     conv = store.create(title="picture", model="gpt-4o")
     url = "data:image/png;base64,iVBORw0KGgo="
     store.add_message(conv.id, "user", "what is this?", images=[url])

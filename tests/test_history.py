@@ -10,8 +10,8 @@ from tui.app import LoomApp
 from tui.screens.chat import ChatScreen
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
-from tui.store.conversations import ConversationStore
-from tui.store.db import DB_NAME, open_store
+from tui.store.conversations import open_conversations
+from tui.store.db import DB_NAME
 from tui.widgets.messages import ReplyView
 
 from .conftest import screen_text, settings_for
@@ -36,7 +36,7 @@ async def test_a_conversation_comes_back_after_a_restart(
     async with first.run_test(size=(100, 30)) as pilot:
         await send(pilot, first, "remember this loom")
         await settle(pilot, first)
-    store = ConversationStore(open_store(private_data_dir / DB_NAME))
+    store = open_conversations(private_data_dir)
     (conversation,) = store.conversations()
     assert conversation.title == "remember this loom"
     user, assistant = store.messages(conversation.id)

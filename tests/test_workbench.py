@@ -15,8 +15,7 @@ from tui.screens.dialogs import AskText, Choose, Confirm
 from tui.screens.params import ParamsScreen
 from tui.screens.search import SearchScreen
 from tui.sim.server import SimServer
-from tui.store.conversations import ConversationStore
-from tui.store.db import DB_NAME, open_store
+from tui.store.conversations import open_conversations
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.sidebar import ChatList, Sidebar
@@ -38,10 +37,6 @@ def chat(app: LoomApp) -> ChatScreen:
     screen = app.screen
     assert isinstance(screen, ChatScreen)
     return screen
-
-
-def store_of(data_dir: Path) -> ConversationStore:
-    return ConversationStore(open_store(data_dir / DB_NAME))
 
 
 async def wait_for_store(pilot: Any, app: LoomApp) -> None:
@@ -71,7 +66,7 @@ async def test_conversations_list_switch_rename_pin_archive_delete(
         await say(pilot, app, "first about warp threads")
         await pilot.press("ctrl+n")
         await say(pilot, app, "second about weft")
-        titles = [c.title for c in store_of(private_data_dir).conversations()]
+        titles = [c.title for c in open_conversations(private_data_dir).conversations()]
         assert titles == ["second about weft", "first about warp threads"]
         assert "first about warp" in screen_text(app) and "second about weft" in screen_text(app)
         # Open the older one from the list.
@@ -85,7 +80,7 @@ async def test_conversations_list_switch_rename_pin_archive_delete(
         assert isinstance(app.screen, AskText)
         await pilot.press("ctrl+u", *"Renamed", "enter")
         await pilot.pause()
-        store = store_of(private_data_dir)
+        store = open_conversations(private_data_dir)
         highlighted = sidebar.highlighted()
         assert highlighted is not None and highlighted.title == "Renamed"
         await pilot.press("p")
@@ -188,7 +183,7 @@ async def test_edit_makes_a_branch_and_versions_switch(
         await pilot.pause()
         assert [i.content for i in screen.query(UserMessage)] == ["edited question"]
         # Both versions are stored; the one shown comes back after a restart.
-        store = store_of(private_data_dir)
+        store = open_conversations(private_data_dir)
         (conversation,) = store.conversations()
         users = [m.content for m in store.messages(conversation.id) if m.role == "user"]
         assert users == ["original question", "edited question"]
@@ -253,7 +248,7 @@ async def test_delete_a_message_asks_then_removes_it_and_what_followed(
         await pilot.press("d", "y")
         await pilot.pause()
         assert [i.content for i in chat(app).query(UserMessage)] == ["keep me"]
-        store = store_of(private_data_dir)
+        store = open_conversations(private_data_dir)
         (conversation,) = store.conversations()
         assert [m.role for m in store.messages(conversation.id)] == ["user", "assistant"]
 
@@ -285,7 +280,7 @@ async def test_parameters_are_checked_saved_and_sent(
         assert body["temperature"] == 0.4 and body["stop"] == ["END", "STOP"]
         assert body["model"] == "gpt-4.1"
         assert body["messages"][0] == {"role": "system", "content": "Answer briefly."}
-        (conversation,) = store_of(private_data_dir).conversations()
+        (conversation,) = open_conversations(private_data_dir).conversations()
         assert conversation.system_prompt == "Answer briefly."
         assert conversation.params == {"temperature": 0.4, "stop": ["END", "STOP"]}
         assert conversation.model == "gpt-4.1"
@@ -332,7 +327,7 @@ async def test_a_long_conversation_opens_on_its_newest_messages(
 ) -> None:
     from tui.screens.chat import SHOWN_AT_ONCE
 
-    store = store_of(private_data_dir)
+    store = open_conversations(private_data_dir)
     conversation = store.create(title="long", model="gpt-4o-mini")
     parent = None
     for n in range(SHOWN_AT_ONCE * 3):
