@@ -252,6 +252,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._timer: Timer | None = None
         self._last_flush = 0.0
         self._last_freeze = time.monotonic()
+        self._body = ReplyBody()
+        self._body.growing = True
         self._rendering: str | None = None
         """Text whose flush is being rendered in the render thread (no other flush starts)."""
         self._awaiting_paint = False
@@ -315,9 +317,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
 
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="reply--header")
-        body = ReplyBody()
-        body.growing = True
-        yield body
+        yield self._body
         yield Static("", classes="reply--note")
 
     def on_reply_view_delta(self, message: ReplyView.Delta) -> None:
@@ -349,7 +349,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def _after_flush(self) -> None:
         self._schedule()
         if self.settled:
-            self.query_one(ReplyBody).finish()
+            self._body.finish()
             self._keep_out_of_full_collections()
 
     def _keep_out_of_full_collections(self) -> None:
@@ -365,7 +365,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._last_flush = time.monotonic()
         new = "".join(self._pending)
         self._pending.clear()
-        body = self.query_one(ReplyBody)
+        body = self._body
         limit = FLUSH_CHARS if body.laid_out else FIRST_FLUSH_CHARS
         if len(new) > limit:
             # A burst (a fast server, or a stall that released a backlog) is shown over
@@ -397,7 +397,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._rendering = None
         if not self.is_mounted or done.cancelled():  # gone, or the app is closing
             return
-        self.query_one(ReplyBody).hold_layout = False
+        self._body.hold_layout = False
         # A failed render is done again here, where its error is reported as usual.
         rendered = None if done.exception() is not None else done.result()
         self._show(new, frozen, tail, rendered)
@@ -414,7 +414,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._parts.append(new)
         self.rendered_chars += len(new)
         self._tail_source = tail
-        body = self.query_one(ReplyBody)
+        body = self._body
         body.set_pieces(frozen, tail, rendered)
         self._segments = len(body.pieces)
         if self.on_rendered is not None:
@@ -449,7 +449,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self.finished = False
         self.finish_reason = None
         self.error = None
-        self.query_one(ReplyBody).growing = True
+        self._body.growing = True
         note = self.query_one(".reply--note", Static)
         note.set_class(False, "shown")
 
@@ -457,7 +457,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self.finished = True
         self._schedule()
         if self.settled:
-            self.query_one(ReplyBody).finish()
+            self._body.finish()
 
     def _note(self, text: str, *, error: bool = False) -> None:
         note = self.query_one(".reply--note", Static)

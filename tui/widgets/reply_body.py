@@ -124,7 +124,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         if width is None or not self.is_mounted:
             return None
         console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
+        options = self._options(width)
         style = self._base_style()
 
         def job() -> Rendered:
@@ -229,6 +229,9 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         for index in range(len(self.pieces)):
             _renders.pop((id(self), index), None)
 
+    def _options(self, width: int) -> ConsoleOptions:
+        return self.app.console.options.update(width=width, height=None, highlight=False)
+
     def _base_style(self) -> Style:
         if self._style is None:
             self._style = self.rich_style
@@ -244,9 +247,8 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         key = (id(self), index)
         lines = _renders.get(key)
         if lines is None:
-            console = self.app.console
-            options = console.options.update(width=width, height=None, highlight=False)
-            lines = render_piece(console, options, self._base_style(), self.pieces[index])
+            options = self._options(width)
+            lines = render_piece(self.app.console, options, self._base_style(), self.pieces[index])
             self._keep(index, lines)
         else:
             _renders.move_to_end(key)
