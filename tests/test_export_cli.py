@@ -97,7 +97,7 @@ def test_import_refuses_what_it_cannot_read(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     result = loom("import", str(bad), data=data)
-    assert result.returncode == 1 and "is not JSON" in result.stderr
+    assert result.returncode == 2 and "is not JSON" in result.stderr
     store = open_conversations(data)
     with pytest.raises(ImportProblem, match="no `messages`"):
         import_json(store, {"title": "x"})

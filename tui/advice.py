@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tui.config import Settings
-
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]"
-)
-
-
-def clean_terminal_text(text: str) -> str:
-    """Remove terminal control sequences from text that came from a server or a user."""
-    return _CONTROL.sub("", text)
+from tui.core.text import safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +21,7 @@ def explain(error: BaseException, settings: Settings) -> Advice:
     """What an error from the API layer means for the user, and the fix."""
     from tui.api import errors as e
 
-    detail = clean_terminal_text(getattr(error, "message", None) or str(error))
+    detail = safe(getattr(error, "message", None) or str(error))
     request_id = getattr(error, "request_id", None)
     if request_id:
         detail += f" (request id {request_id})"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from functools import partial
 
+from rich.console import Console
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.backend import Backend
@@ -26,15 +29,49 @@ class LoomApp(App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit Loom", priority=True),
         Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+        # Focus moves when the key is read, not when it has bubbled up from the focused
+        # widget: keys typed right after Tab then land in the field Tab moved to.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, system=True),
+        Binding(
+            "shift+tab", "focus_previous", "Previous field", show=False, priority=True, system=True
+        ),
     ]
 
     def __init__(self, settings: Settings, *, backend: Backend | None = None) -> None:
         super().__init__()
+        # What Textual would print to the terminal after an unhandled error (a traceback,
+        # with locals) is kept here instead; `loom` turns it into one line and a report.
+        self._failure = io.StringIO()
+        self.error_console = Console(
+            file=self._failure, markup=False, highlight=False, width=120, color_system=None
+        )
         self.settings = settings
         self.backend = backend or Backend(settings)
         for theme in shipped_themes():
             self.register_theme(theme)
         self.theme = DEFAULT_THEME
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """A notification, always shown as plain text: most carry outside text (a server's
+        message, a title, a file name) that must never be read as markup (see
+        tui.widgets.plain). Secrets are masked and control sequences removed."""
+        from tui.core.text import safe
+
+        super().notify(
+            safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False
+        )
+
+    def action_help_quit(self) -> None:
+        """ctrl+c outside a text field: say how to quit (Textual's own words use markup)."""
+        self.notify("Press ctrl+q to quit Loom.", title="Quit?")
 
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
@@ -66,6 +103,19 @@ class LoomApp(App[None]):
                     f"{binding.tooltip or binding.description} ({keys})",
                     partial(screen.run_action, binding.action),
                 )
+
+    def failure_report(self) -> tuple[str, str] | None:
+        """(summary, details) of the error that ended the app, if one did."""
+        details = self._failure.getvalue()
+        if not details.strip():
+            return None
+        lines = [line.strip() for line in details.splitlines() if line.strip()]
+        # A traceback's last line names the error; anything else is shown whole.
+        summary = next(
+            (line for line in reversed(lines) if ":" in line and not line.startswith("│")),
+            lines[-1],
+        )
+        return summary, details
 
     async def on_unmount(self) -> None:
         await self.backend.aclose()

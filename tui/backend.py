@@ -22,7 +22,11 @@ class Backend:
     """Creates the client on first use; in demo mode starts the simulator first."""
 
     def __init__(self, settings: Settings) -> None:
+        from tui.core.text import SECRETS
+
         self.settings = settings
+        for secret in settings.secrets():
+            SECRETS.add(secret)
         self._client: OpenAIClient | None = None
         self._sim: SimServer | None = None
         self._lock = asyncio.Lock()
@@ -71,7 +75,7 @@ class Backend:
 
         # Used from the event loop and from worker threads (long writes): calls are
         # serialised by the store's lock.
-        return open_conversations(self.settings.data_dir, check_same_thread=False)
+        return open_conversations(self.settings.store_dir, check_same_thread=False)
 
     def _start_sim(self) -> SimServer:
         from tui.sim.app import SimConfig

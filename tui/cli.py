@@ -1,144 +1,266 @@
-"""The `loom` command: the workbench, `loom demo-server`, `loom export`, `loom import`."""
+"""The `loom` command: the workbench, and `loom demo-server|export|import|list`.
+
+Every flag and argument is checked before anything starts: a bad one gets one line naming
+it and exit status 2. Whatever else goes wrong ends in one line too, naming the error and
+a crash report with the details (secrets masked): never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
+    from tui.config import Settings
     from tui.store.conversations import ConversationStore
 
+COMMANDS = ("demo-server", "export", "import", "list")
 
-def _app_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="loom",
-        description="A keyboard-driven terminal workbench for the OpenAI API and compatible "
-        "servers. Run `loom --demo` to try it against the built-in simulator.",
-        epilog="Other commands: `loom demo-server` runs the simulator on its own; "
-        "`loom export TITLE_OR_ID --format md|json [-o FILE|-]` and `loom import FILE` "
-        "move conversations in and out (each has --help).",
-    )
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with one line for a bad argument instead of a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+# --- values ----------------------------------------------------------------------------
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0-65535)")
+    return value
+
+
+def _at_least_zero(kind: type[int] | type[float], what: str) -> Callable[[str], float]:
+    """A checker for a count or a rate: a finite number, 0 or more."""
+
+    def check(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value) or value < 0:
+            raise argparse.ArgumentTypeError(f"{text!r} should be 0 or more")
+        return value
+
+    return check
+
+
+_rate = _at_least_zero(float, "a number")
+_count = _at_least_zero(int, "a whole number")
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _url(text: str) -> str:
+    from tui.config import BadSetting, check_base_url
+
+    try:
+        return check_base_url(text, name="URL")
+    except BadSetting as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("URL: ")) from None
+
+
+def _name(text: str) -> str:
+    from tui.core.text import strip_controls
+
+    if not text.strip() or strip_controls(text) != text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a usable name")
+    return text.strip()
+
+
+# --- parsers ---------------------------------------------------------------------------
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options that work before or after a command (`loom --data-dir X export 1` and
+    `loom export 1 --data-dir X`). On a command's parser they default to SUPPRESS, so a
+    value given before the command is not reset."""
+    default: dict[str, object] = {"default": argparse.SUPPRESS} if suppress else {}
+    flag: dict[str, object] = {"default": argparse.SUPPRESS} if suppress else {"default": False}
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="run against the built-in simulator on 127.0.0.1 (no key, no network)",
+        help="use the built-in simulator on 127.0.0.1 (no key, no network) and keep its "
+        "conversations apart from yours",
+        **flag,  # type: ignore[arg-type]
     )
-    parser.add_argument("--base-url", help="API base URL (default: $OPENAI_BASE_URL or OpenAI)")
-    parser.add_argument("--model", help="model to chat with (default: gpt-4o-mini)")
     parser.add_argument(
-        "--data-dir", help="where conversations are kept (default: $LOOM_DATA_DIR or XDG data)"
+        "--data-dir",
+        metavar="DIR",
+        help="where conversations are kept (default: $LOOM_DATA_DIR or the XDG data folder)",
+        **default,  # type: ignore[arg-type]
     )
+
+
+def _parser() -> Parser:
+    parser = Parser(
+        prog="loom",
+        description="A keyboard-driven terminal workbench for the OpenAI API and compatible "
+        "servers. Run `loom --demo` to try it against the built-in simulator.",
+    )
+    _global_options(parser, suppress=False)
+    parser.add_argument(
+        "--base-url", type=_url, help="API base URL (default: $OPENAI_BASE_URL or OpenAI)"
+    )
+    parser.add_argument("--model", type=_name, help="model to chat with (default: gpt-4o-mini)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    return parser
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
-
-def _server_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="loom demo-server",
+    server = commands.add_parser(
+        "demo-server",
+        help="run the simulator on its own",
         description="Run Loom's OpenAI-compatible simulator on its own and print its base URL.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8751, help="port (default 8751; 0 = any free)")
-    parser.add_argument("--seed", type=int, default=0, help="seed for deterministic replies")
-    parser.add_argument(
+    server.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    server.add_argument(
+        "--port", type=_port, default=8751, help="port (default 8751; 0 = any free)"
+    )
+    server.add_argument("--seed", type=_integer, default=0, help="seed for deterministic replies")
+    server.add_argument(
         "--tokens-per-second",
-        type=float,
+        type=_rate,
         default=0.0,
         help="reply speed (default 0 = as fast as possible)",
     )
-    parser.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
-    parser.add_argument(
+    server.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
+    server.add_argument(
         "--reply-tokens",
-        type=int,
+        type=_count,
         default=None,
         help="make every reply at least this many tokens long (for benchmarks)",
     )
+
+    export = commands.add_parser(
+        "export",
+        help="write a conversation as Markdown or JSON",
+        description="Write a conversation (the branch last shown) as Markdown or JSON.",
+    )
+    export.add_argument("conversation", help="its id (see `loom list`), or part of its title")
+    export.add_argument("--format", choices=["md", "json"], default="md", help="default md")
+    export.add_argument("-o", "--output", default=None, help="file to write; - for stdout")
+    _global_options(export, suppress=True)
+
+    imported = commands.add_parser(
+        "import",
+        help="add a conversation from a JSON file",
+        description="Add a conversation from a JSON file written by `loom export --format "
+        "json` (or any JSON object with the API's `messages`).",
+    )
+    imported.add_argument("file", help="the JSON file; - for stdin")
+    _global_options(imported, suppress=True)
+
+    listed = commands.add_parser(
+        "list",
+        help="list conversations with their ids",
+        description="List conversations: id, last activity, messages, model and title.",
+    )
+    listed.add_argument("--json", action="store_true", help="one JSON array, for scripts")
+    listed.add_argument("--all", action="store_true", help="archived conversations too")
+    _global_options(listed, suppress=True)
     return parser
 
 
-def run_demo_server(argv: Sequence[str]) -> int:
+# --- commands --------------------------------------------------------------------------
+
+
+def _out(text: str) -> None:
+    """Write outside text to stdout, with no terminal control sequences."""
+    from tui.core.text import safe
+
+    sys.stdout.write(safe(text))
+
+
+def _err(text: str) -> None:
+    from tui.core.text import safe
+
+    sys.stderr.write(safe(text) + "\n")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment and the flags; their secrets are masked from then on."""
+    from tui.config import Settings
+    from tui.core.text import SECRETS
+
+    settings = Settings.load(
+        base_url=getattr(args, "base_url", None),
+        model=getattr(args, "model", None),
+        demo=args.demo,
+        data_dir=args.data_dir,
+    )
+    for secret in settings.secrets():
+        SECRETS.add(secret)
+    return settings
+
+
+def _open_store(args: argparse.Namespace) -> ConversationStore | None:
+    from tui.store.conversations import open_conversations
+    from tui.store.db import StoreError
+
+    try:
+        return open_conversations(_settings(args).store_dir)
+    except StoreError as error:
+        _err(f"loom: {error}")
+        return None
+
+
+def run_demo_server(args: argparse.Namespace) -> int:
     """`loom demo-server`."""
-    args = _server_parser().parse_args(argv)
     if args.host not in ("127.0.0.1", "localhost", "::1") and not args.host.startswith("127."):
-        print("loom demo-server: the simulator binds to loopback addresses only", file=sys.stderr)
+        _err("loom demo-server: --host: the simulator binds to loopback addresses only")
         return 2
     from tui.sim.app import SimConfig
     from tui.sim.server import serve_forever
 
     config = SimConfig(
         seed=args.seed,
-        tokens_per_second=max(0.0, args.tokens_per_second),
+        tokens_per_second=args.tokens_per_second,
         api_key=args.api_key,
         reply_tokens=args.reply_tokens,
     )
     try:
         serve_forever(config, host=args.host, port=args.port)
     except OSError as exc:
-        print(f"loom demo-server: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        _err(f"loom demo-server: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 1
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
-def _export_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="loom export",
-        description="Write a conversation (the branch last shown) as Markdown or JSON.",
-    )
-    parser.add_argument("conversation", help="its id, or part of its title (any case)")
-    parser.add_argument("--format", choices=["md", "json"], default="md", help="default md")
-    parser.add_argument("-o", "--output", default=None, help="file to write; - for stdout")
-    parser.add_argument("--data-dir", help="where conversations are kept")
-    return parser
-
-
-def _import_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="loom import",
-        description="Add a conversation from a JSON file written by `loom export --format json` "
-        "(or any JSON object with the API's `messages`).",
-    )
-    parser.add_argument("file", help="the JSON file; - for stdin")
-    parser.add_argument("--data-dir", help="where conversations are kept")
-    return parser
-
-
-def _open_store(data_dir: str | None) -> ConversationStore | None:
-    from tui.store.conversations import open_conversations
-    from tui.store.db import StoreError
-
-    try:
-        return open_conversations(data_dir)
-    except StoreError as error:
-        print(f"loom: {error}", file=sys.stderr)
-        return None
-
-
-def run_export(argv: Sequence[str]) -> int:
+def run_export(args: argparse.Namespace) -> int:
     """`loom export`."""
     from pathlib import Path
 
     from tui.export import file_stem, render
 
-    args = _export_parser().parse_args(argv)
-    store = _open_store(args.data_dir)
+    store = _open_store(args)
     if store is None:
         return 1
     found = store.find(args.conversation)
     if not found:
-        print(f"loom export: no conversation matches {args.conversation!r}", file=sys.stderr)
+        _err(f"loom export: no conversation matches {args.conversation!r} (see `loom list`)")
         return 1
     if len(found) > 1:
-        print(
+        _err(
             f"loom export: {len(found)} conversations match {args.conversation!r}; "
-            "give more of the title, or the id:",
-            file=sys.stderr,
+            "give more of the title, or the id:"
         )
         for c in found[:20]:
-            print(f"  {c.id:>5}  {c.title}", file=sys.stderr)
+            _err(f"  {c.id:>5}  {c.title}")
         return 1
     text = render(store, found[0], args.format)
     output = args.output or f"{file_stem(found[0].title)}.{args.format}"
@@ -148,63 +270,138 @@ def run_export(argv: Sequence[str]) -> int:
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as error:
-        print(f"loom export: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        _err(f"loom export: cannot write {output}: {error.strerror or error}")
         return 1
-    print(f"wrote {output}", file=sys.stderr)
+    _err(f"wrote {output}")
     return 0
 
 
-def run_import(argv: Sequence[str]) -> int:
+def run_import(args: argparse.Namespace) -> int:
     """`loom import`."""
-    import json
     from pathlib import Path
 
-    from tui.export import ImportProblem, import_json
+    from tui.export import ImportProblem, import_json, load_json
 
-    args = _import_parser().parse_args(argv)
     try:
-        raw = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
-        data = json.loads(raw)
+        raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
     except OSError as error:
-        print(f"loom import: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
-        return 1
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        print(f"loom import: {args.file} is not JSON: {error}", file=sys.stderr)
-        return 1
-    store = _open_store(args.data_dir)
+        _err(f"loom import: cannot read {args.file}: {error.strerror or error}")
+        return 2
+    try:
+        data = load_json(raw)
+    except ImportProblem as error:
+        _err(f"loom import: {args.file}: {error}")
+        return 2
+    store = _open_store(args)
     if store is None:
         return 1
     try:
         conversation = import_json(store, data)
     except ImportProblem as error:
-        print(f"loom import: {args.file}: {error}", file=sys.stderr)
-        return 1
-    print(f"imported “{conversation.title}” as conversation {conversation.id}")
+        _err(f"loom import: {args.file}: {error}")
+        return 2
+    _out(f"imported “{conversation.title}” as conversation {conversation.id}\n")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `loom` and `python -m tui`."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if args_list[:1] == ["demo-server"]:
-        return run_demo_server(args_list[1:])
-    if args_list[:1] == ["export"]:
-        return run_export(args_list[1:])
-    if args_list[:1] == ["import"]:
-        return run_import(args_list[1:])
-    args = _app_parser().parse_args(args_list)
+def run_list(args: argparse.Namespace) -> int:
+    """`loom list`."""
+    import json
+    import time
+
+    store = _open_store(args)
+    if store is None:
+        return 1
+    rows = store.overview(archived=None if args.all else False)
+    if args.json:
+        from tui.export import terminal_safe_json
+
+        listing = [
+            {
+                "id": row.conversation.id,
+                "title": row.conversation.title,
+                "model": row.conversation.model,
+                "created": row.conversation.created,
+                "updated": row.conversation.updated,
+                "messages": row.messages,
+                "pinned": row.conversation.pinned,
+                "archived": row.conversation.archived,
+            }
+            for row in rows
+        ]
+        sys.stdout.write(terminal_safe_json(json.dumps(listing, ensure_ascii=False, indent=2)))
+        sys.stdout.write("\n")
+        return 0
+    if not rows:
+        _err("no conversations yet")
+        return 0
+    lines = [f"{'ID':>5}  {'UPDATED':<16}  {'MSGS':>4}  {'MODEL':<20}  TITLE"]
+    for row in rows:
+        c = row.conversation
+        updated = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
+        marks = ("★ " if c.pinned else "") + ("(archived) " if c.archived else "")
+        title = " ".join(c.title.split()) or "Untitled"
+        lines.append(
+            f"{c.id:>5}  {updated:<16}  {row.messages:>4}  {c.model or '-':<20}  {marks}{title}"
+        )
+    _out("\n".join(lines) + "\n")
+    return 0
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """The workbench."""
     if args.version:
         from tui import __version__
 
         print(f"loom {__version__}")
         return 0
-    from tui.config import Settings
-
-    settings = Settings.load(
-        base_url=args.base_url, model=args.model, demo=args.demo, data_dir=args.data_dir
-    )
+    settings = _settings(args)
     from tui.app import LoomApp
 
     app = LoomApp(settings)
     app.run()
+    failure = app.failure_report()
+    if failure is not None:
+        from tui.core.crash import report
+
+        _err(report(*failure))
     return app.return_code or 0
+
+
+RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
+    None: run_app,
+    "demo-server": run_demo_server,
+    "export": run_export,
+    "import": run_import,
+    "list": run_list,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `loom` and `python -m tui`: never ends with a traceback."""
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        try:
+            return RUNNERS[args.command](args)
+        except ValueError as error:
+            from tui.config import BadSetting
+
+            if not isinstance(error, BadSetting):
+                raise
+            _err(f"loom: {error}")
+            return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`loom list | head`): nothing more to say, and nothing to
+        # flush at exit either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as error:
+        import traceback
+
+        from tui.core.crash import report
+
+        _err(report(error, "".join(traceback.format_exception(error))))
+        return 1

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
+from tui.core.text import redact, safe
 from tui.store.conversations import REPLY_FIELDS, Conversation, ConversationStore, Message
 
 FORMAT = "loom.conversation"
@@ -31,10 +33,12 @@ def _stamp(seconds: float) -> str:
 def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
     """The conversation as a Markdown document: a heading per turn, replies as they were."""
     lines = [f"# {conversation.title or 'Untitled'}", ""]
-    lines.append(
-        f"*{conversation.model} · started {_stamp(conversation.created)} · "
-        f"exported {_stamp(time.time())} from Loom*"
-    )
+    about = [conversation.model] if conversation.model else []
+    about += [
+        f"started {_stamp(conversation.created)}",
+        f"exported {_stamp(time.time())} from Loom",
+    ]
+    lines.append("_" + " · ".join(about) + "_")
     lines.append("")
     if conversation.system_prompt:
         lines += ["## System", "", conversation.system_prompt, ""]
@@ -45,12 +49,12 @@ def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
         if message.role == "user":
             lines += ["## You", ""]
         else:
-            figures = [message.model or conversation.model]
+            figures = [m for m in (message.model or conversation.model,) if m]
             if message.completion_tokens is not None:
                 figures.append(f"{message.completion_tokens} tokens")
             if message.incomplete:
                 figures.append("incomplete")
-            lines += [f"## Assistant ({', '.join(figures)})", ""]
+            lines += [f"## Assistant ({', '.join(figures)})" if figures else "## Assistant", ""]
         lines += [message.content.rstrip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -80,7 +84,8 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
 
 def import_json(store: ConversationStore, data: object) -> Conversation:
     """A new conversation from `to_json`'s output (or any object with the API's
-    `messages`); raises ImportProblem naming what is wrong."""
+    `messages`); raises ImportProblem naming what is wrong. Everything is checked before
+    anything is written: a refused file leaves no half conversation behind."""
     if not isinstance(data, dict):
         raise ImportProblem("expected a JSON object with a `messages` list")
     raw = data.get("messages")
@@ -96,13 +101,14 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
         if isinstance(content, list):  # content parts: text, and images by URL
             parts = [part for part in content if isinstance(part, dict)]
             images = [
-                str(part["image_url"].get("url", ""))
+                _text(part["image_url"].get("url", ""), f"message {n}'s image")
                 for part in parts
                 if part.get("type") == "image_url" and isinstance(part.get("image_url"), dict)
             ]
             content = "\n".join(str(part.get("text", "")) for part in parts if "text" in part)
         if not isinstance(content, str):
             raise ImportProblem(f"message {n} has no text content")
+        content = _text(content, f"message {n}")
         if item["role"] == "system":
             system = content
         else:
@@ -110,21 +116,40 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
     metadata = data.get("metadata")
     if not isinstance(metadata, list) or len(metadata) != len(turns):
         metadata = [{} for _ in turns]
-    title = str(data.get("title") or "")
+    checked = [_metadata(meta, n) for n, meta in enumerate(metadata)]
+    title = _text(data.get("title") or "", "title")
     if not title:
         from tui.store.conversations import title_from
 
         title = title_from(next((c for r, c, _ in turns if r == "user"), "Imported"))
-    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    params = data.get("params") if data.get("params") is not None else {}
+    from tui.params import check_all
+
+    problems = check_all(params)
+    if problems:
+        raise ImportProblem("params: " + "; ".join(problems))
+    assert isinstance(params, dict)
+    with store.transaction():
+        return _write(store, title, data, system, params, turns, checked)
+
+
+def _write(
+    store: ConversationStore,
+    title: str,
+    data: dict[str, Any],
+    system: str,
+    params: dict[str, Any],
+    turns: list[tuple[str, str, list[str]]],
+    checked: list[dict[str, Any]],
+) -> Conversation:
     conversation = store.create(
         title=title,
-        model=str(data.get("model") or ""),
+        model=_text(data.get("model") or "", "model"),
         system_prompt=system,
         params=params,
     )
     parent: int | None = None
-    for (role, content, images), meta in zip(turns, metadata, strict=True):
-        meta = meta if isinstance(meta, dict) else {}
+    for (role, content, images), meta in zip(turns, checked, strict=True):
         message = store.add_message(
             conversation.id,
             role,
@@ -141,8 +166,99 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
 
 
 def render(store: ConversationStore, conversation: Conversation, fmt: str) -> str:
-    """The conversation's branch on screen, as `md` or `json` text."""
+    """The conversation's branch on screen, as `md` or `json` text, safe to print: secrets
+    masked, and no terminal control sequences (removed from Markdown, escaped in JSON)."""
     messages = store.path(conversation.id)
     if fmt == "md":
-        return to_markdown(conversation, messages)
-    return json.dumps(to_json(conversation, messages), indent=2, ensure_ascii=False) + "\n"
+        return safe(to_markdown(conversation, messages))
+    text = json.dumps(to_json(conversation, messages), indent=2, ensure_ascii=False) + "\n"
+    return terminal_safe_json(redact(text))
+
+
+_UNESCAPED = re.compile(r"[\x7f-\x9f]")
+
+
+def terminal_safe_json(text: str) -> str:
+    """JSON text with DEL and the C1 controls escaped as well (json.dumps escapes only
+    C0): such characters occur only inside strings, where `\\u00XX` means the same."""
+    return _UNESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+MAX_NESTING = 64
+"""An import nested deeper than this is refused (a conversation is three levels deep)."""
+
+
+def load_json(raw: bytes) -> object:
+    """Parse an import file; ImportProblem says what is wrong, in one line."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportProblem(
+            f"is not UTF-8 text (byte {error.start}: {raw[error.start : error.start + 1]!r}); "
+            "export it again as UTF-8"
+        ) from None
+
+    def refuse(constant: str) -> object:
+        raise ImportProblem(f"holds {constant}, which is not a JSON number")
+
+    try:
+        data = json.loads(text, parse_constant=refuse)
+    except json.JSONDecodeError as error:
+        raise ImportProblem(
+            f"is not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise ImportProblem("is nested too deeply to be a conversation") from None
+    if _depth(data) > MAX_NESTING:
+        raise ImportProblem("is nested too deeply to be a conversation")
+    return data
+
+
+def _depth(value: object, level: int = 0) -> int:
+    if level > MAX_NESTING:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def _text(value: object, where: str) -> str:
+    """A string from an import, checked to be valid Unicode (no lone surrogates)."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ImportProblem(
+            f"{where} is not valid Unicode (character {error.start}: "
+            f"{text[error.start]!r}, a lone surrogate)"
+        ) from None
+    return text
+
+
+_META_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,),
+    "finish_reason": (str,),
+    "prompt_tokens": (int,),
+    "completion_tokens": (int,),
+    "ttft": (int, float),
+    "duration": (int, float),
+    "request_id": (str,),
+    "incomplete": (bool,),
+}
+
+
+def _metadata(meta: object, n: int) -> dict[str, Any]:
+    if not isinstance(meta, dict):
+        return {}
+    checked: dict[str, Any] = {}
+    for key, kinds in _META_TYPES.items():
+        value = meta.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            kind = "text" if str in kinds else "true or false" if bool in kinds else "a number"
+            raise ImportProblem(f"metadata[{n}].{key} should be {kind}, not {value!r:.40}")
+        checked[key] = _text(value, f"metadata[{n}].{key}") if isinstance(value, str) else value
+    return checked

@@ -7,6 +7,7 @@ fields; a bad value gives a message naming the field, the range and what was typ
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,8 @@ def parse(name: str, text: str) -> Any:
             value: Any = float(text)
         except ValueError:
             raise ParamError(f"{name}: {text!r} is not a number ({param.help})") from None
+        if not math.isfinite(value):
+            raise ParamError(f"{name}: {text!r} is not a finite number ({param.help})")
     elif param.kind == "int":
         try:
             value = int(text)
@@ -77,6 +80,71 @@ def parse(name: str, text: str) -> Any:
     if param.high is not None and value > param.high:
         raise ParamError(f"{name}: {text} is above {param.high:g} ({param.help})")
     return value
+
+
+def check(name: str, value: Any) -> str | None:
+    """What is wrong with a stored or imported value of a known parameter (None: nothing).
+
+    Values come from JSON here, not from typing: the same ranges as `parse`, and the type
+    the API expects. Parameters Loom does not know pass through to the server unchecked,
+    except that every number in them must be finite (JSON has no NaN or infinity)."""
+    param = BY_NAME.get(name)
+    if param is None:
+        return None if _finite(value) else f"{name}: holds a number that is not finite"
+    if value is None:
+        return None
+    if param.kind in ("float", "int"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{name}: {value!r} is not a number ({param.help})"
+        if param.kind == "int" and not isinstance(value, int):
+            return f"{name}: {value!r} is not a whole number ({param.help})"
+        text = repr(value)
+    elif param.kind == "choice":
+        if name == "response_format":
+            if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+                return f'{name}: should be an object like {{"type": "text"}}'
+            if value["type"] == "json_schema":
+                return None
+            text = value["type"]
+        elif isinstance(value, str):
+            text = value
+        else:
+            return f"{name}: {value!r} is not one of {', '.join(param.choices)}"
+    else:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"{name}: should be a string or a list of up to {MAX_STOP} strings"
+        if len(value) > MAX_STOP:
+            return f"stop: at most {MAX_STOP} sequences, got {len(value)}"
+        return None
+    try:
+        parse(name, text)
+    except ParamError as error:
+        return str(error)
+    return None
+
+
+def check_all(params: object) -> list[str]:
+    """A message per bad entry of a parameters object (from the store or an import)."""
+    if not isinstance(params, dict):
+        return ["params: should be an object of request parameters"]
+    problems = []
+    for name, value in params.items():
+        problem = check(str(name), value)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def show(name: str, value: Any) -> str:

@@ -23,6 +23,7 @@ from tui.advice import explain, no_key_message
 from tui.api.conventions import CONTINUE_INSTRUCTION
 from tui.gcpolicy import release_removed
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
+from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.reply_body import NoRelayoutOnResize
 from tui.widgets.sidebar import Sidebar
@@ -225,7 +226,7 @@ class ChatScreen(Screen[None]):
         yield Sidebar(id="sidebar")
         with Vertical(id="main"):
             with ConversationView(id="conversation"):
-                yield Static(Text(self._welcome()), id="welcome")
+                yield Static(plain(self._welcome()), id="welcome")
             yield PromptInput(id="prompt")
             status = StatusLine(id="status")
             status.set_reactive(StatusLine.model, settings.model)
@@ -308,10 +309,10 @@ class ChatScreen(Screen[None]):
         if store is None and not self._store_warned:
             self._store_warned = True
             warning = f"Conversations are not being saved: {self.loom.backend.store_error}"
-            self.notify(warning, title="History", severity="warning", timeout=12, markup=False)
+            self.notify(warning, title="History", severity="warning", timeout=12)
             # Also kept in the conversation, where it stays readable after the toast goes.
             view = self.query_one("#conversation", VerticalScroll)
-            await view.mount(Static(Text(warning), classes="history-warning"), before=0)
+            await view.mount(Static(plain(warning), classes="history-warning"), before=0)
         return store
 
     def _reload_sidebar(self) -> None:
@@ -490,7 +491,7 @@ class ChatScreen(Screen[None]):
         shown = sum(len(item.content) for item in self.query(ChatItem))
         context = len(self.system_prompt) + shown + self._earlier_chars
         tokens = estimate_tokens(len(prompt.text)) + estimate_tokens(context)
-        prompt.border_subtitle = f"≈{tokens:,} tokens to send"
+        prompt.border_subtitle = Text(f"≈{tokens:,} tokens to send")
 
     async def _save_user_message(
         self, text: str, parent: int | None, images: list[str] | None = None
@@ -627,7 +628,7 @@ class ChatScreen(Screen[None]):
             try:
                 attachment = load_attachment(path)
             except AttachmentError as error:
-                self.notify(str(error), title="Attach", severity="error", timeout=8, markup=False)
+                self.notify(str(error), title="Attach", severity="error", timeout=8)
                 return
             self.attachments.append(attachment)
             self._show_attachments()
@@ -641,7 +642,7 @@ class ChatScreen(Screen[None]):
     def _show_attachments(self) -> None:
         prompt = self.query_one("#prompt", PromptInput)
         names = ", ".join(a.name for a in self.attachments)
-        prompt.border_title = f"📎 {names} (Esc removes)" if names else ""
+        prompt.border_title = plain(f"📎 {names} (Esc removes)") if names else ""
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_reply(
@@ -792,7 +793,7 @@ class ChatScreen(Screen[None]):
         self.conversation_id = None
         self.system_prompt = ""
         self.params = {}
-        await conversation.mount(Static(Text(self._welcome()), id="welcome"))
+        await conversation.mount(Static(plain(self._welcome()), id="welcome"))
         self._reload_sidebar()
         self.query_one("#prompt", PromptInput).focus()
         await self._offer_presets()
@@ -812,7 +813,7 @@ class ChatScreen(Screen[None]):
                 model = self.params.pop("model", None)
                 if model:
                     self.query_one(StatusLine).model = model
-                self.notify(f"Preset “{preset.name}”.", timeout=3, markup=False)
+                self.notify(f"Preset “{preset.name}”.", timeout=3)
 
         labels = ["No preset"] + [p.name for p in presets]
         self.app.push_screen(
@@ -1009,10 +1010,9 @@ class ChatScreen(Screen[None]):
                     "Check the folder's permissions or free space.",
                     severity="error",
                     timeout=8,
-                    markup=False,
                 )
                 return
-            self.notify(f"Exported to {path}", timeout=6, markup=False)
+            self.notify(f"Exported to {path}", timeout=6)
 
         self.app.push_screen(
             Choose(
@@ -1098,7 +1098,5 @@ class ChatScreen(Screen[None]):
 
 
 def export_dir(settings: Any) -> Path:
-    """Where the chat screen writes exports: `exports/` in Loom's data folder."""
-    from tui.store.db import data_dir
-
-    return data_dir(settings.data_dir) / "exports"
+    """Where the chat screen writes exports: `exports/` beside the conversation store."""
+    return Path(settings.store_dir) / "exports"

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.plain import plain
+
 DIALOG_CSS = """
     {name} {{ align: center middle; }}
     {name} > Footer {{ dock: bottom; }}
@@ -37,7 +39,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, markup=False)
+            yield Static(plain(self.question))
             yield Static("y / Enter: yes · n / Esc: no", classes="dialog--hint")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -60,7 +62,7 @@ class AskText(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, markup=False)
+            yield Static(plain(self.title_text))
             yield Input(self.value, placeholder=self.placeholder, id="answer")
             yield Static("Enter saves · Esc cancels", classes="dialog--hint")
         yield Footer(compact=True, show_command_palette=False)
@@ -92,13 +94,16 @@ class Choose(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.title_text, markup=False)
+            yield Static(plain(self.title_text))
             yield OptionList(
-                *[Option(f"{n}. {label}", id=str(n - 1)) for n, label in enumerate(self.labels, 1)],
+                *[
+                    Option(plain(f"{n}. {label}"), id=str(n - 1))
+                    for n, label in enumerate(self.labels, 1)
+                ],
                 id="choices",
             )
             yield Static(
-                (self.hint + "\n" if self.hint else "") + "Enter or 1-9 picks · Esc cancels",
+                plain((self.hint + "\n" if self.hint else "") + "Enter or 1-9 picks · Esc cancels"),
                 classes="dialog--hint",
             )
         yield Footer(compact=True, show_command_palette=False)

@@ -52,12 +52,14 @@ class HelpScreen(ModalScreen[None]):
             if self.intro:
                 yield Static(Text(self.intro))
             for heading, rows in self.sections:
-                table = Table(title=heading, title_justify="left", show_header=False, box=None)
+                table = Table(
+                    title=Text(heading), title_justify="left", show_header=False, box=None
+                )
                 table.add_column("keys", style="bold", no_wrap=True)
                 table.add_column("what")
                 for keys, what in rows:
-                    table.add_row(keys, what)
-                yield Static(table)
+                    table.add_row(Text(keys), Text(what))
+                yield Static(table)  # markup-safe: a Table of Text cells
             yield Static(Text("Esc, F1 or q closes this help.", style="italic"))
         yield Footer(compact=True, show_command_palette=False)
 

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.plain import plain
+
 
 class ModelPicker(ModalScreen[str | None]):
     """A filterable list of model ids; returns the chosen id, or None."""
@@ -40,11 +42,14 @@ class ModelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"Model (now {self.current})", classes="picker--title")
+            yield Static(plain(f"Model (now {self.current})"), classes="picker--title")
             yield Input(placeholder="filter, or type any model id", id="filter")
             yield OptionList(id="models")
             yield Static(
-                (self.status + "\n" if self.status else "") + "Enter picks · ↑↓ move · Esc cancels",
+                plain(
+                    (self.status + "\n" if self.status else "")
+                    + "Enter picks · ↑↓ move · Esc cancels"
+                ),
                 classes="picker--hint",
             )
         yield Footer(compact=True, show_command_palette=False)
@@ -58,7 +63,7 @@ class ModelPicker(ModalScreen[str | None]):
         options.clear_options()
         needle = needle.strip().lower()
         shown = [m for m in self.models if needle in m.lower()]
-        options.add_options([Option(m, id=m) for m in shown])
+        options.add_options([Option(plain(m), id=m) for m in shown])
         if shown:
             index = shown.index(self.current) if self.current in shown else 0
             options.highlighted = index

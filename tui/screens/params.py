@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from tui.params import PARAMS, parse, parse_all, show
+from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from tui.store.conversations import ConversationStore
@@ -69,7 +70,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 yield Input(self.model, placeholder="model id (ctrl+o lists them)", id="model")
             for param in PARAMS:
                 with Horizontal(classes="params--row"):
-                    yield Label(param.name)
+                    yield Label(param.name, markup=False)
                     yield Input(
                         show(param.name, self.params.get(param.name)),
                         placeholder=f"default · {param.help}",
@@ -102,12 +103,12 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 problems.append(str(error))
             else:
                 field.set_class(False, "-invalid")
-        self.query_one("#params-problems", Static).update("\n".join(problems))
+        self.query_one("#params-problems", Static).update(plain("\n".join(problems)))
 
     def _collect(self) -> tuple[str, dict[str, Any]] | None:
         params, problems = parse_all(self._texts())
         if problems:
-            self.query_one("#params-problems", Static).update("\n".join(problems))
+            self.query_one("#params-problems", Static).update(plain("\n".join(problems)))
             self.notify("Fix the fields in red first:\n" + "\n".join(problems), severity="error")
             return None
         model = self.query_one("#model", Input).value.strip()
@@ -137,7 +138,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         def named(name: str | None) -> None:
             if name:
                 store.save_preset(name, system_prompt, params)
-                self.notify(f"Saved preset “{name}”; ctrl+n offers it.", timeout=4, markup=False)
+                self.notify(f"Saved preset “{name}”; ctrl+n offers it.", timeout=4)
 
         self.app.push_screen(AskText("Preset name", placeholder="e.g. terse reviewer"), named)
 

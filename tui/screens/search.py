@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.text import safe
+
 if TYPE_CHECKING:
     from tui.store.conversations import ConversationStore, SearchHit
 
@@ -69,10 +71,10 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         self.hits = self.store.search(query) if query.strip() else []
         for n, hit in enumerate(self.hits):
             label = Text(no_wrap=False)
-            label.append(hit.title or "Untitled", style="bold")
+            label.append(safe(hit.title) or "Untitled", style="bold")
             label.append("\n  ")
             label.append(_marked(hit.snippet))
-            results.add_option(Option(label, id=str(n)))
+            results.add_option(Option(label, id=str(n)))  # markup-safe: a Text
         if self.hits:
             results.highlighted = 0
         elif query.strip():
@@ -107,12 +109,11 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
 
 def _marked(snippet: str) -> Text:
     """The snippet on one line, with the matched words highlighted."""
-    from tui.advice import clean_terminal_text
     from tui.store.conversations import MARK_END, MARK_START
 
     text = Text()
     for n, part in enumerate(" ".join(snippet.split()).split(MARK_START)):
         word, _, rest = part.partition(MARK_END) if n else ("", "", part)
-        text.append(clean_terminal_text(word), style="bold reverse")
-        text.append(clean_terminal_text(rest))
+        text.append(safe(word), style="bold reverse")
+        text.append(safe(rest))
     return text

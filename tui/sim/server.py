@@ -119,8 +119,10 @@ def serve_forever(config: SimConfig, host: str = LOOPBACK, port: int = 8751) -> 
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"Loom simulator serving OpenAI-compatible API at http://{shown}:{actual}/v1", flush=True)
+    # The hint must work as printed; a key given with --api-key is the user's to type.
+    key = "'<the key you gave to --api-key>'" if config.api_key else "sim-key"
     print(
-        f"  try: OPENAI_BASE_URL=http://{shown}:{actual}/v1 OPENAI_API_KEY=sim-key loom",
+        f"  try: OPENAI_BASE_URL=http://{shown}:{actual}/v1 OPENAI_API_KEY={key} loom",
         flush=True,
     )
     server = uvicorn.Server(

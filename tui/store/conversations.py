@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
@@ -80,6 +81,14 @@ MARK_START, MARK_END = "\x02", "\x03"
 
 
 @dataclass(slots=True)
+class Overview:
+    """A conversation and how many messages it holds (all branches), for `loom list`."""
+
+    conversation: Conversation
+    messages: int
+
+
+@dataclass(slots=True)
 class SearchHit:
     """A message matching a search; in `snippet` each matching word is between MARK_START
     and MARK_END (control characters: they cannot clash with the message's own text)."""
@@ -143,6 +152,18 @@ class ConversationStore:
         self.db = db
         self._lock = threading.RLock()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside lands together, or not at all."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
     @_locked
     def create(
         self,
@@ -182,6 +203,19 @@ class ConversationStore:
             (int(archived), "%" + _like_escape(filter) + "%"),
         ).fetchall()
         return [_conversation(row) for row in rows]
+
+    @_locked
+    def overview(self, *, archived: bool | None = False) -> list[Overview]:
+        """Every conversation (or only active/archived ones) with its message count, newest
+        activity first."""
+        columns = ", ".join(f"c.{name.strip()}" for name in _CONVERSATION_COLUMNS.split(","))
+        rows = self.db.execute(
+            f"SELECT {columns}, (SELECT count(*) FROM message m WHERE m.conversation_id = c.id) "
+            "FROM conversation c WHERE ? IS NULL OR c.archived = ? "
+            "ORDER BY c.updated DESC, c.id DESC",
+            (archived, None if archived is None else int(archived)),
+        ).fetchall()
+        return [Overview(_conversation(row[:-1]), int(row[-1])) for row in rows]
 
     @_locked
     def update(self, conversation_id: int, **fields: Any) -> Conversation:

@@ -3,11 +3,12 @@ and clear errors for a database that is corrupt, locked or from a newer Loom."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from tui.config import data_dir
+
+__all__ = ["DB_NAME", "StoreError", "data_dir", "open_store"]
 
 DB_NAME = "loom.sqlite3"
 
@@ -26,13 +27,6 @@ class StoreLocked(StoreError):
 
 class StoreTooNew(StoreError):
     """The database was written by a newer Loom; it is left untouched."""
-
-
-def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Where Loom keeps its data: `--data-dir`, then `LOOM_DATA_DIR`, then the platform's
-    data directory (`$XDG_DATA_HOME/loom` on Linux)."""
-    chosen = explicit or os.environ.get("LOOM_DATA_DIR")
-    return Path(chosen) if chosen else Path(user_data_dir("loom", appauthor=False))
 
 
 V1 = """

@@ -13,7 +13,7 @@ from typing import ClassVar
 from rich.console import JustifyMethod, RenderableType
 from rich.markdown import Heading, Markdown
 
-from tui.advice import clean_terminal_text
+from tui.core.text import safe
 
 CODE_THEME = "monokai"
 
@@ -31,8 +31,9 @@ class ReplyMarkdown(Markdown):
 
 
 def render_markdown(source: str) -> RenderableType:
-    """A renderable for Markdown text from a server (control sequences removed)."""
-    return ReplyMarkdown(clean_terminal_text(source), code_theme=CODE_THEME, hyperlinks=True)
+    """A renderable for Markdown text from a server (secrets masked, control sequences
+    removed)."""
+    return ReplyMarkdown(safe(source), code_theme=CODE_THEME, hyperlinks=True)
 
 
 def warm_up() -> None:

@@ -17,9 +17,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.advice import Advice, clean_terminal_text
+from tui.advice import Advice
 from tui.gcpolicy import keep_long_lived
 from tui.mdsplit import cut_pieces, safe_split
+from tui.widgets.plain import plain
 from tui.widgets.reply_body import NoRelayoutOnResize, Rendered, ReplyBody, render_pool
 
 FLUSH_SECONDS = 0.125
@@ -149,7 +150,7 @@ class UserMessage(ChatItem):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="user--branch")
-        yield Static(Text(clean_terminal_text(self.text)), classes="user--text")
+        yield Static(plain(self.text), classes="user--text")
 
     def refresh_header(self) -> None:
         index, count = self.branch
@@ -313,10 +314,10 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             header += f" · {self.figures}"
         if count > 1:
             header += f" · version {index}/{count} (←/→)"
-        return Text(header)
+        return plain(header)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._header(), classes="reply--header")
+        yield Static(self._header(), classes="reply--header")  # markup-safe: a Text
         yield self._body
         yield Static("", classes="reply--note")
 
@@ -461,7 +462,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
 
     def _note(self, text: str, *, error: bool = False) -> None:
         note = self.query_one(".reply--note", Static)
-        note.update(Text(text))
+        note.update(plain(text))
         note.set_class(True, "shown")
         note.set_class(error, "error")
 

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.text import safe
+
 if TYPE_CHECKING:
     from tui.store.conversations import Conversation, ConversationStore
 
@@ -101,10 +103,11 @@ class Sidebar(Vertical):
         self._shown = self.store.conversations(archived=self.archived, filter=needle)
         options = self.query_one(ChatList)
         options.clear_options()
-        options.add_options([Option(self._label(c), id=str(c.id)) for c in self._shown])
+        labels = [Option(self._label(c), id=str(c.id)) for c in self._shown]  # markup-safe: Text
+        options.add_options(labels)
         title = "Archived chats" if self.archived else "Chats"
         self.query_one(".sidebar--title", Static).update(
-            f"{title} ({len(self._shown)}) · v: {'active' if self.archived else 'archived'}"
+            Text(f"{title} ({len(self._shown)}) · v: {'active' if self.archived else 'archived'}")
         )
         if self._shown:
             ids = [c.id for c in self._shown]
@@ -117,7 +120,7 @@ class Sidebar(Vertical):
         text.append("● " if conversation.id == self.current else "  ", style="bold")
         if conversation.pinned:
             text.append("★ ", style="bold")
-        text.append(conversation.title or "Untitled")
+        text.append(safe(conversation.title) or "Untitled")
         text.append(f"\n  {_ago(conversation.updated)} · {conversation.model}", style="dim")
         return text
 
@@ -173,7 +176,7 @@ class Sidebar(Vertical):
         elif name == "archive":
             store.update(chosen.id, archived=not chosen.archived)
             done = "restored" if chosen.archived else "archived (v shows archived chats)"
-            self.notify(f"“{chosen.title}” {done}.", timeout=4, markup=False)
+            self.notify(f"“{chosen.title}” {done}.", timeout=4)
             self._changed(chosen.id, "archive")
         elif name == "rename":
             from tui.screens.dialogs import AskText
@@ -190,7 +193,7 @@ class Sidebar(Vertical):
             def confirmed(yes: bool | None) -> None:
                 if yes:
                     store.delete(chosen.id)
-                    self.notify(f"Deleted “{chosen.title}”.", timeout=4, markup=False)
+                    self.notify(f"Deleted “{chosen.title}”.", timeout=4)
                     self._changed(chosen.id, "delete")
 
             question = f"Delete “{chosen.title}” and all its messages? This cannot be undone."

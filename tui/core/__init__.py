@@ -1,0 +1,1 @@
+"""Loom's core: what the screens drive, with no Textual import (see README, Architecture)."""
