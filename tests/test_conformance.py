@@ -98,3 +98,32 @@ def test_error_objects_match_the_spec(sim: SimServer) -> None:
     assert [r.status_code for r in responses] == [401, 404, 400, 429]
     for response in responses:
         validator.validate(response.json())
+
+
+def test_tool_call_chunks_and_completions_match_the_spec(sim: SimServer) -> None:
+    chunk_validator = component_validator("CreateChatCompletionStreamResponse")
+    payload = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": "call a tool"}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    with httpx.stream(
+        "POST",
+        sim.base_url + "/chat/completions",
+        json=payload,
+        headers={**AUTH, "X-Loom-Sim-Fault": "tool_calls"},
+    ) as response:
+        events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert any("tool_calls" in c["choices"][0]["delta"] for c in chunks if c["choices"])
+    for chunk in chunks:
+        errors = sorted(chunk_validator.iter_errors(chunk), key=str)
+        assert not errors, f"{chunk}: {errors[0].message}"
+    whole = httpx.post(
+        sim.base_url + "/chat/completions",
+        json={**payload, "stream": False, "stream_options": None},
+        headers={**AUTH, "X-Loom-Sim-Fault": "tool_calls"},
+    ).json()
+    component_validator("CreateChatCompletionResponse").validate(whole)
+    assert whole["choices"][0]["finish_reason"] == "tool_calls"

@@ -140,3 +140,13 @@ def test_demo_server_refuses_a_public_address() -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "loopback" in result.stderr
+
+
+def test_quirk_faults_parse() -> None:
+    assert Fault.parse("ignore_stream") == Fault("ignore_stream")
+    assert Fault.parse("html_error:504") == Fault("html_error", status=504)
+    assert Fault.parse("redirect") == Fault("redirect", status=307)
+    assert Fault.parse("redirect_away:308") == Fault("redirect_away", status=308)
+    for bad in ("redirect:200", "html_error:200"):
+        with pytest.raises(FaultSyntaxError):
+            Fault.parse(bad)

@@ -16,6 +16,15 @@ class Advice:
     detail: str
     fix: str
 
+    def as_dict(self) -> dict[str, str]:
+        """The advice as stored with a failed reply."""
+        return {"headline": self.headline, "detail": self.detail, "fix": self.fix}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> Advice:
+        """Advice stored with a failed reply."""
+        return cls(data.get("headline", ""), data.get("detail", ""), data.get("fix", ""))
+
 
 def explain(error: BaseException, settings: Settings) -> Advice:
     """What an error from the API layer means for the user, and the fix."""
@@ -66,10 +75,24 @@ def explain(error: BaseException, settings: Settings) -> Advice:
             "It was retried already; try again in a moment with ctrl+r.",
         )
     if isinstance(error, e.StreamInterruptedError):
+        if not error.partial.text and not error.partial.refusal:
+            return Advice(
+                "The reply did not arrive.",
+                detail,
+                "Nothing of it came. Press ctrl+r to ask again; if it keeps happening, "
+                f"check the server at {where}.",
+            )
         return Advice(
             "The reply was cut off.",
             detail,
             "What arrived is kept above. Press ctrl+r to ask again.",
+        )
+    if isinstance(error, e.RedirectError):
+        return Advice(
+            "The server sent the request elsewhere (redirect).",
+            detail,
+            "If the address it points to is the right server, start Loom with --base-url "
+            "set to it (or set OPENAI_BASE_URL).",
         )
     if isinstance(error, e.APITimeoutError):
         return Advice(

@@ -13,7 +13,8 @@ from tui.store.conversations import REPLY_FIELDS, Conversation, ConversationStor
 
 FORMAT = "loom.conversation"
 VERSION = 1
-_META = (*REPLY_FIELDS, "created")
+_META = (*(f for f in REPLY_FIELDS if f != "tool_calls"), "created")
+"""Loom's figures of each message in the JSON export (tool calls go in the message)."""
 
 
 class ImportProblem(ValueError):
@@ -55,7 +56,15 @@ def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
             if message.incomplete:
                 figures.append("incomplete")
             lines += [f"## Assistant ({', '.join(figures)})" if figures else "## Assistant", ""]
-        lines += [message.content.rstrip(), ""]
+        if message.content.strip():
+            lines += [message.content.rstrip(), ""]
+        if message.tool_calls:
+            from tui.core.toolcalls import describe
+
+            lines += ["Asked to call tools:", "", "```", describe(message.tool_calls), "```", ""]
+        if message.error:
+            error = message.error
+            lines += [f"> ✗ {error.get('headline', '')} {error.get('detail', '')}".rstrip(), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -65,10 +74,13 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
     if conversation.system_prompt:
         api_messages.append({"role": "system", "content": conversation.system_prompt})
     from tui.attachments import request_content
+    from tui.core.toolcalls import api_shape
 
-    api_messages += [
-        {"role": m.role, "content": request_content(m.content, m.images)} for m in messages
-    ]
+    for m in messages:
+        entry: dict[str, Any] = {"role": m.role, "content": request_content(m.content, m.images)}
+        if m.tool_calls:
+            entry["tool_calls"] = api_shape(m.tool_calls)
+        api_messages.append(entry)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -93,10 +105,13 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
         raise ImportProblem("there is no `messages` list, or it is empty")
     system = ""
     turns: list[tuple[str, str, list[str]]] = []
+    calls: list[list[dict[str, str]]] = []
     for n, item in enumerate(raw, 1):
         if not isinstance(item, dict) or item.get("role") not in {"system", "user", "assistant"}:
             raise ImportProblem(f"message {n} has no role of system, user or assistant")
         content = item.get("content")
+        if content is None and item.get("tool_calls"):
+            content = ""
         images: list[str] = []
         if isinstance(content, list):  # content parts: text, and images by URL
             parts = [part for part in content if isinstance(part, dict)]
@@ -113,6 +128,7 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
             system = content
         else:
             turns.append((item["role"], content, images))
+            calls.append(_calls(item.get("tool_calls"), n))
     metadata = data.get("metadata")
     if not isinstance(metadata, list) or len(metadata) != len(turns):
         metadata = [{} for _ in turns]
@@ -129,6 +145,9 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
     if problems:
         raise ImportProblem("params: " + "; ".join(problems))
     assert isinstance(params, dict)
+    for meta, asked in zip(checked, calls, strict=True):
+        if asked:
+            meta["tool_calls"] = asked
     with store.transaction():
         return _write(store, title, data, system, params, turns, checked)
 
@@ -249,6 +268,27 @@ _META_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _calls(value: object, n: int) -> list[dict[str, str]]:
+    """The API's `tool_calls` of an imported message, checked."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ImportProblem(f"message {n}'s tool_calls should be a list")
+    calls = []
+    for call in value:
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            raise ImportProblem(f"message {n}'s tool_calls need a function each")
+        calls.append(
+            {
+                "id": _text(call.get("id") or "", f"message {n}'s tool call id"),
+                "name": _text(function.get("name") or "", f"message {n}'s tool name"),
+                "arguments": _text(function.get("arguments") or "", f"message {n}'s arguments"),
+            }
+        )
+    return calls
+
+
 def _metadata(meta: object, n: int) -> dict[str, Any]:
     if not isinstance(meta, dict):
         return {}
@@ -261,4 +301,9 @@ def _metadata(meta: object, n: int) -> dict[str, Any]:
             kind = "text" if str in kinds else "true or false" if bool in kinds else "a number"
             raise ImportProblem(f"metadata[{n}].{key} should be {kind}, not {value!r:.40}")
         checked[key] = _text(value, f"metadata[{n}].{key}") if isinstance(value, str) else value
+    error = meta.get("error")
+    if error is not None:
+        if not isinstance(error, dict) or not all(isinstance(v, str) for v in error.values()):
+            raise ImportProblem(f"metadata[{n}].error should be an object of texts")
+        checked["error"] = {str(k): _text(v, f"metadata[{n}].error") for k, v in error.items()}
     return checked

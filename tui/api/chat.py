@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -16,9 +17,20 @@ from tui.api.errors import (
     PartialReply,
     RateLimitInfo,
     StreamInterruptedError,
+    html_excerpt,
+    looks_like_html,
 )
 from tui.api.observe import RequestRecord
-from tui.api.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
+from tui.api.schemas import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ChunkChoice,
+    ChunkDelta,
+    FunctionCallDelta,
+    ToolCallDelta,
+    Usage,
+)
 from tui.api.sse import SSEEvents
 
 if TYPE_CHECKING:
@@ -57,8 +69,30 @@ class ChatResource:
         return ChatStream(self._client, request, read_gap=read_gap)
 
 
+@dataclass(slots=True)
+class ToolCallRecord:
+    """A tool the model asked to call: its call id, the function's name, its arguments."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+FINISH_GRACE = 1.0
+"""Seconds a stream may stay open after its `finish_reason` (for the usage chunk and
+`[DONE]`) before the reply is taken as complete anyway: some servers never send `[DONE]`."""
+SSE_STARTS = ("data:", ":", "event:", "id:", "retry:")
+
+
 class ChatStream:
-    """An open chat stream; iterate it for chunk models. Keeps what has arrived."""
+    """An open chat stream; iterate it for chunk models. Keeps what has arrived.
+
+    It copes with servers that differ from the API: one that ignores `stream: true` and
+    answers with a whole completion gives that completion as one chunk (`streamed` is then
+    False); one that sends a web page or anything else instead of events raises
+    MalformedResponseError saying what came; one that finishes but keeps the connection
+    open without `[DONE]` ends FINISH_GRACE seconds after the finish.
+    """
 
     def __init__(
         self, client: OpenAIClient, request: ChatCompletionRequest, *, read_gap: float = 0.0
@@ -72,6 +106,7 @@ class ChatStream:
         self._response: httpx.Response | None = None
         self._parts: list[str] = []
         self._refusal: list[str] = []
+        self._calls: dict[int, ToolCallRecord] = {}
         self.chunks = 0
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
@@ -80,6 +115,8 @@ class ChatStream:
         self.request_id: str | None = None
         self.rate_limit: RateLimitInfo | None = None
         self.done = False
+        self.streamed = True
+        """False when the server answered with one whole completion instead of a stream."""
         self.error: str | None = None
         self._wall = 0.0
         self._started = 0.0
@@ -100,6 +137,11 @@ class ChatStream:
     def refusal(self) -> str:
         """The refusal received so far."""
         return "".join(self._refusal)
+
+    @property
+    def tool_calls(self) -> list[ToolCallRecord]:
+        """The tools the model asked to call so far, in order."""
+        return [self._calls[index] for index in sorted(self._calls)]
 
     def partial(self) -> PartialReply:
         """What has arrived, for an interrupted-stream error."""
@@ -150,22 +192,73 @@ class ChatStream:
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self._iterate()
 
+    def _received(self) -> str:
+        """What had arrived, in words, for a message about a broken stream."""
+        if not self.text and not self.refusal and not self._calls:
+            return "before any of the reply arrived"
+        return f"after {len(self.text) + len(self.refusal):,} characters of the reply"
+
     def _interrupted(self, message: str) -> StreamInterruptedError:
         self.error = message
         return StreamInterruptedError(
             message, partial=self.partial(), request_id=self.request_id, status=None
         )
 
+    def _malformed(self, message: str) -> MalformedResponseError:
+        self.error = message
+        status = self._response.status_code if self._response is not None else None
+        return MalformedResponseError(message, status=status, request_id=self.request_id)
+
     async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
         response = self._response
         if response is None:
             raise RuntimeError("use `async with client.chat.stream(...)` before iterating")
-        self._events = SSEEvents(response, self._read_gap)
+        content_type = response.headers.get("content-type", "")
+        texts = response.aiter_text()
+        try:
+            first = await anext(texts, "")
+        except httpx.HTTPError as exc:
+            raise self._interrupted(
+                f"the connection broke {self._received()} ({type(exc).__name__})"
+            ) from None
+        if "json" in content_type or first.lstrip().startswith("{"):
+            chunk = await self._whole_completion(first, texts)
+            self._account(chunk)
+            self.done = True
+            yield chunk
+            return
+        if "event-stream" not in content_type and not first.lstrip().startswith(SSE_STARTS):
+            raise self._malformed(self._not_events(content_type, first))
+        async for chunk in self._stream(response, first, texts):
+            yield chunk
+
+    async def _stream(
+        self, response: httpx.Response, first: str, texts: AsyncIterator[str]
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        async def body() -> AsyncIterator[str]:
+            yield first
+            async for text in texts:
+                yield text
+
+        self._events = SSEEvents(response, self._read_gap, body())
+        events = self._events.data()
         validate = ChatCompletionChunk.model_validate_json
         clock = time.monotonic
         next_yield = clock() + YIELD_EVERY
         try:
-            async for data in self._events.data():
+            while True:
+                try:
+                    if self.finish_reason is None:
+                        data = await anext(events)
+                    else:
+                        # Finished: what may follow is the usage chunk and [DONE]. A server
+                        # that keeps the connection open after that is not waited for.
+                        data = await asyncio.wait_for(anext(events), FINISH_GRACE)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    self.done = True
+                    return
                 if clock() >= next_yield:
                     # Buffered data is read without suspending: give the event loop a turn
                     # so a fast stream never starves the screen that renders it.
@@ -178,43 +271,118 @@ class ChatStream:
                     chunk = validate(data)
                 except ValidationError:
                     raise self._interrupted(
-                        f"the server sent a malformed chunk after {self.chunks} chunks: "
-                        f"{data[:80]!r}"
+                        f"the server sent a malformed chunk {self._received()}: {data[:80]!r}"
                     ) from None
                 if not chunk.choices and chunk.model_extra and "error" in chunk.model_extra:
                     raise self._interrupted(_stream_error_message(chunk.model_extra["error"]))
-                self.chunks += 1
-                for choice in chunk.choices:
-                    if choice.index != 0:
-                        continue
-                    delta = choice.delta
-                    if delta.content:
-                        self._parts.append(delta.content)
-                    if delta.refusal:
-                        self._refusal.append(delta.refusal)
-                    if choice.finish_reason is not None:
-                        self.finish_reason = choice.finish_reason
-                if chunk.usage is not None:
-                    self.usage = chunk.usage
-                if self.model is None and chunk.model:
-                    self.model = chunk.model
-                    self.completion_id = chunk.id
+                self._account(chunk)
                 yield chunk
         except httpx.TimeoutException:
             raise self._interrupted(
-                f"the server sent nothing for {self._client.read_timeout:g} s "
-                f"after {self.chunks} chunks"
+                f"the server sent nothing for {self._client.read_timeout:g} s {self._received()}"
             ) from None
         except httpx.TransportError as exc:
             raise self._interrupted(
-                f"the connection broke after {self.chunks} chunks "
-                f"({type(exc).__name__}: {exc or 'closed'})"
+                f"the connection broke {self._received()} ({type(exc).__name__}: {exc or 'closed'})"
             ) from None
+        finally:
+            await events.aclose()
         if self.finish_reason is None:
             raise self._interrupted(
-                f"the stream ended after {self.chunks} chunks before the reply was complete"
+                f"the stream ended {self._received()}, before the reply was complete"
             )
         self.done = True
+
+    def _account(self, chunk: ChatCompletionChunk) -> None:
+        """Keep what a chunk brings: text, refusal, tool calls, finish, usage, model."""
+        self.chunks += 1
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            delta = choice.delta
+            if delta.content:
+                self._parts.append(delta.content)
+            if delta.refusal:
+                self._refusal.append(delta.refusal)
+            if delta.tool_calls:
+                for call in delta.tool_calls:
+                    self._add_call(call)
+            if choice.finish_reason is not None:
+                self.finish_reason = choice.finish_reason
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        if self.model is None and chunk.model:
+            self.model = chunk.model
+            self.completion_id = chunk.id
+
+    def _add_call(self, call: ToolCallDelta) -> None:
+        record = self._calls.get(call.index)
+        if record is None:
+            record = self._calls[call.index] = ToolCallRecord(call.id or "", "", "")
+        if call.id:
+            record.id = call.id
+        if call.function is not None:
+            record.name += call.function.name or ""
+            record.arguments += call.function.arguments or ""
+
+    async def _whole_completion(self, first: str, texts: AsyncIterator[str]) -> ChatCompletionChunk:
+        """A server that ignored `stream: true`: its completion, as one chunk."""
+        self.streamed = False
+        parts = [first]
+        try:
+            async for text in texts:
+                parts.append(text)
+        except httpx.HTTPError as exc:
+            raise self._interrupted(
+                f"the connection broke while reading the reply ({type(exc).__name__})"
+            ) from None
+        body = "".join(parts)
+        try:
+            completion = ChatCompletion.model_validate_json(body)
+        except ValidationError:
+            raise self._malformed(
+                "the server answered with JSON that is not a chat completion: "
+                f"{' '.join(body.split())[:160]!r}"
+            ) from None
+        choices = [
+            ChunkChoice(
+                index=choice.index,
+                finish_reason=choice.finish_reason or "stop",
+                delta=ChunkDelta(
+                    role="assistant",
+                    content=choice.message.content,
+                    refusal=choice.message.refusal,
+                    tool_calls=[
+                        ToolCallDelta(
+                            index=n,
+                            id=call.id,
+                            type=call.type,
+                            function=FunctionCallDelta(
+                                name=call.function.name, arguments=call.function.arguments
+                            ),
+                        )
+                        for n, call in enumerate(choice.message.tool_calls or [])
+                    ]
+                    or None,
+                ),
+            )
+            for choice in completion.choices
+        ]
+        return ChatCompletionChunk(
+            id=completion.id, model=completion.model, choices=choices, usage=completion.usage
+        )
+
+    @staticmethod
+    def _not_events(content_type: str, first: str) -> str:
+        shown = content_type.split(";")[0].strip() or "no content type"
+        if looks_like_html(content_type, first):
+            what = "a web page: " + html_excerpt(first, 120)
+        else:
+            what = repr(" ".join(first.split())[:80]) if first.strip() else "an empty body"
+        return (
+            f"expected a stream of server-sent events but got {shown}, {what}. Check the "
+            "base URL (it usually ends in /v1), and any proxy or captive portal on the way"
+        )
 
 
 def _stream_error_message(error: object) -> str:

@@ -20,6 +20,7 @@ from tui.api.errors import (
     MalformedResponseError,
     RateLimitError,
     RateLimitInfo,
+    RedirectError,
     ServerError,
     error_from_response,
     parse_retry_after,
@@ -27,6 +28,8 @@ from tui.api.errors import (
 from tui.api.observe import Observer, RequestLog, RequestRecord
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,14 +137,21 @@ class OpenAIClient:
         """Send with retries until a non-error status; return (response, wall start,
         monotonic start, attempt). The body of the returned response is not read yet."""
         attempt = 0
+        target: str | httpx.URL = path
+        redirects = 0
         while True:
             wall = time.time()
             started = time.monotonic()
-            request = self._http.build_request(method, path, json=json_body)
+            request = self._http.build_request(method, target, json=json_body)
             error: APIError
             response: httpx.Response | None = None
             try:
                 response = await self._http.send(request, stream=True)
+                if response.status_code in REDIRECTS:
+                    await response.aclose()
+                    target = self._redirect(request, response, path, redirects)
+                    redirects += 1
+                    continue
             except httpx.TimeoutException:
                 error = APITimeoutError(
                     f"{self.base_url} did not answer within {self.read_timeout:g} s"
@@ -181,6 +191,44 @@ class OpenAIClient:
                 raise error
             await self._sleep(delay)
             attempt += 1
+
+    def _redirect(
+        self, request: httpx.Request, response: httpx.Response, path: str, redirects: int
+    ) -> httpx.URL:
+        """Where to send a redirected request again; RedirectError when it should not be
+        followed: another scheme or host (the key would go with it), a POST turned into a
+        GET (301/302/303), or a loop."""
+        location = response.headers.get("location", "")
+        try:
+            goal = request.url.join(location)
+        except (httpx.InvalidURL, ValueError):
+            goal = None
+        here = request.url
+        same = goal is not None and (goal.scheme, goal.host, goal.port) == (
+            here.scheme,
+            here.host,
+            here.port,
+        )
+        keeps_method = response.status_code in (307, 308) or request.method in ("GET", "HEAD")
+        if goal is not None and same and keeps_method and redirects < MAX_REDIRECTS:
+            return goal
+        shown = str(goal) if goal is not None else repr(location)
+        base = shown.removesuffix(path) if shown.endswith(path) else None
+        if goal is not None and same and not keeps_method:
+            why = f"a {response.status_code} would turn the request into a GET"
+        elif redirects >= MAX_REDIRECTS:
+            why = f"it redirected {MAX_REDIRECTS} times"
+        else:
+            why = "Loom follows redirects only on the same scheme and host, so the key never "
+            why += "goes elsewhere"
+        hint = f" If that is the right server, set the base URL to {base}." if base else ""
+        raise RedirectError(
+            f"{self.base_url} answered {response.status_code} pointing to {shown}; not "
+            f"followed: {why}.{hint}",
+            location=shown,
+            status=response.status_code,
+            request_id=response.headers.get("x-request-id"),
+        )
 
     async def request_json(self, method: str, path: str, *, json_body: Any = None) -> Any:
         """Send a request and return its decoded JSON body."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from time import time
@@ -154,6 +155,14 @@ class MalformedResponseError(APIError):
     """The server's reply was not what the protocol says (bad JSON, wrong shape)."""
 
 
+class RedirectError(APIError):
+    """The server redirected elsewhere than the same scheme and host; not followed."""
+
+    def __init__(self, message: str, *, location: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
 @dataclass(slots=True)
 class PartialReply:
     """What a stream had delivered before it broke."""
@@ -209,7 +218,10 @@ def error_from_response(response: httpx.Response, body: bytes) -> APIStatusError
         message = payload["message"]
     if not message:
         text = body.decode("utf-8", "replace").strip()
-        message = text[:300] if text else (response.reason_phrase or f"HTTP {status}")
+        if looks_like_html(response.headers.get("content-type", ""), text):
+            message = "the server answered with a web page, not the API: " + html_excerpt(text)
+        else:
+            message = text[:300] if text else (response.reason_phrase or f"HTTP {status}")
     kwargs: dict[str, Any] = {
         "status": status,
         "type": err_type,
@@ -228,6 +240,29 @@ def error_from_response(response: httpx.Response, body: bytes) -> APIStatusError
     if cls is None:
         cls = ServerError if status >= 500 else APIStatusError
     return cls(message, **kwargs)
+
+
+def looks_like_html(content_type: str, text: str) -> bool:
+    """Whether a body is a web page (by its content type, or by its first characters)."""
+    start = text.lstrip()[:15].lower()
+    return "html" in content_type.lower() or start.startswith(("<!doctype", "<html", "<head"))
+
+
+_SKIPPED = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def html_excerpt(text: str, limit: int = 200) -> str:
+    """A web page as a short line of text: its title, then its words, no tags."""
+    from html import unescape
+
+    title_match = _TITLE.search(text)
+    title = " ".join(unescape(title_match.group(1)).split()) if title_match else ""
+    body = _TITLE.sub(" ", _SKIPPED.sub(" ", text))
+    words = " ".join(unescape(_TAG.sub(" ", body)).split())
+    line = f"“{title}” {words}" if title and not words.startswith(title) else words
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _str_or_none(value: object) -> str | None:

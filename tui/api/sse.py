@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import httpx
 
@@ -83,19 +83,24 @@ class SSEEvents:
     events a second then wakes the process a few dozen times instead of once per token.
     """
 
-    def __init__(self, response: httpx.Response, read_gap: float = 0.0) -> None:
-        self._response = response
+    def __init__(
+        self,
+        response: httpx.Response,
+        read_gap: float = 0.0,
+        texts: AsyncIterator[str] | None = None,
+    ) -> None:
+        self._texts = texts if texts is not None else response.aiter_text()
         self._read_gap = read_gap
         self.reads = 0
         """Pieces of body that came from a new socket read (those that had to be waited for)."""
 
-    async def data(self) -> AsyncIterator[str]:
+    async def data(self) -> AsyncGenerator[str, None]:
         """Each event's data, in order."""
         decoder = SSEDecoder()
         clock = time.monotonic
         asked = clock()
         batch = 0  # characters that came with the last read
-        async for text in self._response.aiter_text():
+        async for text in self._texts:
             fresh = clock() - asked > FRESH_READ
             pause = False
             if fresh:

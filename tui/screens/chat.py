@@ -210,11 +210,14 @@ class ChatScreen(Screen[None]):
         """The conversation as the API's messages (no system prompt): the older messages
         not mounted yet, then those on screen. Images go again with every turn."""
         from tui.attachments import request_content
+        from tui.core.toolcalls import as_turn_text
 
-        turns = [(m.role, m.content, m.images) for m in self._earlier]
-        turns += [
-            (item.role, item.content, getattr(item, "images", [])) for item in self.query(ChatItem)
-        ]
+        turns = [(m.role, as_turn_text(m.content, m.tool_calls), m.images) for m in self._earlier]
+        for item in self.query(ChatItem):
+            if isinstance(item, ReplyView):
+                turns.append((item.role, as_turn_text(item.content, item.tool_calls), []))
+            else:
+                turns.append((item.role, item.content, getattr(item, "images", [])))
         return [
             {"role": role, "content": request_content(content, images)}
             for role, content, images in turns
@@ -434,9 +437,16 @@ class ChatScreen(Screen[None]):
         store = self.loom.backend.current_store
         for widget, message in zip(widgets, messages, strict=True):
             if isinstance(widget, ReplyView):
+                from tui.advice import Advice
                 from tui.pricing import reply_figures
 
-                widget.restore(message.content, message.finish_reason, message.incomplete)
+                widget.restore(
+                    message.content,
+                    message.finish_reason,
+                    message.incomplete,
+                    tool_calls=message.tool_calls,
+                    error=Advice.from_dict(message.error) if message.error else None,
+                )
                 widget.set_figures(reply_figures(message))
             siblings = store.siblings(message.id) if store is not None else []
             if len(siblings) > 1:
@@ -662,8 +672,9 @@ class ChatScreen(Screen[None]):
             self.query_one(StatusLine).state = "stopped"
             saver.finish(reply.text, incomplete=True, finish_reason="stopped")
             raise
-        except Exception:
-            saver.finish(reply.text, incomplete=True, finish_reason="error")
+        except Exception as error:
+            advice = explain(error, self.loom.settings)
+            saver.finish(reply.text, incomplete=True, finish_reason="error", error=advice.as_dict())
             raise
         finally:
             reply.on_rendered = None
@@ -713,12 +724,20 @@ class ChatScreen(Screen[None]):
             reply.post_message(ReplyView.Failed(advice))
             status.state = advice.headline
             saver.finish(
-                reply.text, incomplete=True, finish_reason="error", request_id=error.request_id
+                reply.text,
+                incomplete=True,
+                finish_reason="error",
+                request_id=error.request_id,
+                error=advice.as_dict(),
             )
             return
         ended = time.monotonic()
         usage = stream.usage
-        reply.post_message(ReplyView.Done(stream.finish_reason))
+        calls = [
+            {"id": call.id, "name": call.name, "arguments": call.arguments}
+            for call in stream.tool_calls
+        ]
+        reply.post_message(ReplyView.Done(stream.finish_reason, calls, stream.streamed))
         status.prompt_tokens = usage.prompt_tokens if usage else None
         completion = usage.completion_tokens if usage else chunks
         status.completion_tokens = completion
@@ -735,6 +754,7 @@ class ChatScreen(Screen[None]):
             ttft=status.ttft,
             duration=ended - sent,
             request_id=stream.request_id,
+            tool_calls=calls,
         )
         store = self.loom.backend.current_store
         if store is not None and self.conversation_id is not None:

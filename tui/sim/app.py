@@ -14,7 +14,13 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Route
 
 from tui.api.conventions import CONTINUE_INSTRUCTION
@@ -35,6 +41,17 @@ MODEL_CREATED = 1_715_367_049
 ROLES = ("developer", "system", "user", "assistant", "tool", "function")
 REPLY_TOKENS_HEADER = "x-loom-sim-reply-tokens"
 """Request header asking for a reply of at least this many tokens (for benchmarks)."""
+
+
+MOVED = "/moved"
+"""The `redirect` fault sends clients here: the same routes, without faults."""
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>Sign in to the network</title>"
+    "<style>body {{ font: 14px sans-serif }}</style></head><body><h1>Wi-Fi login "
+    "({code})</h1><p>Please accept the terms of use to continue browsing.</p>"
+    "<script>var x = 1;</script></body></html>"
+)
+"""What a captive portal or a misconfigured proxy answers instead of the API."""
 
 
 class SimulatedCut(Exception):
@@ -139,6 +156,8 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         return None
 
     def take_fault(request: Request, route: str) -> Fault | Response:
+        if request.url.path.startswith(MOVED):
+            return Response(status_code=204)  # where a redirect leads: no fault again
         spec = request.headers.get(HEADER)
         if spec:
             try:
@@ -148,7 +167,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         queued = sim.faults.take(route)
         return queued if queued is not None else Response(status_code=204)
 
-    def status_fault(fault: Fault, headers: dict[str, str]) -> Response | None:
+    def status_fault(fault: Fault, headers: dict[str, str], request: Request) -> Response | None:
         if fault.kind == "rate_limit":
             wait = max(fault.seconds, 0.0)
             extra = {
@@ -179,6 +198,16 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
                 code=f"simulated_{fault.status}",
                 headers=headers,
             )
+        if fault.kind in ("html", "html_error"):
+            return HTMLResponse(
+                HTML_PAGE.format(code=fault.status if fault.kind == "html_error" else 200),
+                status_code=fault.status if fault.kind == "html_error" else 200,
+                headers=headers,
+            )
+        if fault.kind in ("redirect", "redirect_away"):
+            host = "" if fault.kind == "redirect" else "http://elsewhere.invalid"
+            target = host + MOVED + request.url.path
+            return RedirectResponse(target, status_code=fault.status, headers=headers)
         if fault.kind == "unavailable":
             return error_response(
                 503,
@@ -205,7 +234,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             if fault_or_response.status_code == 204:
                 return headers, None, None
             return headers, None, fault_or_response
-        return headers, fault_or_response, status_fault(fault_or_response, headers)
+        return headers, fault_or_response, status_fault(fault_or_response, headers, request)
 
     def model_object(model_id: str) -> dict[str, Any]:
         return {
@@ -274,7 +303,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             finish = "length"
         completion_id = f"chatcmpl-sim{sim.config.seed:04d}{sim.next_id():08d}"
         created = int(time.time())
-        usage = {
+        usage: dict[str, Any] = {
             "prompt_tokens": params.prompt_tokens,
             "completion_tokens": len(tokens),
             "total_tokens": params.prompt_tokens + len(tokens),
@@ -286,9 +315,26 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
                 "rejected_prediction_tokens": 0,
             },
         }
-        if not params.stream:
+        calls = (
+            _tool_calls(body, params, sim)
+            if fault is not None and fault.kind == "tool_calls"
+            else None
+        )
+        if calls is not None:
+            tokens, finish = [], "tool_calls"
+            usage["completion_tokens"] = count_tokens(json.dumps(calls))
+            usage["total_tokens"] = params.prompt_tokens + usage["completion_tokens"]
+        if not params.stream or (fault is not None and fault.kind == "ignore_stream"):
             if fault is not None and fault.kind == "stall":
                 await asyncio.sleep(fault.seconds)
+            message: dict[str, Any] = {
+                "role": "assistant",
+                "content": None if calls else "".join(tokens),
+                "refusal": None,
+                "annotations": [],
+            }
+            if calls:
+                message["tool_calls"] = calls
             return JSONResponse(
                 {
                     "id": completion_id,
@@ -298,12 +344,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
                     "choices": [
                         {
                             "index": 0,
-                            "message": {
-                                "role": "assistant",
-                                "content": "".join(tokens),
-                                "refusal": None,
-                                "annotations": [],
-                            },
+                            "message": message,
                             "logprobs": None,
                             "finish_reason": finish,
                         }
@@ -324,6 +365,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             include_usage=params.include_usage,
             fault=fault,
             tokens_per_second=sim.config.tokens_per_second,
+            tool_calls=calls,
         )
         return StreamingResponse(
             events,
@@ -345,14 +387,14 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             code="method_not_allowed",
         )
 
-    app = Starlette(
-        exception_handlers={404: not_found, 405: not_allowed},
-        routes=[
-            Route("/v1/models", list_models, methods=["GET"]),
-            Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
-            Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        ],
-    )
+    routes = [
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
+        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
+    ]
+    # Where the `redirect` fault points: the same API under another path.
+    moved = [Route(MOVED + r.path, r.endpoint, methods=r.methods) for r in routes]
+    app = Starlette(exception_handlers={404: not_found, 405: not_allowed}, routes=routes + moved)
     app.state.sim = sim
     return app
 
@@ -506,6 +548,25 @@ def parse_chat_request(body: Any) -> ChatParams:
     )
 
 
+def _tool_calls(body: Any, params: ChatParams, sim: SimState) -> list[dict[str, Any]]:
+    """The `tool_calls` fault's reply: a call of the request's first tool (or a made-up
+    one), with arguments made from the last user message."""
+    name = "get_weather"
+    tools = body.get("tools") if isinstance(body, dict) else None
+    if isinstance(tools, list) and tools and isinstance(tools[0], dict):
+        function = tools[0].get("function")
+        if isinstance(function, dict) and isinstance(function.get("name"), str):
+            name = function["name"]
+    arguments = json.dumps({"query": params.last_user_text[:60], "units": "metric"})
+    return [
+        {
+            "id": f"call_sim{sim.config.seed:04d}{sim.next_id():08d}",
+            "type": "function",
+            "function": {"name": name, "arguments": arguments},
+        }
+    ]
+
+
 def _after(tokens: list[str], sent: str | None) -> list[str]:
     """The tokens after those already `sent` (a continued reply); all if they differ."""
     if not sent:
@@ -544,6 +605,7 @@ async def stream_events(
     include_usage: bool,
     fault: Fault | None,
     tokens_per_second: float,
+    tool_calls: list[dict[str, Any]] | None = None,
 ) -> AsyncIterator[bytes]:
     """The SSE body of a streamed completion, paced and with any stream fault applied."""
     head = (
@@ -585,9 +647,25 @@ async def stream_events(
         elif i % 64 == 63:
             await asyncio.sleep(0)
         yield delta(token)
+    for call in tool_calls or []:
+        # The call's id and name first, then its arguments a few characters at a time.
+        start_call = {**call, "index": 0, "function": {**call["function"], "arguments": ""}}
+        yield event(_tool_delta(start_call))
+        arguments = call["function"]["arguments"]
+        for at in range(0, len(arguments), 8):
+            piece = {"index": 0, "function": {"arguments": arguments[at : at + 8]}}
+            yield event(_tool_delta(piece))
     if fault is not None and fault.kind == "cut" and fault.after_chunks >= len(tokens):
         raise SimulatedCut("simulated cut before the end")
     yield event('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"%s"}]' % finish)
     if usage is not None:
         yield ("data: " + head + "[]," + '"usage":' + json.dumps(usage) + "}\n\n").encode()
+    if fault is not None and fault.kind == "no_done":
+        await asyncio.sleep(3600)  # finished, but the connection stays open
     yield b"data: [DONE]\n\n"
+
+
+def _tool_delta(call: dict[str, Any]) -> str:
+    return '[{"index":0,"delta":{"tool_calls":[%s]},"logprobs":null,"finish_reason":null}]' % (
+        json.dumps(call)
+    )

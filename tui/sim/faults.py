@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 FaultKind = Literal[
-    "rate_limit", "server_error", "unavailable", "status", "cut", "stall", "malformed"
+    "rate_limit",
+    "server_error",
+    "unavailable",
+    "status",
+    "cut",
+    "stall",
+    "malformed",
+    "ignore_stream",
+    "html",
+    "html_error",
+    "redirect",
+    "redirect_away",
+    "no_done",
+    "tool_calls",
 ]
 KINDS: tuple[str, ...] = (
     "rate_limit",
@@ -17,12 +30,24 @@ KINDS: tuple[str, ...] = (
     "cut",
     "stall",
     "malformed",
+    "ignore_stream",
+    "html",
+    "html_error",
+    "redirect",
+    "redirect_away",
+    "no_done",
+    "tool_calls",
 )
 
 HEADER = "x-loom-sim-fault"
 """Request header naming a fault: `rate_limit[:seconds]`, `server_error`, `unavailable`,
 `status:CODE` (any 4xx/5xx with an error object), `cut:K`, `stall:seconds[:K]`,
-`malformed:K` (K counts content chunks)."""
+`malformed:K` (K counts content chunks); and the ways real servers and proxies differ from
+the API: `ignore_stream` (a JSON completion although a stream was asked for), `html` (a 200
+with an HTML page, as a captive portal sends), `html_error[:CODE]` (an error status with an
+HTML page), `redirect[:CODE]` (307 or 308 to the same path under /moved on this server),
+`redirect_away[:CODE]` (the same, to another host), `no_done` (the stream finishes but the
+connection stays open without `[DONE]`), `tool_calls` (the reply is a call of a tool)."""
 
 
 class FaultSyntaxError(ValueError):
@@ -59,6 +84,18 @@ class Fault:
                 return cls("status", status=code)
             if name in ("cut", "malformed"):
                 return cls(name, after_chunks=int(args[0]) if args else 3)  # type: ignore[arg-type]
+            if name in ("ignore_stream", "html", "no_done", "tool_calls"):
+                return cls(name)  # type: ignore[arg-type]
+            if name == "html_error":
+                code = int(args[0]) if args else 502
+                if not 400 <= code <= 599:
+                    raise FaultSyntaxError(f"html_error needs a 4xx or 5xx code, not {code}")
+                return cls("html_error", status=code)
+            if name in ("redirect", "redirect_away"):
+                code = int(args[0]) if args else 307
+                if code not in (301, 302, 303, 307, 308):
+                    raise FaultSyntaxError(f"{name} needs a redirect status, not {code}")
+                return cls(name, status=code)  # type: ignore[arg-type]
             if name == "stall":
                 seconds = float(args[0]) if args else 5.0
                 after = int(args[1]) if len(args) > 1 else 1

@@ -63,6 +63,10 @@ class Message:
     created: float = 0.0
     images: list[str] = field(default_factory=list)
     """Data URLs of images sent with a user message."""
+    tool_calls: list[dict[str, str]] = field(default_factory=list)
+    """Tools a reply asked to call: each {"id", "name", "arguments"}."""
+    error: dict[str, str] | None = None
+    """What ended a failed reply: {"headline", "detail", "fix"}."""
 
 
 REPLY_FIELDS = (
@@ -74,8 +78,11 @@ REPLY_FIELDS = (
     "duration",
     "request_id",
     "incomplete",
+    "tool_calls",
+    "error",
 )
 """A reply's figures, saved with its text (`save_reply`)."""
+_JSON_FIELDS = {"tool_calls", "error"}
 
 MARK_START, MARK_END = "\x02", "\x03"
 
@@ -104,7 +111,8 @@ _CONVERSATION_COLUMNS = (
 )
 _MESSAGE_COLUMNS = (
     "id, conversation_id, role, content, parent_id, model, finish_reason, prompt_tokens, "
-    "completion_tokens, ttft, duration, request_id, incomplete, created, images"
+    "completion_tokens, ttft, duration, request_id, incomplete, created, images, "
+    "tool_calls, error"
 )
 
 
@@ -121,6 +129,8 @@ def _message(row: tuple[Any, ...]) -> Message:
     message = Message(*row)
     message.incomplete = bool(row[12])
     message.images = json.loads(row[14] or "[]")
+    message.tool_calls = json.loads(row[15] or "[]")
+    message.error = json.loads(row[16]) if row[16] else None
     return message
 
 
@@ -279,6 +289,9 @@ class ConversationStore:
             raise ValueError(f"cannot save {', '.join(sorted(unknown))}")
         if "incomplete" in fields:
             fields["incomplete"] = int(bool(fields["incomplete"]))
+        for name in _JSON_FIELDS & set(fields):
+            value = fields[name]
+            fields[name] = None if value is None else json.dumps(value)
         assignments = "".join(f", {name} = ?" for name in fields)
         self.db.execute(
             f"UPDATE message SET content = ?{assignments} WHERE id = ?",
@@ -379,6 +392,23 @@ class ConversationStore:
             if exists is None:
                 self.update(message.conversation_id, leaf_id=message.parent_id)
         return message.parent_id
+
+    # --- settings ------------------------------------------------------------------------
+
+    @_locked
+    def setting(self, key: str) -> str | None:
+        """A small fact kept between sessions (None if never set)."""
+        row = self.db.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_locked
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep a small fact between sessions."""
+        self.db.execute(
+            "INSERT INTO setting (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     # --- presets -------------------------------------------------------------------------
 

@@ -102,7 +102,16 @@ V3 = """
         ALTER TABLE message ADD COLUMN images TEXT NOT NULL DEFAULT '[]';
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+V4 = """
+        -- The tools a reply asked to call (a JSON list of {id, name, arguments}), and the
+        -- error that ended a reply (JSON: headline, detail, fix), shown again on reopening.
+        ALTER TABLE message ADD COLUMN tool_calls TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE message ADD COLUMN error TEXT;
+        -- Small facts about the session: the conversation last shown, for one.
+        CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import ClassVar
 
@@ -177,6 +177,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         & > .reply--note { color: $text-muted; padding: 0 1; display: none; }
         & > .reply--note.shown { display: block; }
         & > .reply--note.error { color: $text-error; border-left: thick $error; }
+        & > .reply--tools { padding: 0 1; border-left: thick $secondary; display: none; }
+        & > .reply--tools.shown { display: block; }
     }
     """
 
@@ -212,6 +214,10 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         """The reply finished normally."""
 
         finish_reason: str | None
+        tool_calls: list[dict[str, str]] = field(default_factory=list)
+        """Tools the model asked to call (each {"id", "name", "arguments"})."""
+        streamed: bool = True
+        """False when the server sent the whole reply at once instead of streaming it."""
 
     @dataclass
     class Failed(Message):
@@ -262,6 +268,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self.finished = False
         self.finish_reason: str | None = None
         self.error: Advice | None = None
+        self.tool_calls: list[dict[str, str]] = []
+        """Tools the model asked to call instead of (or besides) answering."""
         self.figures = ""
         self.rendered_chars = 0
         """How much text has been handed to the screen (`rendered_text`, without joining)."""
@@ -319,6 +327,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     def compose(self) -> ComposeResult:
         yield Static(self._header(), classes="reply--header")  # markup-safe: a Text
         yield self._body
+        yield Static("", classes="reply--tools")
         yield Static("", classes="reply--note")
 
     def on_reply_view_delta(self, message: ReplyView.Delta) -> None:
@@ -423,7 +432,15 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         if frozen and time.monotonic() - self._last_freeze >= FREEZE_SECONDS:
             self._keep_out_of_full_collections()
 
-    def restore(self, text: str, finish_reason: str | None, incomplete: bool) -> None:
+    def restore(
+        self,
+        text: str,
+        finish_reason: str | None,
+        incomplete: bool,
+        *,
+        tool_calls: list[dict[str, str]] | None = None,
+        error: Advice | None = None,
+    ) -> None:
         """Show a stored reply (call once mounted).
 
         The whole text is known: up to RESTORE_AT_ONCE_CHARS it is cut into pieces and
@@ -437,7 +454,10 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             self._pending.append(text)
         self.finish_reason = finish_reason
         self._finish()
-        if incomplete:
+        self._show_tools(tool_calls or [])
+        if error is not None:
+            self._failed(error)
+        elif incomplete:
             self._note(
                 "⋯ incomplete: this reply was cut short before it ended (Loom closed, or it "
                 "was stopped or failed). On it (ctrl+up): g continues it, r asks again."
@@ -453,6 +473,15 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._body.growing = True
         note = self.query_one(".reply--note", Static)
         note.set_class(False, "shown")
+
+    def _show_tools(self, calls: list[dict[str, str]]) -> None:
+        from tui.core.toolcalls import describe
+
+        self.tool_calls = list(calls)
+        tools = self.query_one(".reply--tools", Static)
+        if calls:
+            tools.update(plain("⚙ asked to call:\n" + describe(calls)))
+        tools.set_class(bool(calls), "shown")
 
     def _finish(self) -> None:
         self.finished = True
@@ -470,18 +499,25 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         message.stop()
         self.finish_reason = message.finish_reason
         self._finish()
+        self._show_tools(message.tool_calls)
         if message.finish_reason == "length":
             self._note("⋯ cut at the token limit (max_completion_tokens): g continues it")
         elif message.finish_reason == "content_filter":
             self._note("⋯ stopped by the server's content filter")
+        elif message.tool_calls:
+            self._note("Loom does not run tools: the model's request is shown above.")
         elif not self.text:
             self._note("(the server sent an empty reply)")
+        elif not message.streamed:
+            self._note("(the server sent the whole reply at once: it does not stream)")
 
     def on_reply_view_failed(self, message: ReplyView.Failed) -> None:
         message.stop()
-        self.error = message.advice
         self._finish()
-        advice = message.advice
+        self._failed(message.advice)
+
+    def _failed(self, advice: Advice) -> None:
+        self.error = advice
         self._note(f"✗ {advice.headline}\n{advice.detail}\n→ {advice.fix}", error=True)
 
     def on_reply_view_stopped(self, message: ReplyView.Stopped) -> None:
