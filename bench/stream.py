@@ -56,7 +56,7 @@ async def ui(url: str) -> dict[str, Any]:
     async with app.run_test(size=(100, 30)):
         screen = app.screen
         assert isinstance(screen, ChatScreen)
-        await app.backend.client()  # connection set up outside the timed part
+        await app.services.client()  # connection set up outside the timed part
         prompt = screen.query_one(PromptInput)
         prompt.load_text(PROMPT)
         await asyncio.sleep(0.2)

@@ -57,8 +57,8 @@ async def chat_scrolled(pilot: Any) -> None:
 
 
 async def cut_stream(pilot: Any) -> None:
-    await pilot.app.backend.client()  # starts the demo simulator if it is not up yet
-    sim = pilot.app.backend.sim
+    await pilot.app.services.client()  # starts the demo simulator if it is not up yet
+    sim = pilot.app.services.sim
     sim.state.faults.add(Fault("cut", after_chunks=25))
     await ask(pilot, "This reply will be cut off")
 

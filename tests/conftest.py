@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,6 +65,39 @@ async def client(sim: SimServer) -> AsyncIterator[OpenAIClient]:
         read_timeout=10,
     ) as c:
         yield c
+
+
+async def until(
+    condition: Callable[[], object], what: str, seconds: float = 10.0, step: float = 0.02
+) -> None:
+    """Wait until `condition()` is true; a wait that runs out fails the test, naming
+    `what` it waited for."""
+    for _ in range(max(1, int(seconds / step))):
+        if condition():
+            return
+        await asyncio.sleep(step)
+    if not condition():
+        raise AssertionError(f"timed out after {seconds:g} s waiting for {what}")
+
+
+async def quiet(pilot: Any, seconds: float = 15.0) -> None:
+    """Wait until the app has no worker running and every reply is on screen in full (work
+    started by work that ended included); fail if it does not get there."""
+    from tui.widgets.messages import ReplyView
+
+    app = pilot.app
+
+    def done() -> bool:
+        busy = any(not worker.is_finished for worker in app.workers)
+        return not busy and all(reply.settled for reply in app.screen.query(ReplyView))
+
+    for _ in range(int(seconds / 0.02)):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if done():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the app did not settle within {seconds:g} s")
 
 
 def free_port() -> int:

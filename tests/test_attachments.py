@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui.app import LoomApp
-from tui.attachments import TEXT_LIMIT, AttachmentError, load_attachment
+from tui.core.attachments import TEXT_LIMIT, AttachmentError, load_attachment
 from tui.screens.dialogs import AskText
 from tui.sim.server import SimServer
 from tui.widgets.messages import UserMessage

@@ -252,14 +252,14 @@ async def test_demo_mode_starts_its_own_simulator() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await send(pilot, app, "demo round trip")
         await settle(pilot, app)
-        assert app.backend.sim is not None
+        assert app.services.sim is not None
         assert app.settings.base_url.startswith("http://127.0.0.1:")
         reply = app.screen.query_one(ReplyView)
         assert reply.text.startswith("You wrote:\n\n> demo round trip")
         screen = app.screen
         assert isinstance(screen, ChatScreen)
         assert "gpt-4o-mini" in screen.models
-    assert app.backend.sim is None
+    assert app.services.sim is None
 
 
 async def test_rendered_reply_equals_a_one_shot_render() -> None:

@@ -174,7 +174,7 @@ def test_export_to_a_terminal_carries_no_control_sequences_or_key(tmp_path: Path
 
 
 def test_markdown_export_of_a_conversation_without_a_model(tmp_path: Path) -> None:
-    from tui.export import render
+    from tui.core.export import render
 
     store = open_conversations(tmp_path)
     conversation = store.create(title="imported", model="")

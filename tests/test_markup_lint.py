@@ -16,7 +16,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "tui"
 WIDGET_CALLS = {"Static", "Label", "Option", "Button", "Link", "Tooltip"}
 """Constructors whose first argument Textual parses as markup when it is a str."""
-TEXT_ATTRIBUTES = {"border_title", "border_subtitle", "tooltip", "title", "sub_title"}
+TEXT_ATTRIBUTES = {"border_title", "border_subtitle", "tooltip"}
+WINDOW_TITLES = {"title", "sub_title"}
+"""Markup too, but only on the app or a screen (`self.title`), not on Loom's own objects."""
+UI = ("app.py", "screens", "widgets")
 SAFE_WRAPPERS = {"plain", "Text", "Content", "assemble", "from_rich_text"}
 
 
@@ -41,6 +44,13 @@ def _is_text_building(node: ast.expr) -> bool:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr in {"join", "format"}
     return False
+
+
+def _window_title(target: ast.Attribute) -> bool:
+    base = target.value
+    on_self = isinstance(base, ast.Name) and base.id == "self"
+    on_app = isinstance(base, ast.Attribute) and base.attr in {"app", "screen"}
+    return target.attr in WINDOW_TITLES and (on_self or on_app)
 
 
 def _markup_off(call: ast.Call) -> bool:
@@ -76,7 +86,7 @@ def offenders(source: str, filename: str) -> list[str]:
             for target in node.targets:
                 if (
                     isinstance(target, ast.Attribute)
-                    and target.attr in TEXT_ATTRIBUTES
+                    and (target.attr in TEXT_ATTRIBUTES or _window_title(target))
                     and not _is_safe(node.value)
                 ):
                     flag(node, f"{target.attr} set to text that is not plain()")
@@ -85,7 +95,8 @@ def offenders(source: str, filename: str) -> list[str]:
 
 def test_widget_text_from_outside_goes_through_plain() -> None:
     found: list[str] = []
-    for path in sorted(ROOT.rglob("*.py")):
+    paths = [path for part in UI for path in sorted(ROOT.joinpath(part).rglob("*.py"))]
+    for path in [ROOT / "app.py", *paths]:
         found += offenders(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     assert found == [], "\n".join(found)
 
@@ -99,6 +110,7 @@ label.update("\\n".join(problems))
 label.update(f"{title} ({count})")
 prompt.border_title = f"{names} attached"
 widget.tooltip = server_text
+self.title = conversation.title
 table.add_row(keys, f"{what}")
 """
     good = """
@@ -111,6 +123,7 @@ prompt.border_title = plain(names) if names else ""
 widget.tooltip = "a tooltip Loom wrote"
 Static(table)  # markup-safe: a Rich table of Text cells
 settings.update(values)
+self.session.title = conversation.title
 """
-    assert len(offenders(bad, "bad.py")) == 8
+    assert len(offenders(bad, "bad.py")) == 9
     assert offenders(good, "good.py") == []

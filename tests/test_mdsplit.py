@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tui.mdsplit import cut_pieces, safe_split
+from tui.core.mdsplit import cut_pieces, safe_split
 
 BLOCKS = st.sampled_from(
     [

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tui.params import PARAMS, ParamError, parse, parse_all
-from tui.pricing import conversation_cost, load_prices, reply_cost
+from tui.core.params import PARAMS, ParamError, parse, parse_all
+from tui.core.pricing import conversation_cost, load_prices, reply_cost
 from tui.store.conversations import Message
 
 from .spec import component_validator

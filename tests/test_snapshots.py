@@ -11,11 +11,10 @@ from tui.app import LoomApp
 from tui.config import Settings
 from tui.screens.chat import ChatScreen
 from tui.sim.server import SimServer
-from tui.widgets.messages import ReplyView
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.status_line import StatusLine
 
-from .conftest import settings_for
+from .conftest import quiet, settings_for, until
 
 
 def pin_varying_figures(app: LoomApp) -> None:
@@ -37,11 +36,10 @@ async def exchange(pilot: Any) -> None:
     app = pilot.app
     for prompt in app.query(PromptInput):
         prompt.cursor_blink = False
+    await quiet(pilot)
     await pilot.press(*"Show me some Markdown")
     await pilot.press("enter")
-    await app.workers.wait_for_complete()
-    while not all(r.settled for r in app.query(ReplyView)):
-        await pilot.pause(0.02)
+    await quiet(pilot)
     pin_varying_figures(app)
     await pilot.pause()
 
@@ -56,6 +54,7 @@ def test_chat_after_one_exchange_120x40(snap_compare: Any, sim: SimServer) -> No
 
 def test_chat_without_a_key_80x24(snap_compare: Any) -> None:
     async def still(pilot: Any) -> None:
+        await quiet(pilot)
         pin_varying_figures(pilot.app)
         await pilot.pause()
 
@@ -65,6 +64,7 @@ def test_chat_without_a_key_80x24(snap_compare: Any) -> None:
 
 def test_help_80x24(snap_compare: Any, sim: SimServer) -> None:
     async def help_open(pilot: Any) -> None:
+        await quiet(pilot)
         pin_varying_figures(pilot.app)
         await pilot.press("f1")
         await pilot.pause()
@@ -74,9 +74,9 @@ def test_help_80x24(snap_compare: Any, sim: SimServer) -> None:
 
 def test_model_picker_80x24(snap_compare: Any, sim: SimServer) -> None:
     async def picker_open(pilot: Any) -> None:
+        await quiet(pilot)
         pin_varying_figures(pilot.app)
-        while not pilot.app.screen.models:
-            await pilot.pause(0.02)
+        await until(lambda: bool(pilot.app.screen.models), "the model list")
         await pilot.press("ctrl+o")
         await pilot.pause()
         await pilot.press(*"gpt-4")
@@ -96,8 +96,8 @@ async def two_conversations(pilot: Any) -> None:
 async def wait_for_list(pilot: Any) -> None:
     from tui.widgets.sidebar import ChatList
 
-    while pilot.app.screen.query_one(ChatList).option_count < 2:
-        await pilot.pause(0.02)
+    await until(lambda: pilot.app.screen.query_one(ChatList).option_count >= 2, "the list")
+    await quiet(pilot)
 
 
 def test_chat_with_the_conversation_list_80x24(snap_compare: Any, sim: SimServer) -> None:
@@ -122,6 +122,7 @@ def test_chat_with_the_conversation_list_120x40(snap_compare: Any, sim: SimServe
 
 
 async def params_open(pilot: Any) -> None:
+    await quiet(pilot)
     pin_varying_figures(pilot.app)
     await pilot.press("f3")
     await pilot.pause()

@@ -17,6 +17,7 @@ from tui.store.db import (
     data_dir,
     open_store,
 )
+from tui.store.presets import PresetExists, PresetStore
 
 
 @pytest.fixture
@@ -210,7 +211,7 @@ def test_migration_from_the_first_schema_keeps_everything(tmp_path: Path) -> Non
     assert old.title == "old" and old.leaf_id is None
     assert [m.content for m in store.path(old.id)] == ["from version one"]
     assert store.search("version")[0].conversation_id == old.id
-    assert store.presets() == []
+    assert PresetStore(store.db).presets() == []
 
 
 def test_paths_siblings_and_deleting_a_branch(store: ConversationStore) -> None:
@@ -225,21 +226,31 @@ def test_paths_siblings_and_deleting_a_branch(store: ConversationStore) -> None:
     assert store.newest_leaf(first.id) == follow.id
     store.update(conv.id, leaf_id=follow.id)
     assert store.path(conv.id)[-1].id == follow.id
-    # Deleting a message takes what followed it on that branch, and moves the leaf up.
-    assert store.delete_message(first.id) == ask.id
-    assert store.get(conv.id).leaf_id == ask.id
+    # Deleting a message takes what followed it on that branch; the view moves to the
+    # nearest other version of it, or up to its parent when it had none.
+    assert store.delete_message(first.id) == second.id
+    assert store.get(conv.id).leaf_id == second.id
     assert [m.content for m in store.messages(conv.id)] == ["ask", "second"]
+    assert store.delete_message(second.id) == ask.id
+    assert store.get(conv.id).leaf_id == ask.id
 
 
 def test_presets_and_finding_conversations(store: ConversationStore) -> None:
-    store.save_preset("terse", "Answer in one line.", {"temperature": 0.2})
-    store.save_preset("terse", "Answer in one word.", {"temperature": 0})
-    (preset,) = store.presets()
+    presets = PresetStore(store.db)
+    presets.save("terse", "Answer in one line.", {"temperature": 0.2})
+    presets.save("terse", "Answer in one word.", {"temperature": 0})
+    (preset,) = presets.presets()
     assert preset.system_prompt == "Answer in one word." and preset.params == {"temperature": 0}
+    other = presets.save("chatty", "", {})
+    with pytest.raises(PresetExists):
+        presets.rename(other.id, "terse")
+    presets.rename(other.id, "verbose")
+    assert [p.name for p in presets.presets()] == ["terse", "verbose"]
+    presets.delete(other.id)
     a = store.create(title="Warp and weft", model="m")
     b = store.create(title="50% off", model="m")
     assert [c.id for c in store.find("WARP")] == [a.id]
     assert [c.id for c in store.find("%")] == [b.id]
     assert [c.id for c in store.find(str(a.id))] == [a.id]
-    store.delete_preset(preset.id)
-    assert store.presets() == []
+    presets.delete(preset.id)
+    assert presets.presets() == []

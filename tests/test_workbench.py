@@ -40,10 +40,12 @@ def chat(app: LoomApp) -> ChatScreen:
 
 
 async def wait_for_store(pilot: Any, app: LoomApp) -> None:
-    for _ in range(100):
+    """Wait until the app has opened its store (it does after the first frame)."""
+    for _ in range(250):
         await pilot.pause(0.02)
-        if app.backend.current_store is not None:
+        if app.services.store.is_open:
             return
+    raise AssertionError("the store did not open")
 
 
 def osc52_writes(app: LoomApp) -> list[str]:
@@ -212,13 +214,13 @@ async def test_continue_after_the_token_limit_completes_the_reply(sim: SimServer
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for_store(pilot, app)
         screen = chat(app)
-        screen.params = {"max_completion_tokens": 20}
+        screen.session.params = {"max_completion_tokens": 20}
         await say(pilot, app, "a long answer please")
         reply = screen.query_one(ReplyView)
         assert reply.finish_reason == "length"
         assert "cut at the token limit" in screen_text(app)
         cut = reply.text
-        screen.params = {}
+        screen.session.params = {}
         await pilot.press("ctrl+up", "g")
         await pilot.pause()
         await settle(pilot, app)
@@ -229,8 +231,7 @@ async def test_continue_after_the_token_limit_completes_the_reply(sim: SimServer
         await pilot.press("ctrl+n")
         await say(pilot, app, "a long answer please")
         assert screen.query_one(ReplyView).text == reply.text
-        store = app.backend.current_store
-        assert store is not None
+        store = open_conversations(app.settings.store_dir)
         assert any(m.content == reply.text for m in store.messages(store.conversations()[-1].id))
 
 
@@ -384,8 +385,7 @@ async def test_opening_another_conversation_mid_stream_keeps_the_reply(
         app = LoomApp(settings_for(slow))
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for_store(pilot, app)
-            store = app.backend.current_store
-            assert store is not None
+            store = open_conversations(private_data_dir)
             other = store.create(title="older one", model="gpt-4o-mini")
             store.add_message(other.id, "user", "from before")
             screen = await start_reply_and_wait(app, "stream while I switch", 40)

@@ -13,9 +13,9 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tui.backend import Backend
 from tui.config import Settings
-from tui.gcpolicy import keep_long_lived
+from tui.core.gcpolicy import keep_long_lived
+from tui.core.services import Services
 from tui.screens.chat import ChatScreen
 from tui.themes import DEFAULT_THEME, shipped_themes
 
@@ -37,7 +37,7 @@ class LoomApp(App[None]):
         ),
     ]
 
-    def __init__(self, settings: Settings, *, backend: Backend | None = None) -> None:
+    def __init__(self, settings: Settings, *, services: Services | None = None) -> None:
         super().__init__()
         # What Textual would print to the terminal after an unhandled error (a traceback,
         # with locals) is kept here instead; `loom` turns it into one line and a report.
@@ -46,7 +46,8 @@ class LoomApp(App[None]):
             file=self._failure, markup=False, highlight=False, width=120, color_system=None
         )
         self.settings = settings
-        self.backend = backend or Backend(settings)
+        self.services = services or Services(settings)
+        self.services.store.listeners.append(self._store_changed)
         for theme in shipped_themes():
             self.register_theme(theme)
         self.theme = DEFAULT_THEME
@@ -75,7 +76,7 @@ class LoomApp(App[None]):
 
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
-        # Everything loaded so far lives as long as the app (see tui.gcpolicy).
+        # Everything loaded so far lives as long as the app (see tui.core.gcpolicy).
         keep_long_lived()
         start = getattr(self.screen, "after_first_frame", None)
         if callable(start):
@@ -117,5 +118,17 @@ class LoomApp(App[None]):
         )
         return summary, details
 
+    def _store_changed(self, problem: object) -> None:
+        """The store started failing, or works again: say so once (see StoreThread)."""
+        if problem is not None:
+            self.notify(
+                f"Conversations are not being saved: {problem}",
+                title="Saving",
+                severity="warning",
+                timeout=12,
+            )
+        else:
+            self.notify("Saving works again: what is on screen is being stored.", timeout=4)
+
     async def on_unmount(self) -> None:
-        await self.backend.aclose()
+        await self.services.aclose()

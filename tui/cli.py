@@ -245,7 +245,7 @@ def run_export(args: argparse.Namespace) -> int:
     """`loom export`."""
     from pathlib import Path
 
-    from tui.export import file_stem, render
+    from tui.core.export import file_stem, render
 
     store = _open_store(args)
     if store is None:
@@ -280,7 +280,7 @@ def run_import(args: argparse.Namespace) -> int:
     """`loom import`."""
     from pathlib import Path
 
-    from tui.export import ImportProblem, import_json, load_json
+    from tui.core.export import ImportProblem, import_json, load_json
 
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -314,7 +314,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 1
     rows = store.overview(archived=None if args.all else False)
     if args.json:
-        from tui.export import terminal_safe_json
+        from tui.core.export import terminal_safe_json
 
         listing = [
             {

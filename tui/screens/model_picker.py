@@ -1,4 +1,4 @@
-"""Pick a model from the server's list, filtering as you type."""
+"""Pick a model from the server's list, filtering as you type; chat models first."""
 
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ class ModelPicker(ModalScreen[str | None]):
     BINDINGS = [
         Binding("escape", "dismiss_none", "Cancel", id="picker.cancel"),
         Binding("enter", "pick", "Pick", id="picker.pick"),
+        Binding(
+            "f2",
+            "toggle_all",
+            "All models",
+            id="picker.all",
+            tooltip="Show every model the server lists, or only those to chat with",
+        ),
         Binding("down", "cursor_down", "Next", show=False),
         Binding("up", "cursor_up", "Previous", show=False),
     ]
@@ -39,30 +46,44 @@ class ModelPicker(ModalScreen[str | None]):
         self.models = models
         self.current = current
         self.status = status
+        self.show_all = False
+        """Whether models that are not for chat (embeddings, images, audio) are listed."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(f"Model (now {self.current})"), classes="picker--title")
             yield Input(placeholder="filter, or type any model id", id="filter")
             yield OptionList(id="models")
-            yield Static(
-                plain(
-                    (self.status + "\n" if self.status else "")
-                    + "Enter picks · ↑↓ move · Esc cancels"
-                ),
-                classes="picker--hint",
-            )
+            yield Static(plain(self._hint()), classes="picker--hint")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self._fill("")
         self.query_one("#filter", Input).focus()
 
+    def _hint(self) -> str:
+        from tui.core.models import is_chat_model
+
+        hidden = sum(not is_chat_model(m) for m in self.models)
+        toggle = (
+            "F2 shows only chat models"
+            if self.show_all
+            else (f"F2 shows all ({hidden} not for chat hidden)" if hidden else "")
+        )
+        words = " · ".join(w for w in ("Enter picks · ↑↓ move · Esc cancels", toggle) if w)
+        return (self.status + "\n" if self.status else "") + words
+
     def _fill(self, needle: str) -> None:
+        from tui.core.models import is_chat_model
+
         options = self.query_one("#models", OptionList)
         options.clear_options()
         needle = needle.strip().lower()
-        shown = [m for m in self.models if needle in m.lower()]
+        shown = [
+            m
+            for m in self.models
+            if needle in m.lower() and (self.show_all or is_chat_model(m) or m == self.current)
+        ]
         options.add_options([Option(plain(m), id=m) for m in shown])
         if shown:
             index = shown.index(self.current) if self.current in shown else 0
@@ -88,6 +109,12 @@ class ModelPicker(ModalScreen[str | None]):
     async def action_pick(self) -> None:
         """Choose the highlighted model (Enter in the filter does the same)."""
         await self.query_one("#filter", Input).action_submit()
+
+    def action_toggle_all(self) -> None:
+        """List every model, or only the chat models again."""
+        self.show_all = not self.show_all
+        self._fill(self.query_one("#filter", Input).value)
+        self.query_one(".picker--hint", Static).update(plain(self._hint()))
 
     def action_cursor_down(self) -> None:
         """Move the highlight down."""

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
-from tui.params import PARAMS, parse, parse_all, show
+from tui.core.params import PARAMS, parse, parse_all, show
+from tui.store.db import StoreError
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
-    from tui.store.conversations import ConversationStore
+    from tui.core.services import Services
 
 
 class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
@@ -33,7 +34,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
     ParamsScreen TextArea { height: 5; }
     ParamsScreen .params--row { height: 1; margin: 0 0 0 0; }
     ParamsScreen .params--row Label { width: 22; }
-    ParamsScreen .params--row Input { width: 1fr; border: none; height: 1; padding: 0 1; }
+    ParamsScreen .params--row Input { width: 1fr; padding: 0 1; }
     ParamsScreen .params--row Input.-invalid { background: $error 30%; }
     ParamsScreen .params--hint { color: $text-muted; }
     ParamsScreen #params-problems { color: $text-error; }
@@ -41,23 +42,44 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
 
     BINDINGS = [
         Binding("f2", "save", "Save", id="params.save", tooltip="Use these settings"),
-        Binding("f4", "save_preset", "Save preset", id="params.save_preset"),
-        Binding("f5", "load_preset", "Load preset", id="params.load_preset"),
-        Binding("escape", "cancel", "Cancel", id="params.cancel"),
+        Binding(
+            "ctrl+o",
+            "pick_model",
+            "Models",
+            id="params.model",
+            tooltip="Pick the model from a list",
+        ),
+        Binding(
+            "f4",
+            "save_preset",
+            "Save preset",
+            id="params.save_preset",
+            tooltip="Save these settings as a preset (ctrl+n offers them)",
+        ),
+        Binding(
+            "f5",
+            "load_preset",
+            "Presets",
+            id="params.load_preset",
+            tooltip="Load a preset into the fields; rename or delete presets",
+        ),
+        Binding("escape", "cancel", "Cancel", id="params.cancel", tooltip="Close, change nothing"),
     ]
 
     def __init__(
         self,
         system_prompt: str,
         params: dict[str, Any],
-        store: ConversationStore | None,
+        services: Services,
         model: str = "",
+        models: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.system_prompt = system_prompt
         self.params = params
-        self.store = store
+        self.services = services
         self.model = model
+        self.models = models or []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -67,7 +89,9 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             yield prompt
             with Horizontal(classes="params--row"):
                 yield Label("model")
-                yield Input(self.model, placeholder="model id (ctrl+o lists them)", id="model")
+                yield Input(
+                    self.model, placeholder="model id (ctrl+o lists them)", id="model", compact=True
+                )
             for param in PARAMS:
                 with Horizontal(classes="params--row"):
                     yield Label(param.name, markup=False)
@@ -75,11 +99,12 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                         show(param.name, self.params.get(param.name)),
                         placeholder=f"default · {param.help}",
                         id=f"param-{param.name}",
+                        compact=True,
                     )
             yield Static("", id="params-problems")
             yield Static(
-                "Empty fields use the server's default. F2 saves · F4 saves as a preset · "
-                "F5 loads a preset · Esc cancels",
+                "Empty fields use the server's default. F2 saves · ctrl+o lists models · "
+                "F4 saves as a preset · F5 presets · Esc cancels",
                 classes="params--hint",
             )
         yield Footer(compact=True, show_command_palette=False)
@@ -122,45 +147,72 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         if result is not None:
             self.dismiss(result)
 
+    def action_pick_model(self) -> None:
+        """Choose the model from the server's list."""
+        from tui.screens.model_picker import ModelPicker
+
+        field = self.query_one("#model", Input)
+
+        def chosen(model: str | None) -> None:
+            if model:
+                field.value = model
+            field.focus()
+
+        status = "" if self.models else "the model list has not arrived (yet): type any id"
+        self.app.push_screen(ModelPicker(self.models, field.value or self.model, status), chosen)
+
     def action_save_preset(self) -> None:
         """Save these settings as a named preset."""
         result = self._collect()
         if result is None:
             return
-        if self.store is None:
-            self.notify("Presets need the conversation store, which is not open.", timeout=4)
-            return
-        store = self.store
         system_prompt, params = result
         params["model"] = self.query_one("#model", Input).value.strip() or self.model
         from tui.screens.dialogs import AskText
 
         def named(name: str | None) -> None:
             if name:
-                store.save_preset(name, system_prompt, params)
-                self.notify(f"Saved preset “{name}”; ctrl+n offers it.", timeout=4)
+                self._save_preset(name, system_prompt, params)
 
         self.app.push_screen(AskText("Preset name", placeholder="e.g. terse reviewer"), named)
 
-    def action_load_preset(self) -> None:
-        """Fill the fields from a saved preset."""
-        presets = self.store.presets() if self.store is not None else []
+    @work(group="presets", exit_on_error=False)
+    async def _save_preset(self, name: str, system_prompt: str, params: dict[str, Any]) -> None:
+        try:
+            await self.services.store.run(
+                "saving the preset", lambda repos: repos.presets.save(name, system_prompt, params)
+            )
+        except StoreError as error:
+            self.notify(str(error), title="Presets", severity="warning", timeout=8)
+            return
+        self.notify(f"Saved preset “{name}”; ctrl+n offers it.", timeout=4)
+
+    @work(group="presets", exit_on_error=False)
+    async def action_load_preset(self) -> None:
+        """Fill the fields from a saved preset (or rename and delete presets)."""
+        try:
+            presets = await self.services.store.run(
+                "reading the presets", lambda repos: repos.presets.presets()
+            )
+        except StoreError as error:
+            self.notify(str(error), title="Presets", severity="warning", timeout=8)
+            return
         if not presets:
             self.notify("No presets yet: F4 saves these settings as one.", timeout=4)
             return
-        from tui.screens.dialogs import Choose
+        from tui.screens.presets import PresetsScreen
+        from tui.store.presets import Preset
 
-        def chosen(index: int | None) -> None:
-            if index is None:
+        def chosen(preset: Preset | None) -> None:
+            if preset is None:
                 return
-            preset = presets[index]
             self.query_one("#model", Input).value = preset.params.get("model", self.model)
             self.query_one("#system-prompt", TextArea).load_text(preset.system_prompt)
             for param in PARAMS:
                 field = self.query_one(f"#param-{param.name}", Input)
                 field.value = show(param.name, preset.params.get(param.name))
 
-        self.app.push_screen(Choose("Load which preset?", [p.name for p in presets]), chosen)
+        self.app.push_screen(PresetsScreen(self.services, presets), chosen)
 
     def action_cancel(self) -> None:
         """Close without changing anything."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -14,9 +14,12 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.text import safe
+from tui.store.db import StoreError
+from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
-    from tui.store.conversations import ConversationStore, SearchHit
+    from tui.core.services import Services
+    from tui.store.conversations import SearchHit
 
 
 class SearchScreen(ModalScreen[tuple[int, int] | None]):
@@ -40,9 +43,9 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, store: ConversationStore, query: str = "") -> None:
+    def __init__(self, services: Services, query: str = "") -> None:
         super().__init__()
-        self.store = store
+        self.services = services
         self.query_text = query
         self.hits: list[SearchHit] = []
 
@@ -65,10 +68,23 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
     def _changed(self, event: Input.Changed) -> None:
         self._search(event.value)
 
-    def _search(self, query: str) -> None:
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def _search(self, query: str) -> None:
+        hits: list[SearchHit] = []
+        problem = ""
+        if query.strip():
+            try:
+                hits = await self.services.store.run(
+                    "searching", lambda repos: repos.conversations.search(query)
+                )
+            except StoreError as error:
+                problem = str(error)
         results = self.query_one(OptionList)
         results.clear_options()
-        self.hits = self.store.search(query) if query.strip() else []
+        self.hits = hits
+        if problem:
+            results.add_option(Option(plain(problem), disabled=True))
+            return
         for n, hit in enumerate(self.hits):
             label = Text(no_wrap=False)
             label.append(safe(hit.title) or "Untitled", style="bold")

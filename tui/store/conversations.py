@@ -34,16 +34,6 @@ class Conversation:
 
 
 @dataclass(slots=True)
-class Preset:
-    """A saved system prompt and parameters, picked when starting a conversation."""
-
-    id: int
-    name: str
-    system_prompt: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
 class Message:
     """One message; `parent_id` links branches, `incomplete` marks a reply cut short."""
 
@@ -215,6 +205,39 @@ class ConversationStore:
         return [_conversation(row) for row in rows]
 
     @_locked
+    def exists(self, conversation_id: int) -> bool:
+        """Whether a conversation with this id is stored."""
+        row = self.db.execute(
+            "SELECT 1 FROM conversation WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        return row is not None
+
+    @_locked
+    def most_recent(self) -> int | None:
+        """The active conversation with the newest activity (pinned or not), if any."""
+        row = self.db.execute(
+            "SELECT id FROM conversation WHERE archived = 0 ORDER BY updated DESC, id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    @_locked
+    def branches(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        """For every message: which of its versions it is (1-based) and how many there are
+        (versions share a parent and a role)."""
+        rows = self.db.execute(
+            "SELECT id, parent_id, role FROM message WHERE conversation_id = ? ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+        groups: dict[tuple[int | None, str], list[int]] = {}
+        for message_id, parent_id, role in rows:
+            groups.setdefault((parent_id, role), []).append(message_id)
+        return {
+            message_id: (index, len(ids))
+            for ids in groups.values()
+            for index, message_id in enumerate(ids, 1)
+        }
+
+    @_locked
     def overview(self, *, archived: bool | None = False) -> list[Overview]:
         """Every conversation (or only active/archived ones) with its message count, newest
         activity first."""
@@ -380,18 +403,26 @@ class ConversationStore:
 
     @_locked
     def delete_message(self, message_id: int) -> int | None:
-        """Delete a message and everything that followed it on its branches; returns its
-        parent (the new end of that branch)."""
+        """Delete a message and everything that followed it on its branches; returns the
+        end of the branch to show now: the newest branch through the nearest other version
+        of the message (the one before it, else after it), or its parent if it had none."""
         message = self.get_message(message_id)
+        siblings = self.siblings(message_id)
+        index = siblings.index(message_id)
+        others = siblings[:index][::-1] + siblings[index + 1 :]
         self.db.execute("DELETE FROM message WHERE id = ?", (message_id,))
+        shown = self.newest_leaf(others[0]) if others else message.parent_id
         conversation = self.get(message.conversation_id)
-        if conversation.leaf_id is not None:
-            exists = self.db.execute(
-                "SELECT 1 FROM message WHERE id = ?", (conversation.leaf_id,)
-            ).fetchone()
-            if exists is None:
-                self.update(message.conversation_id, leaf_id=message.parent_id)
-        return message.parent_id
+        if conversation.leaf_id is not None or shown is not None:
+            exists = (
+                conversation.leaf_id is not None
+                and self.db.execute(
+                    "SELECT 1 FROM message WHERE id = ?", (conversation.leaf_id,)
+                ).fetchone()
+            )
+            if not exists:
+                self.update(message.conversation_id, leaf_id=shown)
+        return shown
 
     # --- settings ------------------------------------------------------------------------
 
@@ -409,32 +440,6 @@ class ConversationStore:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-
-    # --- presets -------------------------------------------------------------------------
-
-    @_locked
-    def presets(self) -> list[Preset]:
-        """Every saved preset, by name."""
-        rows = self.db.execute(
-            "SELECT id, name, system_prompt, params FROM preset ORDER BY name COLLATE NOCASE"
-        ).fetchall()
-        return [Preset(row[0], row[1], row[2], json.loads(row[3] or "{}")) for row in rows]
-
-    @_locked
-    def save_preset(self, name: str, system_prompt: str, params: dict[str, Any]) -> Preset:
-        """Save (or replace) the preset called `name`."""
-        self.db.execute(
-            "INSERT INTO preset (name, system_prompt, params) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET system_prompt = excluded.system_prompt, "
-            "params = excluded.params",
-            (name, system_prompt, json.dumps(params)),
-        )
-        return next(p for p in self.presets() if p.name == name)
-
-    @_locked
-    def delete_preset(self, preset_id: int) -> None:
-        """Forget a preset."""
-        self.db.execute("DELETE FROM preset WHERE id = ?", (preset_id,))
 
     @_locked
     def find(self, title_or_id: str) -> list[Conversation]:

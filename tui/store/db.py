@@ -8,9 +8,12 @@ from pathlib import Path
 
 from tui.config import data_dir
 
-__all__ = ["DB_NAME", "StoreError", "data_dir", "open_store"]
+__all__ = ["DB_NAME", "StoreError", "data_dir", "explain", "open_store"]
 
 DB_NAME = "loom.sqlite3"
+BUSY_TIMEOUT = 1.5
+"""Seconds a write waits for another program's lock before it fails (in the store's
+thread: the app goes on meanwhile)."""
 
 
 class StoreError(Exception):
@@ -120,7 +123,7 @@ def open_store(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connect
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         db = sqlite3.connect(
-            path, timeout=2.0, isolation_level=None, check_same_thread=check_same_thread
+            path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=check_same_thread
         )
         # Read the version before changing anything: a newer Loom's file stays untouched.
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -161,16 +164,35 @@ def open_store(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connect
     return db
 
 
-def _explain(exc: sqlite3.DatabaseError, path: Path) -> StoreError:
+def _explain(exc: sqlite3.Error, path: Path) -> StoreError:
+    text = str(exc).lower()
+    kind = StoreError
+    if "locked" in text or "busy" in text:
+        kind = StoreLocked
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        kind = StoreCorrupt
+    return kind(explain(exc, path))
+
+
+def explain(exc: sqlite3.Error, path: Path) -> str:
+    """What an SQLite error means for the user, with the file and what to do."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return StoreLocked(
+        return (
             f"{path} is locked by another program (is another Loom running?). "
-            "Close it and try again."
+            "Close it; Loom tries again."
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StoreCorrupt(
+        return (
             f"{path} is not a readable Loom database ({exc}). It is left untouched: move it "
             "aside to start afresh, or start with another --data-dir."
         )
-    return StoreError(f"{path}: {exc}")
+    if "readonly" in text or "read-only" in text:
+        return f"{path} cannot be written ({exc}): check the permissions of the file and folder."
+    if "full" in text:
+        return f"the disk holding {path} is full: free some space; Loom tries again."
+    if "unable to open" in text or "i/o" in text:
+        return (
+            f"{path}: {exc}. The file or its folder may have been moved, removed or made read-only."
+        )
+    return f"{path}: {exc}"

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,11 +17,14 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.advice import Advice
-from tui.gcpolicy import keep_long_lived
-from tui.mdsplit import cut_pieces, safe_split
+from tui.core.advice import Advice
+from tui.core.gcpolicy import keep_long_lived
+from tui.core.mdsplit import cut_pieces, safe_split
 from tui.widgets.plain import plain
 from tui.widgets.reply_body import NoRelayoutOnResize, Rendered, ReplyBody, render_pool
+
+if TYPE_CHECKING:
+    from tui.core.chat_session import Turn
 
 FLUSH_SECONDS = 0.125
 """How often streamed text is handed to the Markdown renderer (eight updates a second)."""
@@ -68,6 +71,22 @@ ITEM_BINDINGS: list[BindingType] = [
         tooltip="Show the next version (branch) of this message",
     ),
     Binding("d", "act('delete')", "Delete", id="message.delete", tooltip="Delete (asks first)"),
+    Binding(
+        "w",
+        "act('save')",
+        "Save",
+        show=False,
+        id="message.save",
+        tooltip="Save the message to a file (when the clipboard does not reach you)",
+    ),
+    Binding(
+        "o",
+        "act('pager')",
+        "Open",
+        show=False,
+        id="message.pager",
+        tooltip="Open the message in your pager ($PAGER), to copy from there",
+    ),
 ]
 
 
@@ -85,12 +104,20 @@ class ChatItem(Widget):
         item: ChatItem
         name: str
 
-    record_id: int | None = None
-    """The stored message shown here, once it is saved."""
-    branch: tuple[int, int] = (1, 1)
-    """Which of its sibling versions this message is, and how many there are."""
+    turn: Turn | None = None
+    """The message of the chat session shown here."""
 
     role: ClassVar[str] = ""
+
+    @property
+    def record_id(self) -> int | None:
+        """The stored message shown here, once it is saved."""
+        return self.turn.record_id if self.turn is not None else None
+
+    @property
+    def branch(self) -> tuple[int, int]:
+        """Which of its versions this message is, and how many there are."""
+        return self.turn.branch if self.turn is not None else (1, 1)
 
     @property
     def content(self) -> str:
@@ -107,13 +134,8 @@ class ChatItem(Widget):
             items[index].focus()
             items[index].scroll_visible(animate=False)
 
-    def set_branch(self, index: int, count: int) -> None:
-        """Show "version index of count" when there is more than one."""
-        self.branch = (index, count)
-        self.refresh_header()
-
     def refresh_header(self) -> None:
-        """Redraw whatever shows the branch."""
+        """Redraw whatever shows the branch and figures."""
 
 
 class UserMessage(ChatItem):
@@ -141,8 +163,6 @@ class UserMessage(ChatItem):
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.text = text
-        self.images: list[str] = []
-        """Data URLs of images sent with this message (they go with every later turn)."""
 
     @property
     def content(self) -> str:
@@ -152,7 +172,12 @@ class UserMessage(ChatItem):
         yield Static("", classes="user--branch")
         yield Static(plain(self.text), classes="user--text")
 
+    def on_mount(self) -> None:
+        self.refresh_header()
+
     def refresh_header(self) -> None:
+        if not self.is_mounted:
+            return
         index, count = self.branch
         label = self.query_one(".user--branch", Static)
         label.update(Text(f"version {index}/{count} · ←/→ switch"))
@@ -317,7 +342,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
 
     def _header(self) -> Text:
         index, count = self.branch
-        header = f"assistant · {self.model}"
+        header = f"assistant · {self.model}" if self.model else "assistant"
         if self.figures:
             header += f" · {self.figures}"
         if count > 1:
@@ -363,7 +388,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
             self._keep_out_of_full_collections()
 
     def _keep_out_of_full_collections(self) -> None:
-        # What a reply leaves alive (rendered lines, caches) stays: see tui.gcpolicy.
+        # What a reply leaves alive (rendered lines, caches) stays: see tui.core.gcpolicy.
         self._last_freeze = time.monotonic()
         keep_long_lived()
 

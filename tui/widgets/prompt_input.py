@@ -1,4 +1,9 @@
-"""The multi-line prompt: Enter sends, ctrl+j inserts a newline."""
+"""The multi-line prompt: Enter sends, ctrl+j inserts a newline.
+
+Enter and the newline keys are handled here, in the order keys arrive, not as bindings:
+a binding runs only once the key has bubbled up to the app, by which time keys typed or
+pasted after it may already be in the text (`line oneli` / `ne two`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
+
+NEWLINE_KEYS = ("ctrl+j", "shift+enter")
 
 
 class PromptInput(TextArea):
@@ -25,6 +32,7 @@ class PromptInput(TextArea):
     """
 
     BINDINGS = [
+        # Described for the help and the palette; the keys themselves are read in _on_key.
         # Not in the footer (no room at 80 columns): the prompt's placeholder shows both.
         Binding(
             "enter", "submit", "Send", id="prompt.send", tooltip="Send the message", show=False
@@ -42,7 +50,7 @@ class PromptInput(TextArea):
 
     @dataclass
     class Submitted(Message):
-        """The user pressed Enter."""
+        """The user pressed Enter; the prompt is empty again (see `restore`)."""
 
         prompt: PromptInput
         text: str
@@ -61,12 +69,28 @@ class PromptInput(TextArea):
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
-            # Skip TextArea's newline insert; the binding above then sends.
             event.prevent_default()
+            event.stop()
+            self.action_submit()
+        elif event.key in NEWLINE_KEYS:
+            event.prevent_default()
+            event.stop()
+            self.action_newline()
 
     def action_submit(self) -> None:
-        """Send what is written."""
-        self.post_message(self.Submitted(self, self.text))
+        """Send what is written: the prompt empties at once, so keys typed next start the
+        next message."""
+        text = self.text
+        if not text.strip():
+            return
+        self.clear()
+        self.post_message(self.Submitted(self, text))
+
+    def restore(self, text: str) -> None:
+        """Put back a message that could not be sent, before anything typed since."""
+        typed = self.text
+        self.load_text(text + (typed if not typed or text.endswith("\n") else "\n" + typed))
+        self.move_cursor(self.document.end)
 
     def action_newline(self) -> None:
         """Insert a line break at the cursor."""

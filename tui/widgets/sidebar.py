@@ -1,4 +1,8 @@
-"""The conversation list: pinned first, then newest; filter as you type; keys for the rest."""
+"""The conversation list: pinned first, then newest; filter as you type; keys for the rest.
+
+It shows what the screen gives it (`show`) and posts what the user asks for (`Picked`,
+`Act`, `Query`): the screen owns the store.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -18,7 +22,7 @@ from textual.widgets.option_list import Option
 from tui.core.text import safe
 
 if TYPE_CHECKING:
-    from tui.store.conversations import Conversation, ConversationStore
+    from tui.store.conversations import Conversation
 
 
 class ChatList(OptionList):
@@ -32,26 +36,27 @@ class ChatList(OptionList):
         Binding("delete,d", "act('delete')", "Delete", id="chats.delete", tooltip="Delete…"),
         Binding("v", "act('view')", "Archived", id="chats.view", tooltip="Show archived/active"),
         Binding("slash", "act('filter')", "Filter", id="chats.filter", tooltip="Filter titles"),
+        Binding("escape", "act('leave')", "Back", id="chats.back", tooltip="Back to the prompt"),
     ]
 
     def action_act(self, name: str) -> None:
-        sidebar = self.parent
-        if isinstance(sidebar, Sidebar):
-            sidebar.act(name)
+        """Ask the sidebar to act on the highlighted conversation."""
+        self.post_message(Sidebar.Key(name))
 
 
 class Sidebar(Vertical):
-    """Conversations of the store, with the one on screen marked."""
+    """Conversations, with the one on screen marked."""
 
     DEFAULT_CSS = """
     Sidebar {
-        dock: left; width: 32; height: 1fr;
+        width: 32; height: 1fr;
         border-right: vkey $panel-lighten-2;
         background: $surface;
         &.hidden { display: none; }
         & > .sidebar--title { color: $text-muted; padding: 0 1; }
-        & > Input { border: none; height: 1; padding: 0 1; margin: 0 0 1 0; }
+        & > Input { margin: 0 0 1 0; padding: 0 1; }
         & > ChatList, & > ChatList:focus { border: none; height: 1fr; padding: 0; }
+        & > .sidebar--detail { color: $text-muted; padding: 0 1; height: auto; }
     }
     """
 
@@ -62,22 +67,39 @@ class Sidebar(Vertical):
         conversation_id: int
 
     @dataclass
-    class Changed(Message):
-        """A conversation was renamed, pinned, archived or deleted here."""
+    class Act(Message):
+        """Rename, pin, archive or delete this conversation (the screen asks and does)."""
 
-        conversation_id: int
+        conversation: Conversation
         what: str
+
+    @dataclass
+    class Query(Message):
+        """Show the conversations matching `text`, archived or active ones."""
+
+        text: str
+        archived: bool
+
+    @dataclass
+    class Leave(Message):
+        """The user is done with the list (Esc)."""
+
+    @dataclass
+    class Key(Message):
+        """A key of the list, for the sidebar (internal)."""
+
+        name: str
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.store: ConversationStore | None = None
         self.current: int | None = None
         self.archived = False
         self._shown: list[Conversation] = []
+        self._counts: dict[int, int] = {}
 
     def compose(self) -> ComposeResult:
-        # Its widgets are made after the first frame (`build`): the list needs the store,
-        # which opens then, and the first frame should not wait for widgets it hides.
+        # Its widgets are made after the first frame (`build`): the first frame should not
+        # wait for widgets it hides.
         return iter(())
 
     async def build(self) -> None:
@@ -86,34 +108,40 @@ class Sidebar(Vertical):
             await self.mount_all(
                 [
                     Static("Chats", classes="sidebar--title"),
-                    Input(placeholder="filter titles…", id="chat-filter"),
+                    Input(placeholder="filter titles…", id="chat-filter", compact=True),
                     ChatList(id="chat-list"),
+                    Static("", classes="sidebar--detail"),
                 ]
             )
 
-    def reload(self, store: ConversationStore | None = None, current: int | None = None) -> None:
-        """Show the store's conversations again (after any change)."""
-        if store is not None:
-            self.store = store
+    @property
+    def needle(self) -> str:
+        """What the filter holds."""
+        found = self.query("#chat-filter")
+        return found.first(Input).value.strip() if found else ""
+
+    def show(self, conversations: list[Conversation], current: int | None) -> None:
+        """Show these conversations (already filtered), marking `current`."""
         self.current = current
-        if self.store is None or not self.children:
+        if not self.children:
             return
-        needle = self.query_one("#chat-filter", Input).value.strip()
-        before = self.highlighted()
-        self._shown = self.store.conversations(archived=self.archived, filter=needle)
         options = self.query_one(ChatList)
+        before = self.highlighted()
+        self._shown = conversations
         options.clear_options()
-        labels = [Option(self._label(c), id=str(c.id)) for c in self._shown]  # markup-safe: Text
+        labels = [Option(self._label(c), id=str(c.id)) for c in conversations]  # markup-safe: Text
         options.add_options(labels)
         title = "Archived chats" if self.archived else "Chats"
+        other = "active" if self.archived else "archived"
         self.query_one(".sidebar--title", Static).update(
-            Text(f"{title} ({len(self._shown)}) · v: {'active' if self.archived else 'archived'}")
+            Text(f"{title} ({len(conversations)}) · v: {other}")
         )
-        if self._shown:
-            ids = [c.id for c in self._shown]
+        if conversations:
+            ids = [c.id for c in conversations]
             # The cursor stays on the conversation it was on; else on the one on screen.
             keep = before.id if before is not None and options.has_focus else current
             options.highlighted = ids.index(keep) if keep in ids else 0
+        self._show_detail()
 
     def _label(self, conversation: Conversation) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -121,7 +149,10 @@ class Sidebar(Vertical):
         if conversation.pinned:
             text.append("★ ", style="bold")
         text.append(safe(conversation.title) or "Untitled")
-        text.append(f"\n  {_ago(conversation.updated)} · {conversation.model}", style="dim")
+        about = [_ago(conversation.updated)]
+        if conversation.model:
+            about.append(safe(conversation.model))
+        text.append("\n  " + " · ".join(about), style="dim")
         return text
 
     def highlighted(self) -> Conversation | None:
@@ -133,75 +164,65 @@ class Sidebar(Vertical):
             return None
         return self._shown[index]
 
+    @on(OptionList.OptionHighlighted, "#chat-list")
+    def _show_detail(self) -> None:
+        chosen = self.highlighted()
+        detail = self.query(".sidebar--detail")
+        if not detail:
+            return
+        words = (
+            f"#{chosen.id} · `loom export {chosen.id}`" if chosen is not None else "no chats yet"
+        )
+        detail.first(Static).update(Text(words))
+
     @on(Input.Changed, "#chat-filter")
-    def _filter(self) -> None:
-        self.reload(current=self.current)
+    def _filter(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(Sidebar.Query(event.value.strip(), self.archived))
 
     @on(Input.Submitted, "#chat-filter")
-    def _filter_done(self) -> None:
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
         chosen = self.highlighted()
         if chosen is not None:
             self.post_message(Sidebar.Picked(chosen.id))
         else:
             self.query_one(ChatList).focus()
 
-    def on_key(self, event: object) -> None:
-        # Down from the filter goes to the list.
+    def on_key(self, event: events.Key) -> None:
+        # Down from the filter goes to the list; Esc in the filter leaves the list.
         filter_box = self.query("#chat-filter")
-        if getattr(event, "key", "") == "down" and filter_box and filter_box.first().has_focus:
+        if not filter_box or not filter_box.first().has_focus:
+            return
+        if event.key == "down":
+            event.stop()
             self.query_one(ChatList).focus()
+        elif event.key == "escape":
+            event.stop()
+            self.post_message(Sidebar.Leave())
 
     @on(OptionList.OptionSelected, "#chat-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.post_message(Sidebar.Picked(int(event.option.id or 0)))
 
-    def act(self, name: str) -> None:
-        """Rename, pin, archive, delete the highlighted conversation; switch views; filter."""
-        if name == "filter":
+    @on(Key)
+    def _key(self, event: Sidebar.Key) -> None:
+        event.stop()
+        name = event.name
+        if name == "leave":
+            self.post_message(Sidebar.Leave())
+        elif name == "filter":
             self.query_one("#chat-filter", Input).focus()
-            return
-        if name == "view":
+        elif name == "view":
             self.archived = not self.archived
-            self.reload(current=self.current)
-            return
-        chosen = self.highlighted()
-        if chosen is None or self.store is None:
-            self.notify("No conversation here yet.", timeout=3)
-            return
-        store = self.store
-        if name == "pin":
-            store.update(chosen.id, pinned=not chosen.pinned)
-            self._changed(chosen.id, "pin")
-        elif name == "archive":
-            store.update(chosen.id, archived=not chosen.archived)
-            done = "restored" if chosen.archived else "archived (v shows archived chats)"
-            self.notify(f"“{chosen.title}” {done}.", timeout=4)
-            self._changed(chosen.id, "archive")
-        elif name == "rename":
-            from tui.screens.dialogs import AskText
-
-            def renamed(title: str | None) -> None:
-                if title:
-                    store.update(chosen.id, title=title)
-                    self._changed(chosen.id, "rename")
-
-            self.app.push_screen(AskText("Rename conversation", chosen.title), renamed)
-        elif name == "delete":
-            from tui.screens.dialogs import Confirm
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    store.delete(chosen.id)
-                    self.notify(f"Deleted “{chosen.title}”.", timeout=4)
-                    self._changed(chosen.id, "delete")
-
-            question = f"Delete “{chosen.title}” and all its messages? This cannot be undone."
-            self.app.push_screen(Confirm(question), confirmed)
-
-    def _changed(self, conversation_id: int, what: str) -> None:
-        self.post_message(Sidebar.Changed(conversation_id, what))
-        self.reload(current=self.current)
+            self.post_message(Sidebar.Query(self.needle, self.archived))
+        else:
+            chosen = self.highlighted()
+            if chosen is None:
+                self.notify("No conversation here yet.", timeout=3)
+            else:
+                self.post_message(Sidebar.Act(chosen, name))
 
 
 def _ago(stamp: float) -> str:

@@ -6,13 +6,24 @@ from __future__ import annotations
 import functools
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from tui.store.conversations import Message
+
+class Priced(Protocol):
+    """What a price needs of a message: a stored one, or a turn of a chat session."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def model(self) -> str | None: ...
+    @property
+    def prompt_tokens(self) -> int | None: ...
+    @property
+    def completion_tokens(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +101,7 @@ def load_prices(user_file: Path | None = None) -> PriceTable:
     return PriceTable(models, as_of, tuple(problems))
 
 
-def reply_cost(message: Message, table: PriceTable) -> float | None:
+def reply_cost(message: Priced, table: PriceTable) -> float | None:
     """Dollars for one reply, from its usage; None if its model or usage is unknown."""
     if message.role != "assistant" or message.model is None:
         return None
@@ -100,7 +111,7 @@ def reply_cost(message: Message, table: PriceTable) -> float | None:
     return (message.prompt_tokens * price.input + message.completion_tokens * price.output) / 1e6
 
 
-def reply_figures(message: Message) -> str:
+def reply_figures(message: Priced) -> str:
     """ "150 tok · $0.0001" for a reply's header ("" when the server sent no usage)."""
     if message.completion_tokens is None:
         return ""
@@ -109,7 +120,7 @@ def reply_figures(message: Message) -> str:
     return text + (f" · ${cost:.4f}" if cost is not None else "")
 
 
-def conversation_cost(messages: list[Message]) -> str | None:
+def conversation_cost(messages: Sequence[Priced]) -> str | None:
     """The cost of the replies shown, as text for the status line ("$0.0123", or with a
     note when some replies have no price)."""
     replies = [m for m in messages if m.role == "assistant" and m.completion_tokens is not None]

@@ -73,7 +73,7 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
     api_messages: list[dict[str, Any]] = []
     if conversation.system_prompt:
         api_messages.append({"role": "system", "content": conversation.system_prompt})
-    from tui.attachments import request_content
+    from tui.core.attachments import request_content
     from tui.core.toolcalls import api_shape
 
     for m in messages:
@@ -139,7 +139,7 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
 
         title = title_from(next((c for r, c, _ in turns if r == "user"), "Imported"))
     params = data.get("params") if data.get("params") is not None else {}
-    from tui.params import check_all
+    from tui.core.params import check_all
 
     problems = check_all(params)
     if problems:

@@ -1,0 +1,134 @@
+"""What every screen works with, built once by the app and handed to each screen.
+
+The API client for the active settings (made on first use: httpx and pydantic load then,
+off the start-up path), the simulator in demo mode (started before the client), the
+conversation store (reached through its own thread), the observers of every request, the
+background watchers, and the price table. No Textual here: tests drive it directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from tui.config import Settings
+from tui.core.gcpolicy import keep_long_lived
+from tui.core.text import SECRETS
+from tui.store.thread import StoreThread
+
+if TYPE_CHECKING:
+    from tui.api.client import OpenAIClient
+    from tui.api.observe import Observer, RequestRecord
+    from tui.core.pricing import PriceTable
+    from tui.sim.server import SimServer
+
+
+class Services:
+    """The client, the simulator, the store, observers, watchers and prices of one app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        for secret in settings.secrets():
+            SECRETS.add(secret)
+        self.store = StoreThread(settings.store_dir)
+        self.observers: list[Observer] = []
+        """Told about every request the client makes (request log, ledger)."""
+        self.watchers: dict[str, asyncio.Task[Any]] = {}
+        """Background work that outlives a screen (a job being followed), by name."""
+        self.on_close: list[Callable[[], Coroutine[Any, Any, Any]]] = []
+        """Last work before closing (a chat session's final save), run by `aclose`."""
+        self._client: OpenAIClient | None = None
+        self._sim: SimServer | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def sim(self) -> SimServer | None:
+        """The in-process simulator, in demo mode once started."""
+        return self._sim
+
+    @property
+    def client_ready(self) -> OpenAIClient | None:
+        """The client if it has been made (never makes it)."""
+        return self._client
+
+    async def client(self) -> OpenAIClient:
+        """The API client, made (and the simulator started) on the first call."""
+        async with self._lock:
+            if self._client is None:
+                if self.settings.demo and self._sim is None:
+                    self._sim = await asyncio.to_thread(self._start_sim)
+                    self.settings.base_url = self._sim.base_url
+                self._client = await asyncio.to_thread(self._make_client)
+                # The HTTP stack just loaded lives as long as the app (see core.gcpolicy).
+                keep_long_lived()
+            return self._client
+
+    def prices(self) -> PriceTable:
+        """The price table: the shipped one with the user's entries laid over it."""
+        from tui.core.pricing import load_prices
+
+        return load_prices()
+
+    def watch(self, name: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
+        """Start background work under `name` (replacing any work of that name)."""
+        old = self.watchers.pop(name, None)
+        if old is not None:
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(work(), name=f"loom-watch-{name}")
+        self.watchers[name] = task
+        task.add_done_callback(lambda done: self._forget(name, done))
+        return task
+
+    def _forget(self, name: str, task: asyncio.Task[Any]) -> None:
+        if self.watchers.get(name) is task:
+            del self.watchers[name]
+
+    def _start_sim(self) -> SimServer:
+        from tui.sim.app import SimConfig
+        from tui.sim.server import SimServer
+
+        config = SimConfig(
+            seed=self.settings.sim_seed, tokens_per_second=self.settings.sim_tokens_per_second
+        )
+        return SimServer(config).start()
+
+    def _make_client(self) -> OpenAIClient:
+        from tui.api.client import OpenAIClient, RetryPolicy
+
+        s = self.settings
+        return OpenAIClient(
+            base_url=s.base_url,
+            api_key=s.api_key,
+            organization=s.organization,
+            project=s.project,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            retry=RetryPolicy(max_retries=s.max_retries),
+            observers=[self._observe],
+        )
+
+    def _observe(self, record: RequestRecord) -> None:
+        # Observers added later (a screen opened after the first request) are told too; one
+        # that fails is dropped rather than allowed to break a request.
+        for observer in list(self.observers):
+            try:
+                observer(record)
+            except Exception:
+                self.observers.remove(observer)
+
+    async def aclose(self) -> None:
+        """Stop the watchers, close the client and the store, stop the simulator."""
+        for last in self.on_close:
+            with contextlib.suppress(Exception):
+                await last()
+        for task in list(self.watchers.values()):
+            task.cancel()
+        await self.store.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._sim is not None:
+            sim, self._sim = self._sim, None
+            await asyncio.to_thread(sim.stop)

@@ -1,0 +1,61 @@
+"""What Loom can know about the terminal it runs in, for advice (no Textual here)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping
+
+
+def tmux_clipboard(environ: Mapping[str, str] | None = None) -> str | None:
+    """Inside tmux, its `set-clipboard` option ("on", "external", "off"); None outside.
+
+    Only "on" lets a program's OSC 52 reach the clipboard: tmux's default, "external",
+    drops it."""
+    env = os.environ if environ is None else environ
+    if not env.get("TMUX") or shutil.which("tmux") is None:
+        return None
+    try:
+        shown = subprocess.run(
+            ["tmux", "show-options", "-gv", "set-clipboard"],
+            capture_output=True,
+            text=True,
+            timeout=1,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return shown.stdout.strip() or "unknown"
+
+
+def copy_advice(environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
+    """What to say after sending text to the clipboard with OSC 52, and whether it is a
+    warning (the copy most likely did not arrive)."""
+    setting = tmux_clipboard(environ)
+    if setting is None:
+        return (
+            "Sent to the terminal's clipboard (OSC 52; most terminals take it, some ask "
+            "first). If nothing arrived: w saves it to a file, o opens it in your pager.",
+            False,
+        )
+    if setting == "on":
+        return ("Sent to the clipboard through tmux (set-clipboard on).", False)
+    return (
+        f"tmux drops the copy (set-clipboard is {setting}): add `set -g set-clipboard on` to "
+        "~/.tmux.conf and run `tmux source ~/.tmux.conf`. Meanwhile w saves the text to a "
+        "file, o opens it in your pager.",
+        True,
+    )
+
+
+def pager_command(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The command to show a file with: $PAGER, else less, else more."""
+    import shlex
+
+    env = os.environ if environ is None else environ
+    chosen = env.get("PAGER") or ("less -R" if shutil.which("less") else "more")
+    try:
+        return shlex.split(chosen)
+    except ValueError:
+        return ["more"]

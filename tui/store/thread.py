@@ -1,0 +1,151 @@
+"""The store as the app uses it: every read and write after start-up runs in one thread.
+
+The event loop never waits on SQLite: a database locked by another program (up to the busy
+timeout), a slow disk or a damaged file holds only this thread. Every failure becomes a
+`StoreFailure` that says what failed, on which file, and what to do; the caller carries on
+without the store and tries again later (`retry_due`). A database that cannot be opened,
+or whose file was removed while open, is opened again on a later call: then `generation`
+changes, and ids from before mean nothing in the new file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from tui.store.conversations import ConversationStore
+from tui.store.db import DB_NAME, StoreError, explain, open_store
+from tui.store.presets import PresetStore
+
+T = TypeVar("T")
+
+RETRY_SECONDS = 5.0
+"""After a failure, a new attempt to open the store waits at least this long."""
+
+
+class StoreFailure(StoreError):
+    """A read or write failed after start-up; the message says what, where and what to do."""
+
+
+@dataclass(slots=True)
+class Repositories:
+    """One repository per area, on the thread's connection."""
+
+    conversations: ConversationStore
+    presets: PresetStore
+    generation: int
+    """Which opening of the database these belong to (see StoreThread.generation)."""
+
+
+Listener = Callable[[StoreError | None], None]
+"""Told on the event loop when the store starts failing (the error) or works again (None)."""
+
+
+class StoreThread:
+    """The conversation store in `folder`, reached only through `run`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / DB_NAME
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loom-store")
+        self._repos: Repositories | None = None
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._last_attempt = 0.0
+        self.problem: StoreError | None = None
+        """Why the store is not working now, if it is not."""
+        self.listeners: list[Listener] = []
+
+    @property
+    def generation(self) -> int:
+        """How many times the database has been opened: ids are valid within one."""
+        return self._generation
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a database is open now (it may still fail on the next call)."""
+        return self._repos is not None
+
+    async def run(self, what: str, job: Callable[[Repositories], T]) -> T:
+        """Run `job` in the store's thread; StoreFailure (a StoreError) if it cannot.
+
+        `what` names the work for the message ("saving the reply")."""
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(self._executor, self._run, what, job)
+        except StoreError as error:
+            self._report(error)
+            raise
+        self._report(None)
+        return result
+
+    def run_now(self, what: str, job: Callable[[Repositories], T]) -> T:
+        """`run` from a thread that may block (the CLI, tests); same errors."""
+        return self._executor.submit(self._run, what, job).result()
+
+    def _report(self, problem: StoreError | None) -> None:
+        changed = (problem is None) != (self.problem is None) or (
+            problem is not None and str(problem) != str(self.problem)
+        )
+        self.problem = problem
+        if changed:
+            for listener in list(self.listeners):
+                listener(problem)
+
+    def retry_due(self) -> bool:
+        """Whether a failing store is worth trying again now."""
+        return time.monotonic() - self._last_attempt >= RETRY_SECONDS
+
+    def _run(self, what: str, job: Callable[[Repositories], T]) -> T:
+        repos = self._open(what)
+        try:
+            if not self.path.exists():
+                # Removed while open: writes would go to a file nobody will ever read.
+                self._close()
+                raise StoreFailure(
+                    f"{what} failed: {self.path} was removed (or its folder was). Loom keeps "
+                    "what is on screen and saves it again into a new file."
+                )
+            return job(repos)
+        except sqlite3.Error as error:
+            raise StoreFailure(f"{what} failed: {explain(error, self.path)}") from error
+        except OSError as error:
+            raise StoreFailure(
+                f"{what} failed: {self.path}: {error.strerror or error}. Check the disk and "
+                "the folder's permissions."
+            ) from error
+
+    def _open(self, what: str) -> Repositories:
+        if self._repos is not None:
+            return self._repos
+        self._last_attempt = time.monotonic()
+        try:
+            db = open_store(self.path, check_same_thread=False)
+        except StoreError as error:
+            raise StoreFailure(f"{what} failed: {error}") from error
+        except OSError as error:
+            raise StoreFailure(
+                f"{what} failed: {self.path}: {error.strerror or error}. Check that the "
+                "folder exists and can be written."
+            ) from error
+        self._generation += 1
+        self._repos = Repositories(ConversationStore(db), PresetStore(db), self._generation)
+        return self._repos
+
+    def _close(self) -> None:
+        repos, self._repos = self._repos, None
+        if repos is not None:
+            repos.conversations.db.close()
+
+    async def aclose(self) -> None:
+        """Close the database and stop the thread (after the work already asked for)."""
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=False)
