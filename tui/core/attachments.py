@@ -10,13 +10,23 @@ TEXT_LIMIT = 256 * 1024
 """The largest text file inlined into a prompt (bytes)."""
 IMAGE_LIMIT = 20 * 1024 * 1024
 """The largest image sent (bytes), OpenAI's per-image limit."""
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-}
+SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+"""The first bytes of each image format the API takes (WebP: RIFF....WEBP, see below)."""
+
+
+def image_type(head: bytes) -> str | None:
+    """The media type of an image from its first bytes, whatever the file is called."""
+    for signature, kind in SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 class AttachmentError(ValueError):
@@ -56,9 +66,12 @@ def load_attachment(path_text: str) -> Attachment:
         raise AttachmentError(f"{path} does not exist: check the path (~ is allowed).")
     if not path.is_file():
         raise AttachmentError(f"{path} is a folder, not a file: attach files one by one.")
-    size = path.stat().st_size
-    kind = IMAGE_TYPES.get(path.suffix.lower())
     try:
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            head = file.read(16)
+        # What the file holds decides, not its name: a text file called .png is text.
+        kind = image_type(head)
         if kind is not None:
             if size > IMAGE_LIMIT:
                 raise AttachmentError(

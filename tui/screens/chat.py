@@ -499,7 +499,12 @@ class ChatScreen(Screen[None]):
     async def _remove_from(self, item: ChatItem) -> None:
         """Take `item` and everything after it off the screen (they stay stored)."""
         items = self._items()
-        for later in items[items.index(item) :]:
+        going = items[items.index(item) :]
+        if self.focused in going:
+            # Else Textual focuses a neighbour as the item goes, and scrolls to it: the
+            # view would leave the bottom that the next reply is followed from.
+            self.set_focus(None, scroll_visible=False)
+        for later in going:
             await later.remove()
 
     def _refresh_headers(self) -> None:
@@ -844,9 +849,9 @@ class ChatScreen(Screen[None]):
         await self.session.save()
         await self._start_reply(turn)
         if self.reply is not None:
-            # The new version takes the place (and the focus) of the old one.
-            self.reply.focus()
-            self.reply.scroll_visible(animate=False)
+            # The new version takes the place (and the focus) of the old one; the view
+            # stays anchored to the bottom, following it as it grows.
+            self.reply.focus(scroll_visible=False)
 
     async def _item_continue(self, item: ChatItem) -> None:
         if not isinstance(item, ReplyView) or item.turn is None or self._busy():

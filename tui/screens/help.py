@@ -7,19 +7,37 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 KeySection = tuple[str, list[tuple[str, str]]]
 
 
-def describe_bindings(bindings: list[Binding | tuple[str, ...]]) -> list[tuple[str, str]]:
-    """(keys, description) rows for a BINDINGS list."""
+NAMED = {"up", "down", "left", "right", "enter", "tab", "space"}
+"""Keys shown by name in the help ("ctrl+up", not "ctrl+↑")."""
+
+
+def key_label(key: str) -> str:
+    """A key as people type it: `/` for slash, `?` for question_mark, names otherwise."""
+    *modifiers, name = key.strip().split("+")
+    symbol = format_key(name)
+    shown = symbol if len(symbol) == 1 and name not in NAMED else name
+    return "+".join([*modifiers, shown])
+
+
+def describe_bindings(
+    bindings: list[Binding | tuple[str, ...]], keymap: dict[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """(keys, description) rows for a BINDINGS list, with the keys of `keymap` (binding id
+    to keys) where it remaps them."""
     rows = []
     for b in bindings:
         if isinstance(b, Binding) and b.description:
-            keys = ", ".join(k.strip() for k in b.key.split(","))
-            rows.append((keys, b.tooltip or b.description))
+            keys = (keymap or {}).get(b.id or "", b.key)
+            rows.append(
+                (", ".join(key_label(k) for k in keys.split(",")), b.tooltip or b.description)
+            )
     return rows
 
 
