@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,11 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 def fill(folder: Path, messages: int) -> None:
     """One conversation of `messages` messages: questions and Markdown replies."""
+    from tui.config import Settings
     from tui.sim.reply import compose_reply
     from tui.store.conversations import ConversationStore
     from tui.store.db import DB_NAME, open_store
 
-    store = ConversationStore(open_store(folder / DB_NAME))
+    # Where the child (demo mode) keeps its conversations: the demo folder of `folder`.
+    where = Settings.load({}, demo=True, data_dir=str(folder)).store_dir
+    store = ConversationStore(open_store(where / DB_NAME))
     conversation = store.create(title="A very long conversation", model="gpt-4o-mini")
     parent = None
     store.db.execute("BEGIN")
@@ -86,12 +90,21 @@ def once(folder: Path, empty: bool = False) -> dict[str, float]:
     args = [PYTHON, __file__, "--child", str(folder)] + (["--empty"] if empty else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert proc.stdout is not None
+    # A child that never shows the conversation must not hang the benchmark.
+    watchdog = threading.Timer(120, proc.kill)
+    watchdog.start()
     result: dict[str, float] = {}
-    for line in proc.stdout:
-        event = json.loads(line)
-        result[event["event"] + "_s"] = time.perf_counter() - started
-        result[event["event"] + "_rss_mib"] = event["rss_mib"]
-    proc.wait(timeout=60)
+    try:
+        for line in proc.stdout:
+            event = json.loads(line)
+            result[event["event"] + "_s"] = time.perf_counter() - started
+            result[event["event"] + "_rss_mib"] = event["rss_mib"]
+        proc.wait(timeout=60)
+    finally:
+        watchdog.cancel()
+    wanted = "first_frame_s" if empty else "shown_s"
+    if wanted not in result:
+        raise SystemExit(f"long_conversation: the child ended without {wanted} ({folder})")
     return result
 
 

@@ -47,7 +47,7 @@ class LoomApp(App[None]):
         )
         self.settings = settings
         self.services = services or Services(settings)
-        self.services.store.listeners.append(self._store_changed)
+        self.services.store_listeners.append(self._store_changed)
         for theme in shipped_themes():
             self.register_theme(theme)
         self.theme = DEFAULT_THEME

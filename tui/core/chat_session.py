@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui.core.advice import Advice, explain
-from tui.store.db import StoreError
+from tui.store.errors import StoreError
 
 if TYPE_CHECKING:
     from tui.api.schemas import ChatCompletionRequest

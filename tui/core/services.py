@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from tui.config import Settings
 from tui.core.gcpolicy import keep_long_lived
 from tui.core.text import SECRETS
-from tui.store.thread import StoreThread
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
     from tui.api.observe import Observer, RequestRecord
     from tui.core.pricing import PriceTable
     from tui.sim.server import SimServer
+    from tui.store.thread import Listener, StoreThread
 
 
 class Services:
@@ -32,7 +32,9 @@ class Services:
         self.settings = settings
         for secret in settings.secrets():
             SECRETS.add(secret)
-        self.store = StoreThread(settings.store_dir)
+        self._store: StoreThread | None = None
+        self.store_listeners: list[Listener] = []
+        """Told when the store starts failing or works again (see StoreThread)."""
         self.observers: list[Observer] = []
         """Told about every request the client makes (request log, ledger)."""
         self.watchers: dict[str, asyncio.Task[Any]] = {}
@@ -42,6 +44,17 @@ class Services:
         self._client: OpenAIClient | None = None
         self._sim: SimServer | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def store(self) -> StoreThread:
+        """The conversation store, reached through its thread (SQLite loads on first use,
+        after the first frame)."""
+        if self._store is None:
+            from tui.store.thread import StoreThread
+
+            self._store = StoreThread(self.settings.store_dir)
+            self._store.listeners = self.store_listeners
+        return self._store
 
     @property
     def sim(self) -> SimServer | None:
@@ -125,7 +138,8 @@ class Services:
                 await last()
         for task in list(self.watchers.values()):
             task.cancel()
-        await self.store.aclose()
+        if self._store is not None:
+            await self._store.aclose()
         if self._client is not None:
             await self._client.aclose()
             self._client = None

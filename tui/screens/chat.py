@@ -34,7 +34,7 @@ from tui.core.chat_session import (
 )
 from tui.core.gcpolicy import release_removed
 from tui.core.services import Services
-from tui.store.db import StoreError
+from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Static, TextArea
 
 from tui.core.params import PARAMS, parse, parse_all, show
-from tui.store.db import StoreError
+from tui.store.errors import StoreError
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.screens.dialogs import DIALOG_CSS
-from tui.store.db import StoreError
+from tui.store.errors import StoreError
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.text import safe
-from tui.store.db import StoreError
+from tui.store.errors import StoreError
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:

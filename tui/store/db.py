@@ -7,29 +7,23 @@ import sqlite3
 from pathlib import Path
 
 from tui.config import data_dir
+from tui.store.errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew
 
-__all__ = ["DB_NAME", "StoreError", "data_dir", "explain", "open_store"]
+__all__ = [
+    "DB_NAME",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreLocked",
+    "StoreTooNew",
+    "data_dir",
+    "explain",
+    "open_store",
+]
 
 DB_NAME = "loom.sqlite3"
 BUSY_TIMEOUT = 1.5
 """Seconds a write waits for another program's lock before it fails (in the store's
 thread: the app goes on meanwhile)."""
-
-
-class StoreError(Exception):
-    """The database cannot be used; the message says why and what to do."""
-
-
-class StoreCorrupt(StoreError):
-    """The file is not a usable SQLite database."""
-
-
-class StoreLocked(StoreError):
-    """Another process holds the database."""
-
-
-class StoreTooNew(StoreError):
-    """The database was written by a newer Loom; it is left untouched."""
 
 
 V1 = """

@@ -21,17 +21,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from tui.store.conversations import ConversationStore
-from tui.store.db import DB_NAME, StoreError, explain, open_store
+from tui.store.db import DB_NAME, explain, open_store
+from tui.store.errors import StoreError, StoreFailure
 from tui.store.presets import PresetStore
 
 T = TypeVar("T")
 
 RETRY_SECONDS = 5.0
 """After a failure, a new attempt to open the store waits at least this long."""
-
-
-class StoreFailure(StoreError):
-    """A read or write failed after start-up; the message says what, where and what to do."""
 
 
 @dataclass(slots=True)
