@@ -87,7 +87,7 @@ async def two_chats(pilot: Any) -> None:
 
 async def conversation_list(pilot: Any) -> None:
     await two_chats(pilot)
-    await pilot.press("ctrl+b")
+    await pilot.press("ctrl+l")
     await pilot.pause(0.3)
 
 

@@ -37,6 +37,12 @@ def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test keeps conversations in its own folder, never the user's."""
     folder = tmp_path / "loom-data"
     monkeypatch.setenv("LOOM_DATA_DIR", str(folder))
+    # Never the user's config, choices or crash reports either.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("LOOM_STATE_DIR", str(tmp_path / "state"))
+    for name in ("LOOM_CONFIG", "LOOM_PROFILE", "LOOM_MODEL", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     return folder
 
 
@@ -137,3 +143,72 @@ def screen_text(app: object) -> str:
 
 CELL_WIDTH = 12.2
 """Width of one terminal cell in Textual's SVG screenshots."""
+
+
+# --- driving the chat screen ---------------------------------------------------------------
+
+
+def chat(app: Any) -> Any:
+    """The app's chat screen (fails if another screen is on top)."""
+    from tui.screens.chat import ChatScreen
+
+    screen = app.screen
+    assert isinstance(screen, ChatScreen), f"expected the chat screen, got {screen!r}"
+    return screen
+
+
+async def send(pilot: Any, app: Any, text: str) -> None:
+    """Type a message key by key (ctrl+j between lines) and press Enter."""
+    for line_no, line in enumerate(text.split("\n")):
+        if line_no:
+            await pilot.press("ctrl+j")
+        await pilot.press(*line)
+    await pilot.press("enter")
+
+
+async def settle(pilot: Any, app: Any) -> None:
+    """Wait for the request to end and every reply to be rendered in full."""
+    await quiet(pilot)
+
+
+async def say(pilot: Any, app: Any, text: str) -> None:
+    """Send a message (pasted, not typed key by key) and wait for the whole reply."""
+    from tui.widgets.prompt_input import PromptInput
+
+    prompt = app.screen.query_one(PromptInput)
+    prompt.load_text(text)
+    prompt.action_submit()
+    await pilot.pause()
+    await quiet(pilot)
+
+
+async def start_reply_and_wait(app: Any, text: str, chars: int) -> Any:
+    """Send `text` and return once at least `chars` of the reply have arrived (the pilot's
+    own waits would wait for the whole reply)."""
+    from tui.widgets.messages import ReplyView
+    from tui.widgets.prompt_input import PromptInput
+
+    screen = chat(app)
+    prompt = screen.query_one(PromptInput)
+    prompt.load_text(text)
+    prompt.action_submit()
+
+    def arrived() -> bool:
+        replies = list(screen.query(ReplyView))
+        return bool(replies) and len(replies[0].text) > chars
+
+    await until(arrived, f"{chars} characters of the reply")
+    return screen
+
+
+async def reopened(app: Any, pilot: Any) -> Any:
+    """The chat screen once it has reopened a stored conversation, fully rendered."""
+    screen = chat(app)
+    await until(lambda: screen.conversation_id is not None, "a conversation reopened")
+    await quiet(pilot)
+    return screen
+
+
+async def wait_for_store(pilot: Any, app: Any) -> None:
+    """Wait until the app has opened its store (it does after the first frame)."""
+    await until(lambda: app.services.store.is_open, "the store to open")

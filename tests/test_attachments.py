@@ -13,8 +13,7 @@ from tui.screens.dialogs import AskText
 from tui.sim.server import SimServer
 from tui.widgets.messages import UserMessage
 
-from .conftest import settings_for
-from .test_workbench import chat, say
+from .conftest import chat, say, settings_for, until
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
@@ -70,10 +69,7 @@ async def test_text_is_inlined_and_images_go_as_parts(sim: SimServer, tmp_path: 
         assert sim.state.last_chat_body["messages"][-1]["content"] == "and its colour?"
     again = LoomApp(settings_for(sim))
     async with again.run_test(size=(100, 30)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if chat(again).query(UserMessage):
-                break
+        await until(lambda: chat(again).query(UserMessage), "the conversation reopened")
         await say(pilot, again, "one more")
         first = sim.state.last_chat_body["messages"][0]["content"]
         assert first[1]["type"] == "image_url"

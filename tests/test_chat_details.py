@@ -23,8 +23,7 @@ from tui.widgets.messages import ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.sidebar import ChatList, Sidebar
 
-from .conftest import quiet, screen_text, settings_for, until
-from .test_workbench import chat, say
+from .conftest import chat, quiet, say, screen_text, settings_for, until
 
 
 def burst(app: LoomApp, keys: list[str]) -> None:
@@ -77,7 +76,7 @@ async def test_one_line_fields_show_what_is_typed_when_focused_or_invalid(
         lines = [line for line in screen_text(app).splitlines() if "temperature" in line]
         assert any("abc" in line for line in lines[:1]), lines
         await pilot.press("escape")
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         await until(lambda: bool(app.screen.query("#chat-filter")), "the list")
         app.screen.query_one("#chat-filter").focus()
         await pilot.press(*"weft")
@@ -196,12 +195,12 @@ async def test_escape_leaves_the_list_and_its_filter(sim: SimServer) -> None:
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24)) as pilot:
         await say(pilot, app, "listed")
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         await until(lambda: chat(app).query_one(ChatList).has_focus, "the list focused")
         await pilot.press("escape")
         assert chat(app).query_one(PromptInput).has_focus
         assert chat(app).query_one(Sidebar).has_class("hidden")
-        await pilot.press("ctrl+b", "slash")
+        await pilot.press("ctrl+l", "slash")
         assert chat(app).query_one("#chat-filter").has_focus
         await pilot.press("escape")
         assert chat(app).query_one(PromptInput).has_focus

@@ -19,26 +19,15 @@ from tui.widgets.prompt_input import PromptInput
 from tui.widgets.reply_body import GROWTH_STEP, ReplyBody
 from tui.widgets.status_line import StatusLine
 
-from .conftest import free_port, screen_text, settings_for
-
-
-async def send(pilot: object, app: LoomApp, text: str) -> None:
-    for line_no, line in enumerate(text.split("\n")):
-        if line_no:
-            await pilot.press("ctrl+j")  # type: ignore[attr-defined]
-        await pilot.press(*line)  # type: ignore[attr-defined]
-    await pilot.press("enter")  # type: ignore[attr-defined]
-
-
-async def settle(pilot: object, app: LoomApp) -> None:
-    """Wait for the request to end and every reply to be rendered in full."""
-    await app.workers.wait_for_complete()
-    for _ in range(400):
-        await pilot.pause()  # type: ignore[attr-defined]
-        if all(r.settled for r in app.screen.query(ReplyView)):
-            break
-        await asyncio.sleep(0.01)
-    await pilot.pause()  # type: ignore[attr-defined]
+from .conftest import (
+    free_port,
+    screen_text,
+    send,
+    settings_for,
+    settle,
+    start_reply_and_wait,
+    until,
+)
 
 
 async def test_prompt_is_quoted_in_the_rendered_reply(sim: SimServer) -> None:
@@ -75,23 +64,6 @@ async def test_multi_line_prompt_and_a_second_turn(sim: SimServer) -> None:
         replies = list(screen.query(ReplyView))
         assert replies[0].text.startswith("You wrote:\n\n> line one\n> line two")
         assert [m["role"] for m in screen.history] == ["user", "assistant", "user", "assistant"]
-
-
-async def start_reply_and_wait(app: LoomApp, text: str, chars: int) -> ChatScreen:
-    """Send `text` and return once at least `chars` of the reply have arrived."""
-    screen = app.screen
-    assert isinstance(screen, ChatScreen)
-    prompt = screen.query_one(PromptInput)
-    prompt.load_text(text)
-    # Not pilot.press("enter"): the pilot waits for the screen to go idle, which a
-    # streaming reply never does until it ends.
-    prompt.action_submit()
-    for _ in range(400):
-        await asyncio.sleep(0.025)
-        replies = list(screen.query(ReplyView))
-        if replies and len(replies[0].text) > chars:
-            break
-    return screen
 
 
 async def test_escape_stops_the_stream_and_keeps_the_text() -> None:
@@ -185,10 +157,7 @@ async def test_model_picker_filters_and_switches_model(sim: SimServer) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, ChatScreen)
-        for _ in range(300):
-            await pilot.pause(0.02)
-            if screen.models:
-                break
+        await until(lambda: bool(screen.models), "the model list")
         await pilot.press("ctrl+o")
         await pilot.pause()
         assert isinstance(app.screen, ModelPicker)
@@ -216,7 +185,7 @@ async def test_help_lists_the_keys_and_closes(sim: SimServer) -> None:
             await pilot.press("pagedown")
             await pilot.pause()
             text += screen_text(app)
-        keys = ("enter", "ctrl+j", "escape", "ctrl+o", "ctrl+q", "pageup", "ctrl+b", "ctrl+f")
+        keys = ("enter", "ctrl+j", "escape", "ctrl+o", "ctrl+q", "pageup", "ctrl+l", "ctrl+f")
         for key in (*keys, "ctrl+up", "f3", "ctrl+s", "f2", "another version", "Copy a code block"):
             assert key in text, key
         await pilot.press("escape")
@@ -335,17 +304,16 @@ async def test_long_reply_keeps_few_renders_and_scrolls_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Only recently used pieces keep rendered lines; scrolling back renders them again."""
-    from tui.widgets import reply_body
-
-    monkeypatch.setattr(reply_body, "KEPT_RENDERS", 3)
     with SimServer(SimConfig(seed=5, reply_tokens=4000)) as long_sim:
         app = LoomApp(settings_for(long_sim))
         async with app.run_test(size=(80, 24)) as pilot:
+            cache = app.screen.render_cache  # type: ignore[attr-defined]
+            cache.kept = 3
             await send(pilot, app, "a long one")
             await settle(pilot, app)
             body = app.screen.query_one(ReplyBody)
-            assert len(body.pieces) > reply_body.KEPT_RENDERS
-            assert len(reply_body._renders) <= reply_body.KEPT_RENDERS
+            assert len(body.pieces) > cache.kept
+            assert len(cache) <= cache.kept
             assert "You wrote:" not in screen_text(app)
             conversation = app.screen.query_one("#conversation")
             conversation.scroll_home(animate=False)
@@ -399,21 +367,19 @@ async def test_chat_actions_are_in_the_command_palette(sim: SimServer) -> None:
 async def test_style_updates_rerender_a_reply_only_when_its_colours_change(
     sim: SimServer,
 ) -> None:
-    from tui.widgets import reply_body
-
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(100, 30)) as pilot:
         await send(pilot, app, "colours")
         await settle(pilot, app)
         body = app.screen.query_one(ReplyBody)
-        mine = {k: v for k, v in reply_body._renders.items() if k[0] == id(body)}
+        mine = body.cache.owned_by(body)
         assert mine
         body.notify_style_update()  # as hover or focus elsewhere would
-        assert all(reply_body._renders.get(k) is v for k, v in mine.items())
+        assert all(body.cache.peek(body, k) is v for k, v in mine.items())
         app.theme = "loom-light"
         await pilot.pause(0.2)
         await settle(pilot, app)
-        assert all(reply_body._renders.get(k) is not v for k, v in mine.items())
+        assert all(body.cache.peek(body, k) is not v for k, v in mine.items())
         assert "colours" in screen_text(app)
 
 

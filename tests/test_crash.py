@@ -16,8 +16,7 @@ from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 from tui.widgets.messages import ReplyView
 
-from .conftest import screen_text, settings_for
-from .test_history import reopened
+from .conftest import reopened, screen_text, settings_for
 
 # The real app, headless, in its own process: it sends a prompt, then prints how much of
 # the reply is on screen every few milliseconds until it is killed.

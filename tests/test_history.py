@@ -7,26 +7,13 @@ import re
 from pathlib import Path
 
 from tui.app import LoomApp
-from tui.screens.chat import ChatScreen
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 from tui.store.db import DB_NAME
 from tui.widgets.messages import ReplyView
 
-from .conftest import screen_text, settings_for
-from .test_chat_ui import send, settle, start_reply_and_wait
-
-
-async def reopened(app: LoomApp, pilot: object) -> ChatScreen:
-    screen = app.screen
-    assert isinstance(screen, ChatScreen)
-    for _ in range(200):
-        await pilot.pause(0.02)  # type: ignore[attr-defined]
-        if screen.conversation_id is not None:
-            break
-    await settle(pilot, app)
-    return screen
+from .conftest import reopened, screen_text, send, settings_for, settle, start_reply_and_wait
 
 
 async def test_a_conversation_comes_back_after_a_restart(

@@ -86,7 +86,7 @@ async def drive_every_surface(sim: SimServer, text: str) -> None:
         chooser.dismiss(None)
         # The conversation list, rename and delete dialogs.
         await pilot.press("escape")
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         await until(lambda: bool(screen.query("#chat-list")), "the list")
         screen.query_one("#chat-list").focus()
         await shown(app, pilot, text, "the conversation list")

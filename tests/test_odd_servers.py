@@ -21,8 +21,7 @@ from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 from tui.widgets.messages import ReplyView
 
-from .conftest import screen_text, settings_for
-from .test_chat_ui import send, settle
+from .conftest import reopened, screen_text, send, settings_for, settle
 
 
 def ask(text: str = "hello", **extra: object) -> ChatCompletionRequest:
@@ -145,8 +144,6 @@ async def test_tool_calls_are_shown_kept_and_shown_again(
     assert reply.finish_reason == "tool_calls" and reply.tool_calls[0]["name"] == "get_weather"
     again = LoomApp(settings_for(sim))
     async with again.run_test(size=(100, 30)) as pilot:
-        from .test_history import reopened
-
         await reopened(again, pilot)
         assert "get_weather" in screen_text(again)
         # The next turn tells the model what it asked for, in words.
@@ -187,8 +184,6 @@ async def test_a_failed_reply_keeps_its_error_after_a_restart(sim: SimServer) ->
         assert "Not found (404)" in screen_text(app)
     again = LoomApp(settings_for(sim))
     async with again.run_test(size=(100, 30)) as pilot:
-        from .test_history import reopened
-
         await reopened(again, pilot)
         text = screen_text(again)
         assert "Not found (404)" in text and "incomplete" not in text

@@ -80,9 +80,20 @@ def test_costs_come_from_the_shipped_table_with_user_overrides(tmp_path: Path) -
     assert "using the shipped prices" in load_prices(broken).problems[0]
 
 
-def test_conversation_cost_text(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("LOOM_PRICES", str(tmp_path / "absent.toml"))
-    load_prices.cache_clear()
-    assert conversation_cost([reply("gpt-4o-mini", 1000, 1000)]) == "$0.0008"
-    assert conversation_cost([reply("local-model", 10, 20)]) == "30 tok, no price for this model"
-    assert conversation_cost([]) is None
+def test_conversation_cost_text(tmp_path: Path) -> None:
+    table = load_prices(tmp_path / "absent.toml")
+    assert conversation_cost([reply("gpt-4o-mini", 1000, 1000)], table) == "$0.0008"
+    assert (
+        conversation_cost([reply("local-model", 10, 20)], table)
+        == "30 tok, no price for this model"
+    )
+    assert conversation_cost([], table) is None
+
+
+def test_the_config_file_prices_win(tmp_path: Path) -> None:
+    from tui.core.pricing import overrides_of
+
+    mine = tmp_path / "prices.toml"
+    mine.write_text('[models."local"]\ninput = 1\noutput = 1\n')
+    table = load_prices(mine, overrides_of({"local": {"input": 3.0, "output": 4.0}}))
+    assert reply_cost(reply("local-7b", 1_000_000, 1_000_000), table) == pytest.approx(7.0)

@@ -119,12 +119,14 @@ def test_demo_server_command_serves_and_prints_its_url() -> None:
         assert "http://127.0.0.1:" in line
         base = line.split("at ", 1)[1].strip()
         assert base.endswith("/v1")
+        response = None
         for _ in range(100):
             try:
                 response = httpx.get(base + "/models", headers=AUTH)
                 break
             except httpx.ConnectError:
                 time.sleep(0.05)
+        assert response is not None, "the demo server never answered"
         assert response.status_code == 200
         assert any(m["id"] == "gpt-4o-mini" for m in response.json()["data"])
     finally:

@@ -103,7 +103,7 @@ async def wait_for_list(pilot: Any) -> None:
 def test_chat_with_the_conversation_list_80x24(snap_compare: Any, sim: SimServer) -> None:
     async def listed(pilot: Any) -> None:
         await two_conversations(pilot)
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         await wait_for_list(pilot)
         await pilot.pause()
 

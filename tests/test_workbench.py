@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
 from tui.app import LoomApp
 from tui.screens.chat import ChatScreen
@@ -20,32 +19,16 @@ from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.sidebar import ChatList, Sidebar
 
-from .conftest import screen_text, settings_for
-from .test_chat_ui import settle
-
-
-async def say(pilot: Any, app: LoomApp, text: str) -> None:
-    """Send a message (pasted, not typed key by key) and wait for the whole reply."""
-    prompt = app.screen.query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.action_submit()
-    await pilot.pause()
-    await settle(pilot, app)
-
-
-def chat(app: LoomApp) -> ChatScreen:
-    screen = app.screen
-    assert isinstance(screen, ChatScreen)
-    return screen
-
-
-async def wait_for_store(pilot: Any, app: LoomApp) -> None:
-    """Wait until the app has opened its store (it does after the first frame)."""
-    for _ in range(250):
-        await pilot.pause(0.02)
-        if app.services.store.is_open:
-            return
-    raise AssertionError("the store did not open")
+from .conftest import (
+    chat,
+    say,
+    screen_text,
+    settings_for,
+    settle,
+    start_reply_and_wait,
+    until,
+    wait_for_store,
+)
 
 
 def osc52_writes(app: LoomApp) -> list[str]:
@@ -72,13 +55,13 @@ async def test_conversations_list_switch_rename_pin_archive_delete(
         assert titles == ["second about weft", "first about warp threads"]
         assert "first about warp" in screen_text(app) and "second about weft" in screen_text(app)
         # Open the older one from the list.
-        await pilot.press("ctrl+b", "ctrl+b")  # hide, then show and focus the list
+        await pilot.press("ctrl+l", "ctrl+l")  # hide, then show and focus the list
         assert app.screen.query_one(ChatList).has_focus
         await pilot.press("down", "enter")
         await pilot.pause()
         assert [i.content for i in app.screen.query(UserMessage)] == ["first about warp threads"]
         # Rename, pin, archive, delete: each on the highlighted conversation.
-        await pilot.press("ctrl+b", "ctrl+b", "f2")
+        await pilot.press("ctrl+l", "ctrl+l", "f2")
         assert isinstance(app.screen, AskText)
         await pilot.press("ctrl+u", *"Renamed", "enter")
         await pilot.pause()
@@ -105,7 +88,7 @@ async def test_the_list_starts_hidden_when_narrow(sim: SimServer) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.screen.query_one(Sidebar).has_class("hidden")
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+l")
         assert not app.screen.query_one(Sidebar).has_class("hidden")
 
 
@@ -204,7 +187,7 @@ async def test_regenerate_keeps_the_old_reply_as_a_version(sim: SimServer) -> No
         assert reply.branch == (2, 2) and reply.settled
         reply.focus()
         await pilot.press("left")
-        await pilot.pause()
+        await until(lambda: chat(app).query_one(ReplyView).branch == (1, 2), "the old version")
         (old,) = chat(app).query(ReplyView)
         assert old.text == first and old.branch == (1, 2)
 
@@ -338,10 +321,7 @@ async def test_a_long_conversation_opens_on_its_newest_messages(
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24)) as pilot:
         screen = chat(app)
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if screen.query(ChatItem):
-                break
+        await until(lambda: screen.query(ChatItem), "the conversation reopened")
         assert len(screen.query(ChatItem)) == SHOWN_AT_ONCE
         # The request still carries the whole conversation.
         await say(pilot, app, "and now?")
@@ -378,8 +358,6 @@ async def test_opening_another_conversation_mid_stream_keeps_the_reply(
     private_data_dir: Path,
 ) -> None:
     from tui.sim.app import SimConfig
-
-    from .test_chat_ui import start_reply_and_wait
 
     with SimServer(SimConfig(tokens_per_second=40)) as slow:
         app = LoomApp(settings_for(slow))

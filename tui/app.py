@@ -1,10 +1,11 @@
-"""The Loom app: modes, global keys, themes. Routing, not logic."""
+"""The Loom app: modes, global keys, themes, the command palette. Routing, not logic."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from rich.console import Console
 from textual import work
@@ -14,21 +15,31 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.config import Settings
+from tui.config.themes import DEFAULT_THEME, SIXTEEN_COLOURS
 from tui.core.gcpolicy import keep_long_lived
 from tui.core.services import Services
-from tui.screens.chat import ChatScreen
-from tui.themes import DEFAULT_THEME, shipped_themes
+from tui.screens.modes import MODES as SCREEN_MODES
+from tui.screens.modes import mode_screens
+from tui.screens.palette import GoTo
 
 
 class LoomApp(App[None]):
     """A terminal workbench for the OpenAI API and compatible servers."""
 
     TITLE = "Loom"
-    MODES = {"chat": ChatScreen}
-    DEFAULT_MODE = "chat"
+    MODES = mode_screens()
+    DEFAULT_MODE = SCREEN_MODES[0].name
+    COMMANDS = App.COMMANDS | {GoTo}
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Quit Loom", priority=True),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.palette", show=False),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            id="app.palette",
+            show=False,
+            tooltip="Every action by name; go to a conversation, a model, a profile, a theme",
+        ),
         # Focus moves when the key is read, not when it has bubbled up from the focused
         # widget: keys typed right after Tab then land in the field Tab moved to.
         Binding("tab", "focus_next", "Next field", show=False, priority=True, system=True),
@@ -48,9 +59,61 @@ class LoomApp(App[None]):
         self.settings = settings
         self.services = services or Services(settings)
         self.services.store_listeners.append(self._store_changed)
-        for theme in shipped_themes():
-            self.register_theme(theme)
-        self.theme = DEFAULT_THEME
+        self._theme_problems = self._register_themes()
+        self.theme = self._first_theme()
+        self._remembered_theme = self.theme
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    # --- themes --------------------------------------------------------------------------
+
+    def _register_themes(self) -> list[str]:
+        """Register the shipped themes and the user's; what was wrong with any file."""
+        from textual.color import Color, ColorParseError
+        from textual.theme import Theme
+
+        from tui.config.paths import themes_dir
+        from tui.config.themes import COLOURS, read_themes, shipped_dirs
+
+        found = read_themes([*shipped_dirs(), themes_dir()])
+        problems = list(found.problems)
+        for data in found.themes:
+            try:
+                for name in COLOURS:
+                    if data.get(name) and not str(data[name]).startswith("ansi_"):
+                        Color.parse(data[name])
+            except ColorParseError:
+                problems.append(f"theme {data['name']}: {name}: {data[name]!r} is not a colour")
+                continue
+            self.register_theme(Theme(**data))
+        return problems
+
+    def _first_theme(self) -> str:
+        wanted = self.settings.theme
+        if wanted and wanted in self.available_themes:
+            return wanted
+        if wanted:
+            self._theme_problems.append(
+                f"there is no theme {wanted!r}; themes: {', '.join(self._loom_themes())}"
+            )
+        # A terminal with 16 colours gets the theme made of them (code blocks keep their
+        # colours, nothing turns into unreadable near-blacks).
+        if self.console.color_system in ("standard", "windows"):
+            return SIXTEEN_COLOURS
+        return DEFAULT_THEME
+
+    def _loom_themes(self) -> list[str]:
+        return sorted(name for name in self.available_themes if name.startswith("loom-"))
+
+    def watch_theme(self, theme: str) -> None:
+        """A theme picked in the app is kept for the next start."""
+        if theme != getattr(self, "_remembered_theme", theme):
+            self._remembered_theme = theme
+            problem = self.services.remember(theme=theme)
+            if problem:
+                self.notify(problem, title="Theme", severity="warning")
+
+    # --- notifications ----------------------------------------------------------------
 
     def notify(
         self,
@@ -74,10 +137,31 @@ class LoomApp(App[None]):
         """ctrl+c outside a text field: say how to quit (Textual's own words use markup)."""
         self.notify("Press ctrl+q to quit Loom.", title="Quit?")
 
+    def _store_changed(self, problem: object) -> None:
+        """The store started failing, or works again: say so once (see StoreThread)."""
+        if problem is not None:
+            self.notify(
+                f"Conversations are not being saved: {problem}",
+                title="Saving",
+                severity="warning",
+                timeout=12,
+            )
+        else:
+            self.notify("Saving works again: what is on screen is being stored.", timeout=4)
+
+    # --- start-up ------------------------------------------------------------------------
+
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
-        # Everything loaded so far lives as long as the app (see tui.core.gcpolicy).
+        # Everything loaded so far lives as long as the app (see core.gcpolicy).
         keep_long_lived()
+        for problem in filter(None, [self.settings.config_problem, *self._theme_problems]):
+            self.notify(
+                f"{problem}. Loom goes on with the defaults.",
+                title="Config",
+                timeout=15,
+                severity="warning",
+            )
         start = getattr(self.screen, "after_first_frame", None)
         if callable(start):
             start()  # the screen starts warm_up when its own first work is done
@@ -93,7 +177,53 @@ class LoomApp(App[None]):
         warm_up()
         keep_long_lived()
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    # --- moving around -------------------------------------------------------------------
+
+    def go_to(self, mode: str) -> None:
+        """Show the screen of a mode (see tui.screens.modes)."""
+        if mode != self.current_mode:
+            self.switch_mode(mode)
+
+    async def open_conversation(self, conversation_id: int) -> None:
+        """Show a stored conversation in the chat screen."""
+        self.go_to("chat")
+        load = getattr(self.screen, "load_conversation", None)
+        if callable(load):
+            await load(conversation_id)
+
+    async def use_model(self, model: str) -> None:
+        """Send the next messages of the chat to `model`."""
+        self.go_to("chat")
+        pick = getattr(self.screen, "use_model", None)
+        if callable(pick):
+            await pick(model)
+
+    async def switch_profile(self, name: str) -> None:
+        """Talk to another profile's server from now on (and at the next start)."""
+        if self.settings.demo:
+            self.notify(
+                "Demo mode talks to the built-in simulator; start Loom without --demo to use "
+                "a profile.",
+                title="Profiles",
+            )
+            return
+        settings = Settings.load(
+            profile=name, data_dir=self.settings.data_dir, config=self.settings.config_path
+        )
+        if settings.config_problem:
+            self.notify(settings.config_problem, title="Profiles", severity="error", timeout=12)
+            return
+        await self.services.use(settings)
+        self.settings = settings
+        problem = self.services.remember(profile=name)
+        refresh = getattr(self.screen, "settings_changed", None)
+        if callable(refresh):
+            refresh()
+        self.notify(f"Profile {name}: {settings.base_url}", title="Profiles", timeout=4)
+        if problem:
+            self.notify(problem, title="Profiles", severity="warning")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then every keyed action of the current screen."""
         yield from super().get_system_commands(screen)
         for binding in getattr(screen, "BINDINGS", []):
@@ -104,6 +234,11 @@ class LoomApp(App[None]):
                     f"{binding.tooltip or binding.description} ({keys})",
                     partial(screen.run_action, binding.action),
                 )
+
+    @property
+    def keymap(self) -> dict[str, str]:
+        """Binding id to keys, as the config remaps them (for the help screen)."""
+        return dict(self.settings.keymap)
 
     def failure_report(self) -> tuple[str, str] | None:
         """(summary, details) of the error that ended the app, if one did."""
@@ -117,18 +252,6 @@ class LoomApp(App[None]):
             lines[-1],
         )
         return summary, details
-
-    def _store_changed(self, problem: object) -> None:
-        """The store started failing, or works again: say so once (see StoreThread)."""
-        if problem is not None:
-            self.notify(
-                f"Conversations are not being saved: {problem}",
-                title="Saving",
-                severity="warning",
-                timeout=12,
-            )
-        else:
-            self.notify("Saving works again: what is on screen is being stored.", timeout=4)
 
     async def on_unmount(self) -> None:
         await self.services.aclose()

@@ -12,13 +12,14 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     from tui.config import Settings
     from tui.store.conversations import ConversationStore
 
-COMMANDS = ("demo-server", "export", "import", "list")
+COMMANDS = ("demo-server", "export", "import", "list", "config")
 
 
 class Parser(argparse.ArgumentParser):
@@ -106,6 +107,20 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="where conversations are kept (default: $LOOM_DATA_DIR or the XDG data folder)",
         **default,  # type: ignore[arg-type]
     )
+    parser.add_argument(
+        "--profile",
+        type=_name,
+        metavar="NAME",
+        help="a profile of the config file (default: $LOOM_PROFILE, the last one picked, "
+        "or the config's default_profile)",
+        **default,  # type: ignore[arg-type]
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the config file (default: $LOOM_CONFIG or config.toml in the XDG config folder)",
+        **default,  # type: ignore[arg-type]
+    )
 
 
 def _parser() -> Parser:
@@ -173,6 +188,17 @@ def _parser() -> Parser:
     listed.add_argument("--json", action="store_true", help="one JSON array, for scripts")
     listed.add_argument("--all", action="store_true", help="archived conversations too")
     _global_options(listed, suppress=True)
+
+    config = commands.add_parser(
+        "config",
+        help="the config file: path, show, init, edit",
+        description="Where the config file is, what Loom makes of it (keys masked), a new one "
+        "with examples for OpenAI, Azure OpenAI, Ollama, vLLM, OpenRouter and LM Studio, or "
+        "open it in $EDITOR (checked when you close it).",
+    )
+    config.add_argument("action", choices=["path", "show", "init", "edit"])
+    config.add_argument("--force", action="store_true", help="init: replace an existing file")
+    _global_options(config, suppress=True)
     return parser
 
 
@@ -202,9 +228,13 @@ def _settings(args: argparse.Namespace) -> Settings:
         model=getattr(args, "model", None),
         demo=args.demo,
         data_dir=args.data_dir,
+        profile=args.profile,
+        config=args.config,
     )
     for secret in settings.secrets():
         SECRETS.add(secret)
+    if settings.config_problem and args.command not in (None, "config"):
+        _err(f"loom: {settings.config_problem} (going on with the defaults)")
     return settings
 
 
@@ -368,12 +398,102 @@ def run_app(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
+def run_config(args: argparse.Namespace) -> int:
+    """`loom config path|show|init|edit`."""
+    from tui.config import config_path
+
+    path = config_path(args.config)
+    if args.action == "path":
+        _out(f"{path}\n")
+        if not path.exists():
+            _err("(no file there yet: `loom config init` writes one with examples)")
+        return 0
+    if args.action == "init":
+        return _config_init(path, force=args.force)
+    if args.action == "edit":
+        return _config_edit(path)
+    return _config_show(args, path)
+
+
+def _config_init(path: Path, *, force: bool) -> int:
+    from tui.config.template import TEMPLATE
+
+    if path.exists() and not force:
+        _err(f"loom config init: {path} exists; `loom config edit` opens it (--force replaces it)")
+        return 1
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(TEMPLATE, encoding="utf-8")
+        path.chmod(0o600)
+    except OSError as error:
+        _err(f"loom config init: cannot write {path}: {error.strerror or error}")
+        return 1
+    _out(f"wrote {path}\n")
+    return 0
+
+
+def _config_edit(path: Path) -> int:
+    import shlex
+    import subprocess
+
+    from tui.config.file import read_config
+
+    if not path.exists() and _config_init(path, force=False) != 0:
+        return 1
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except (OSError, ValueError) as error:
+        _err(f"loom config edit: cannot run {editor!r} ({error}); set $EDITOR")
+        return 1
+    problem = read_config(path).problem
+    if problem:
+        _err(f"loom: {problem}")
+        return 1
+    _out(f"{path}: fine\n")
+    return 0
+
+
+def _config_show(args: argparse.Namespace, path: Path) -> int:
+    from tui.core.text import mask
+
+    settings = _settings(args)
+    lines = [
+        f"# config file: {path}" + ("" if path.exists() else " (none yet: loom config init)"),
+        f"# picks saved by the app: {settings.choices_path}",
+    ]
+    if settings.config_problem:
+        lines.append(f"# PROBLEM: {settings.config_problem}")
+        lines.append("# (Loom goes on with the defaults below)")
+    lines += [
+        f"profile = {settings.profile or '(none: the environment)'}",
+        f"base_url = {settings.base_url}",
+        f"api_key = {mask(settings.api_key)}",
+        f"admin_key = {mask(settings.admin_key)}",
+        f"organization = {settings.organization or '-'}",
+        f"project = {settings.project or '-'}",
+        f"model = {settings.model}",
+        f"theme = {settings.theme or '(chosen by the terminal)'}",
+        f"headers = {', '.join(settings.headers) or '-'}",
+        f"timeouts = connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
+        f"retries = {settings.max_retries}",
+        f"profiles = {', '.join(settings.profiles) or '-'}",
+    ]
+    if settings.keymap:
+        lines.append("keymap = " + ", ".join(f"{k}={v}" for k, v in settings.keymap.items()))
+    if settings.prices:
+        lines.append("prices = " + ", ".join(settings.prices))
+    _out("\n".join(lines) + "\n")
+    return 1 if settings.config_problem else 0
+
+
 RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     None: run_app,
     "demo-server": run_demo_server,
     "export": run_export,
     "import": run_import,
     "list": run_list,
+    "config": run_config,
 }
 
 

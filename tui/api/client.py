@@ -76,6 +76,7 @@ class OpenAIClient:
         api_key: str | None = None,
         organization: str | None = None,
         project: str | None = None,
+        headers: dict[str, str] | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
         retry: RetryPolicy | None = None,
@@ -83,13 +84,14 @@ class OpenAIClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        headers = {"User-Agent": f"loom/{__version__}", "Accept": "application/json"}
+        sent = {"User-Agent": f"loom/{__version__}", "Accept": "application/json"}
         if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
+            sent["Authorization"] = f"Bearer {api_key}"
         if organization:
-            headers["OpenAI-Organization"] = organization
+            sent["OpenAI-Organization"] = organization
         if project:
-            headers["OpenAI-Project"] = project
+            sent["OpenAI-Project"] = project
+        sent.update(headers or {})  # a profile's own (an Azure api-key, say) go last
         self.base_url = base_url.rstrip("/")
         self.key_hint = mask_key(api_key)
         self.read_timeout = read_timeout
@@ -99,7 +101,7 @@ class OpenAIClient:
         self._sleep = sleep
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
-            headers=headers,
+            headers=sent,
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             transport=transport,
         )

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 RETRY_SECONDS = (3.0, 6.0, 15.0, 30.0, 60.0)
 """Waits between attempts to save what the store refused (the last one repeats)."""
+SHOWN_WAIT = 0.1
+"""The longest the screen waits for a streaming reply's text to be saved before showing it
+(a write takes well under a millisecond; a slow or locked store is not waited for)."""
 LAST_CONVERSATION = "last_conversation"
 """The store setting naming the conversation last shown (reopened at start)."""
 
@@ -480,12 +483,38 @@ class ChatSession:
         await self.save()
 
     def reply_shown(self, reply: Turn) -> None:
-        """More of `reply` is on screen: save it soon (one write at a time, the newest
-        text each time), so that what was shown is kept whatever happens next."""
+        """More of `reply` is going on screen: save it first, so that what is shown is
+        kept whatever happens next (a `kill -9` a moment later included).
+
+        The write runs in the store's thread, waited for here up to SHOWN_WAIT seconds (it
+        takes well under a millisecond). A store that is failing or slow is not waited
+        for: then the newest text is saved as soon as it can be, one write at a time."""
         if reply is self.reply and self._parts:
             # Joined here, a few times a second, not for every piece that arrives.
             reply.content = "".join(self._parts)
         reply.changed()
+        store = self.services.store
+        record_id, text, version = reply.record_id, reply.content, reply.version
+        if (
+            record_id is not None
+            and reply.saved_version >= 0
+            and self.save_problem is None
+            and store.problem is None
+            and self._generation == store.generation
+        ):
+            try:
+                done = store.run_waiting(
+                    "saving the reply",
+                    lambda repos: repos.conversations.save_reply(record_id, text),
+                    SHOWN_WAIT,
+                )
+            except StoreError as error:
+                self._set_problem(str(error))
+                self._plan_retry()
+                return
+            if done:
+                reply.saved_version = version
+                return
         if self._saving is not None and not self._saving.done():
             self._again = True
             return
@@ -525,6 +554,7 @@ class ChatSession:
     async def switch_version(self, turn: Turn, step: int) -> Turn:
         """Show the previous (-1) or next (+1) version of `turn` and the newest branch
         through it; returns the turn shown in its place. SessionError if there is none."""
+        await self.save()  # what is still being written lands first
         if turn.record_id is None or self.conversation_id is None or not turn.saved:
             raise SessionError(
                 Advice(
@@ -556,6 +586,7 @@ class ChatSession:
     async def delete(self, turn: Turn) -> bool:
         """Delete `turn` and what followed it on its branch; the view moves to another
         version of it, or to its parent. True if the whole conversation went with it."""
+        await self.save()  # what is still being written lands first
         if turn.record_id is None or self.conversation_id is None:
             self.cut(turn)
             return False

@@ -14,13 +14,10 @@ from tui.core.text import safe
 
 
 def crash_dir() -> Path:
-    """`$LOOM_STATE_DIR`, else Loom's state folder (`$XDG_STATE_HOME/loom` on Linux)."""
-    explicit = os.environ.get("LOOM_STATE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    from platformdirs import user_state_dir
+    """Where crash reports go: Loom's state folder (see tui.config.paths)."""
+    from tui.config.paths import state_dir
 
-    return Path(user_state_dir("loom", appauthor=False))
+    return state_dir()
 
 
 def report(error: BaseException | str, details: str) -> str:

@@ -80,9 +80,19 @@ def _entries(data: dict[str, Any], origin: str, problems: list[str]) -> dict[str
     return prices
 
 
+Overrides = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+"""Price entries from the config file: (model, ((field, dollars), ...)), hashable."""
+
+
+def overrides_of(prices: dict[str, dict[str, float]]) -> Overrides:
+    """The config's [prices] table in the hashable form `load_prices` caches on."""
+    return tuple(sorted((name, tuple(sorted(entry.items()))) for name, entry in prices.items()))
+
+
 @functools.lru_cache(maxsize=4)
-def load_prices(user_file: Path | None = None) -> PriceTable:
-    """The shipped table with the user's entries laid over it."""
+def load_prices(user_file: Path | None = None, overrides: Overrides = ()) -> PriceTable:
+    """The shipped table, with a prices.toml of the user's and then the config file's
+    [prices] laid over it."""
     shipped = tomllib.loads(
         resources.files("tui").joinpath("data/prices.toml").read_text(encoding="utf-8")
     )
@@ -98,6 +108,10 @@ def load_prices(user_file: Path | None = None) -> PriceTable:
         else:
             models.update(_entries(mine, str(path), problems))
             as_of = str(mine.get("as_of", f"{as_of}, with your {path.name}"))
+    if overrides:
+        config = {name: dict(entry) for name, entry in overrides}
+        models.update(_entries({"models": config}, "config [prices]", problems))
+        as_of = f"{as_of}, with the config's [prices]"
     return PriceTable(models, as_of, tuple(problems))
 
 
@@ -111,22 +125,21 @@ def reply_cost(message: Priced, table: PriceTable) -> float | None:
     return (message.prompt_tokens * price.input + message.completion_tokens * price.output) / 1e6
 
 
-def reply_figures(message: Priced) -> str:
+def reply_figures(message: Priced, table: PriceTable) -> str:
     """ "150 tok · $0.0001" for a reply's header ("" when the server sent no usage)."""
     if message.completion_tokens is None:
         return ""
     text = f"{message.completion_tokens:,} tok"
-    cost = reply_cost(message, load_prices())
+    cost = reply_cost(message, table)
     return text + (f" · ${cost:.4f}" if cost is not None else "")
 
 
-def conversation_cost(messages: Sequence[Priced]) -> str | None:
+def conversation_cost(messages: Sequence[Priced], table: PriceTable) -> str | None:
     """The cost of the replies shown, as text for the status line ("$0.0123", or with a
     note when some replies have no price)."""
     replies = [m for m in messages if m.role == "assistant" and m.completion_tokens is not None]
     if not replies:
         return None
-    table = load_prices()
     costs = [reply_cost(m, table) for m in replies]
     known = [c for c in costs if c is not None]
     tokens = sum((m.prompt_tokens or 0) + (m.completion_tokens or 0) for m in replies)

@@ -78,11 +78,44 @@ class Services:
                 keep_long_lived()
             return self._client
 
+    def remember(
+        self, *, theme: str | None = None, profile: str | None = None, model: str | None = None
+    ) -> str | None:
+        """Keep a pick made in the app for the next start (see tui.config.choices); what
+        went wrong, if the file could not be written."""
+        from tui.config.choices import read_choices, write_choices
+
+        path = self.settings.choices_path
+        if path is None:
+            return None
+        choices = read_choices(path)
+        if theme is not None:
+            choices.theme = theme
+        if profile is not None:
+            choices.profile = profile
+        if model is not None:
+            choices.models[self.settings.profile or ""] = model
+        try:
+            write_choices(path, choices)
+        except OSError as error:
+            return f"Could not keep the choice in {path}: {error.strerror or error}"
+        return None
+
+    async def use(self, settings: Settings) -> None:
+        """Talk to another server from now on (a profile switched in the app): the next
+        request makes a new client. The store stays (same data folder)."""
+        for secret in settings.secrets():
+            SECRETS.add(secret)
+        client, self._client = self._client, None
+        self.settings = settings
+        if client is not None:
+            await client.aclose()
+
     def prices(self) -> PriceTable:
         """The price table: the shipped one with the user's entries laid over it."""
-        from tui.core.pricing import load_prices
+        from tui.core.pricing import load_prices, overrides_of
 
-        return load_prices()
+        return load_prices(overrides=overrides_of(self.settings.prices))
 
     def watch(self, name: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
         """Start background work under `name` (replacing any work of that name)."""
@@ -116,6 +149,7 @@ class Services:
             api_key=s.api_key,
             organization=s.organization,
             project=s.project,
+            headers=s.headers,
             connect_timeout=s.connect_timeout,
             read_timeout=s.read_timeout,
             retry=RetryPolicy(max_retries=s.max_retries),

@@ -38,7 +38,8 @@ from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput
-from tui.widgets.reply_body import NoRelayoutOnResize
+from tui.widgets.relayout import NoRelayoutOnResize
+from tui.widgets.reply_body import RenderCache
 from tui.widgets.sidebar import ChatList, Sidebar
 from tui.widgets.status_line import StatusLine
 
@@ -55,9 +56,10 @@ READ_GAP = 0.03
 FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents)."""
 
 
-class ConversationView(NoRelayoutOnResize, VerticalScroll):
+class ConversationView(NoRelayoutOnResize, VerticalScroll, can_focus=False):
     """The scrolling conversation; its scroll bars follow its content without a second
-    full-screen layout each time a streaming reply grows."""
+    full-screen layout each time a streaming reply grows. It takes no focus itself: shift+tab
+    from the prompt goes straight to the newest message."""
 
 
 class ChatScreen(Screen[None]):
@@ -80,14 +82,16 @@ class ChatScreen(Screen[None]):
             tooltip="Ask the last prompt again (the old reply is kept as a version)",
         ),
         Binding("ctrl+n", "new_chat", "New", id="chat.new", tooltip="Start a new conversation"),
-        Binding("ctrl+b", "toggle_sidebar", "Chats", id="chat.chats", tooltip="Show/hide the list"),
+        # Not ctrl+b (tmux's prefix) nor ctrl+a (screen's).
+        Binding("ctrl+l", "toggle_sidebar", "Chats", id="chat.chats", tooltip="Show/hide the list"),
         Binding("ctrl+f", "search", "Find", id="chat.search", tooltip="Search all conversations"),
         Binding(
-            "ctrl+up",
+            "ctrl+up,alt+up",
             "focus_messages",
             "Msgs",
             id="chat.messages",
-            tooltip="Move to the messages (then ↑↓, and keys to copy, edit, branch…)",
+            tooltip="Move to the messages (then ↑↓, and keys to copy, edit, branch…); "
+            "shift+tab from the prompt too (macOS takes ctrl+up)",
         ),
         Binding(
             "f3",
@@ -112,7 +116,9 @@ class ChatScreen(Screen[None]):
             id="chat.attach",
             tooltip="Attach a file to the next message (text inlined, images as image parts)",
         ),
-        Binding("f1", "help", "Help", id="chat.help", tooltip="Show every key"),
+        Binding(
+            "f1,ctrl+g", "help", "Help", id="chat.help", tooltip="Show every key (F1 or ctrl+g)"
+        ),
         Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
         Binding(
             "pagedown",
@@ -122,7 +128,14 @@ class ChatScreen(Screen[None]):
             priority=True,
             id="chat.page_down",
         ),
-        Binding("ctrl+end", "scroll_end", "Latest", show=False, id="chat.end"),
+        Binding(
+            "ctrl+end,alt+down",
+            "scroll_end",
+            "Latest",
+            show=False,
+            id="chat.end",
+            tooltip="Jump to the newest message and follow it again",
+        ),
     ]
 
     def __init__(self) -> None:
@@ -139,6 +152,8 @@ class ChatScreen(Screen[None]):
         """Index in the session's turns of the first one mounted (older ones wait)."""
         self.attachments: list[Attachment] = []
         """Files to go with the next message."""
+        self.render_cache = RenderCache()
+        """The rendered lines of the replies on screen that were used last."""
 
     # --- what the screen works with ----------------------------------------------------
 
@@ -199,9 +214,15 @@ class ChatScreen(Screen[None]):
                 "no network. Replies quote your message, then show some Markdown.\n"
                 "Type a message and press Enter. F1 shows every key."
             )
+        note = (
+            f"\n\nConfig: {settings.config_problem} (the defaults are in use)"
+            if settings.config_problem
+            else ""
+        )
         if not settings.can_send:
-            return no_key_message(settings)
-        return f"Server: {settings.base_url}. Type a message and press Enter. F1: keys."
+            return no_key_message(settings) + note
+        where = f"Profile {settings.profile}: " if settings.profile else "Server: "
+        return f"{where}{settings.base_url}. Type a message and press Enter. F1: keys.{note}"
 
     def on_mount(self) -> None:
         self._view().anchor()
@@ -220,8 +241,27 @@ class ChatScreen(Screen[None]):
 
     def _update_server_label(self) -> None:
         settings = self.services.settings
-        label = "demo" if settings.demo else (urlsplit(settings.base_url).hostname or "")
-        self._status().server = label
+        label = settings.profile or urlsplit(settings.base_url).hostname or ""
+        self._status().server = "demo" if settings.demo else label
+
+    def settings_changed(self) -> None:
+        """Another profile is in use: its server, its model, its model list."""
+        self._update_server_label()
+        self.models = []
+        self.models_status = "loading the model list…"
+        if not self.streaming and not self.session.turns:
+            self.session.start_new()
+            self._status().model = self.session.model
+        if self.services.settings.can_send:
+            self.load_models()
+
+    async def use_model(self, model: str) -> None:
+        """Send the next messages to `model` (and start with it next time)."""
+        self._status().model = model
+        await self.session.set_model(model)
+        problem = self.services.remember(model=model)
+        if problem:
+            self.notify(problem, title="Model", severity="warning")
 
     # --- models --------------------------------------------------------------------------
 
@@ -249,8 +289,7 @@ class ChatScreen(Screen[None]):
 
         async def chosen(model: str | None) -> None:
             if model:
-                self._status().model = model
-                await self.session.set_model(model)
+                await self.use_model(model)
 
         self.app.push_screen(
             ModelPicker(self.models, self.session.model, self.models_status), chosen
@@ -399,7 +438,7 @@ class ChatScreen(Screen[None]):
                     tool_calls=turn.tool_calls,
                     error=turn.advice,
                 )
-                widget.set_figures(reply_figures(turn))
+                widget.set_figures(reply_figures(turn, self.services.prices()))
         return widgets
 
     def _widget_for(self, turn: Turn) -> ChatItem:
@@ -407,7 +446,7 @@ class ChatScreen(Screen[None]):
         if turn.role == "user":
             widget = UserMessage(turn.content)
         else:
-            widget = ReplyView(turn.model or self.session.model)
+            widget = ReplyView(turn.model or self.session.model, cache=self.render_cache)
         widget.turn = turn
         return widget
 
@@ -435,7 +474,7 @@ class ChatScreen(Screen[None]):
     def _show_cost(self) -> None:
         from tui.core.pricing import conversation_cost
 
-        self._status().cost = conversation_cost(self.session.turns)
+        self._status().cost = conversation_cost(self.session.turns, self.services.prices())
 
     def _earlier_chars(self) -> int:
         return sum(len(turn.content) for turn in self.session.turns[: self._first_shown])
@@ -564,7 +603,7 @@ class ChatScreen(Screen[None]):
             reply.on_rendered = None
         from tui.core.pricing import reply_figures
 
-        reply.set_figures(reply_figures(turn))
+        reply.set_figures(reply_figures(turn, self.services.prices()))
         self._show_cost()
         self._refresh_headers()
         self.reload_sidebar()
@@ -1029,23 +1068,28 @@ class ChatScreen(Screen[None]):
         from tui.screens.help import HelpScreen, describe_bindings
         from tui.screens.params import ParamsScreen
 
-        message_keys = describe_bindings(list(UserMessage.BINDINGS))
-        message_keys += [
-            row for row in describe_bindings(list(ReplyView.BINDINGS)) if row not in message_keys
+        message_bindings = list(UserMessage.BINDINGS) + [
+            b for b in ReplyView.BINDINGS if b not in UserMessage.BINDINGS
         ]
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
         sections = [
-            ("Writing", describe_bindings(list(PromptInput.BINDINGS))),
-            ("Chat", describe_bindings(list(self.BINDINGS))),
-            ("On a message (ctrl+up, then ↑↓)", message_keys),
-            ("In the conversation list (ctrl+b)", describe_bindings(list(ChatList.BINDINGS))),
-            ("In the parameters (f3)", describe_bindings(list(ParamsScreen.BINDINGS))),
-            ("Everywhere", describe_bindings(list(self.app.BINDINGS))),
+            (title, describe_bindings(list(bindings), keymap))
+            for title, bindings in (
+                ("Writing", PromptInput.BINDINGS),
+                ("Chat", self.BINDINGS),
+                ("On a message (ctrl+up or shift+tab, then ↑↓)", message_bindings),
+                ("In the conversation list (ctrl+l)", ChatList.BINDINGS),
+                ("In the parameters (f3)", ParamsScreen.BINDINGS),
+                ("Everywhere", self.app.BINDINGS),
+            )
         ]
         intro = (
             "Enter sends your message; the reply streams in as Markdown and the view follows "
             "it unless you scroll up (PageUp/PageDown scroll, ctrl+end follows again). "
-            "Esc stops a reply and keeps what arrived. Every conversation is saved; ctrl+b "
-            "lists them, ctrl+f searches them all."
+            "Esc stops a reply and keeps what arrived. Every conversation is saved; ctrl+l "
+            "lists them, ctrl+f searches them all. ctrl+p finds any action, conversation, "
+            "model or profile by name. Keys can be remapped in the config's [keymap] by the "
+            "ids shown in brackets."
         )
         self.app.push_screen(HelpScreen("Loom · chat", sections, intro))
 

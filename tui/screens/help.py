@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +13,9 @@ from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-KeySection = tuple[str, list[tuple[str, str]]]
+KeyRow = tuple[str, str, str]
+"""(keys, what they do, the binding's id for the config's [keymap])."""
+KeySection = tuple[str, list[KeyRow]]
 
 
 NAMED = {"up", "down", "left", "right", "enter", "tab", "space"}
@@ -26,18 +30,15 @@ def key_label(key: str) -> str:
     return "+".join([*modifiers, shown])
 
 
-def describe_bindings(
-    bindings: list[Binding | tuple[str, ...]], keymap: dict[str, str] | None = None
-) -> list[tuple[str, str]]:
-    """(keys, description) rows for a BINDINGS list, with the keys of `keymap` (binding id
-    to keys) where it remaps them."""
+def describe_bindings(bindings: list[Any], keymap: dict[str, str] | None = None) -> list[KeyRow]:
+    """(keys, description, id) rows for a BINDINGS list, with the keys of `keymap` (binding
+    id to keys) where it remaps them."""
     rows = []
     for b in bindings:
         if isinstance(b, Binding) and b.description:
             keys = (keymap or {}).get(b.id or "", b.key)
-            rows.append(
-                (", ".join(key_label(k) for k in keys.split(",")), b.tooltip or b.description)
-            )
+            labels = ", ".join(key_label(k) for k in keys.split(","))
+            rows.append((labels, b.tooltip or b.description, b.id or ""))
     return rows
 
 
@@ -75,8 +76,11 @@ class HelpScreen(ModalScreen[None]):
                 )
                 table.add_column("keys", style="bold", no_wrap=True)
                 table.add_column("what")
-                for keys, what in rows:
-                    table.add_row(Text(keys), Text(what))
+                for keys, what, binding_id in rows:
+                    said = Text(what)
+                    if binding_id:
+                        said.append(f"  [{binding_id}]", style="dim")
+                    table.add_row(Text(keys), said)
                 yield Static(table)  # markup-safe: a Table of Text cells
             yield Static(Text("Esc, F1 or q closes this help.", style="italic"))
         yield Footer(compact=True, show_command_palette=False)

@@ -31,7 +31,7 @@ class ModelPicker(ModalScreen[str | None]):
         Binding("escape", "dismiss_none", "Cancel", id="picker.cancel"),
         Binding("enter", "pick", "Pick", id="picker.pick"),
         Binding(
-            "f2",
+            "f2,ctrl+t",
             "toggle_all",
             "All models",
             id="picker.all",

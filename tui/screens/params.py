@@ -41,7 +41,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
     """
 
     BINDINGS = [
-        Binding("f2", "save", "Save", id="params.save", tooltip="Use these settings"),
+        Binding("f2,ctrl+s", "save", "Save", id="params.save", tooltip="Use these settings"),
         Binding(
             "ctrl+o",
             "pick_model",
@@ -103,7 +103,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                     )
             yield Static("", id="params-problems")
             yield Static(
-                "Empty fields use the server's default. F2 saves · ctrl+o lists models · "
+                "Empty fields use the server's default. F2 or ctrl+s saves · ctrl+o lists models · "
                 "F4 saves as a preset · F5 presets · Esc cancels",
                 classes="params--hint",
             )

@@ -27,7 +27,7 @@ class PresetsScreen(ModalScreen["Preset | None"]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PresetsScreen")
     BINDINGS = [
         Binding("enter", "load", "Load", id="presets.load", tooltip="Load this preset"),
-        Binding("f2", "rename", "Rename", id="presets.rename", tooltip="Rename this preset"),
+        Binding("f2,r", "rename", "Rename", id="presets.rename", tooltip="Rename this preset"),
         Binding("d,delete", "delete", "Delete", id="presets.delete", tooltip="Delete (asks)"),
         Binding("escape", "cancel", "Close", id="presets.close"),
     ]
@@ -42,7 +42,7 @@ class PresetsScreen(ModalScreen["Preset | None"]):
             yield Static("Presets")
             yield OptionList(id="presets")
             yield Static(
-                "Enter loads · F2 renames · d deletes · Esc closes", classes="dialog--hint"
+                "Enter loads · F2 or r renames · d deletes · Esc closes", classes="dialog--hint"
             )
         yield Footer(compact=True, show_command_palette=False)
 

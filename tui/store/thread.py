@@ -11,6 +11,7 @@ changes, and ids from before mean nothing in the new file.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import sqlite3
 import threading
 import time
@@ -86,6 +87,30 @@ class StoreThread:
     def run_now(self, what: str, job: Callable[[Repositories], T]) -> T:
         """`run` from a thread that may block (the CLI, tests); same errors."""
         return self._executor.submit(self._run, what, job).result()
+
+    def run_waiting(self, what: str, job: Callable[[Repositories], object], wait: float) -> bool:
+        """Run `job` in the store's thread and wait for it here, on the event loop, at most
+        `wait` seconds: True if it was done by then. StoreFailure as `run`; a job that
+        finishes later still reports its outcome to the listeners.
+
+        For the few writes that must land before the screen shows what they keep (a
+        streaming reply): an UPDATE takes well under a millisecond."""
+        future = self._executor.submit(self._run, what, job)
+        try:
+            future.result(wait)
+        except concurrent.futures.TimeoutError:
+            loop = asyncio.get_running_loop()
+            future.add_done_callback(lambda done: loop.call_soon_threadsafe(self._settled, done))
+            return False
+        except StoreError as error:
+            self._report(error)
+            raise
+        self._report(None)
+        return True
+
+    def _settled(self, done: concurrent.futures.Future[object]) -> None:
+        error = done.exception()
+        self._report(error if isinstance(error, StoreError) else None)
 
     def _report(self, problem: StoreError | None) -> None:
         changed = (problem is None) != (self.problem is None) or (

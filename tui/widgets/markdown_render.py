@@ -30,10 +30,10 @@ class ReplyMarkdown(Markdown):
     elements: ClassVar[dict[str, type]] = {**Markdown.elements, "heading_open": LeftHeading}
 
 
-def render_markdown(source: str) -> RenderableType:
+def render_markdown(source: str, code_theme: str = CODE_THEME) -> RenderableType:
     """A renderable for Markdown text from a server (secrets masked, control sequences
-    removed)."""
-    return ReplyMarkdown(safe(source), code_theme=CODE_THEME, hyperlinks=True)
+    removed); code blocks in the Pygments style `code_theme`."""
+    return ReplyMarkdown(safe(source), code_theme=code_theme, hyperlinks=True)
 
 
 def warm_up() -> None:

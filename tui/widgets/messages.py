@@ -21,7 +21,8 @@ from tui.core.advice import Advice
 from tui.core.gcpolicy import keep_long_lived
 from tui.core.mdsplit import cut_pieces, safe_split
 from tui.widgets.plain import plain
-from tui.widgets.reply_body import NoRelayoutOnResize, Rendered, ReplyBody, render_pool
+from tui.widgets.relayout import NoRelayoutOnResize
+from tui.widgets.reply_body import RenderCache, Rendered, ReplyBody, render_pool
 
 if TYPE_CHECKING:
     from tui.core.chat_session import Turn
@@ -272,7 +273,9 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     ]
     role = "assistant"
 
-    def __init__(self, model: str, *, id: str | None = None) -> None:
+    def __init__(
+        self, model: str, *, cache: RenderCache | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.model = model
         self._pending: list[str] = []
@@ -284,7 +287,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._timer: Timer | None = None
         self._last_flush = 0.0
         self._last_freeze = time.monotonic()
-        self._body = ReplyBody()
+        self._body = ReplyBody(cache=cache)
         self._body.growing = True
         self._rendering: str | None = None
         """Text whose flush is being rendered in the render thread (no other flush starts)."""

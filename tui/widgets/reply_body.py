@@ -17,6 +17,8 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 
+from tui.widgets.relayout import NoRelayoutOnResize
+
 KEPT_RENDERS = 48
 """How many pieces, across all replies, keep their rendered lines."""
 GAP = 1
@@ -26,8 +28,51 @@ GROWTH_STEP = 6
 LAYOUT_SECONDS = 0.25
 """While a reply streams, its height changes (a reflow of the screen) at most this often."""
 
-_renders: OrderedDict[tuple[int, int], list[Strip]] = OrderedDict()
-"""Rendered lines of recently used pieces, keyed by (widget id, piece index): an LRU."""
+DEFAULT_CODE_THEME = "monokai"
+"""Code blocks' Pygments style when the theme names none (its `loom-code-theme` variable)."""
+
+
+class RenderCache:
+    """Rendered lines of the most recently used pieces of every reply of a view: an LRU.
+
+    Owned by the screen that shows the replies and handed to each; a reply's pieces that
+    fall out keep only their height and are rendered again if they come back into view,
+    so memory stays bounded however long the conversation."""
+
+    def __init__(self, kept: int = KEPT_RENDERS) -> None:
+        self.kept = kept
+        self._lines: OrderedDict[tuple[ReplyBody, int], list[Strip]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def get(self, body: ReplyBody, index: int) -> list[Strip] | None:
+        """A piece's lines if kept (and now the most recently used)."""
+        key = (body, index)
+        lines = self._lines.get(key)
+        if lines is not None:
+            self._lines.move_to_end(key)
+        return lines
+
+    def peek(self, body: ReplyBody, index: int) -> list[Strip] | None:
+        """A piece's lines if kept, leaving the order as it is."""
+        return self._lines.get((body, index))
+
+    def keep(self, body: ReplyBody, index: int, lines: list[Strip]) -> None:
+        """Keep a piece's lines, forgetting the least recently used beyond `kept`."""
+        self._lines[(body, index)] = lines
+        self._lines.move_to_end((body, index))
+        while len(self._lines) > self.kept:
+            self._lines.popitem(last=False)
+
+    def forget(self, body: ReplyBody, index: int) -> None:
+        """Drop a piece's lines (its text, width or style changed)."""
+        self._lines.pop((body, index), None)
+
+    def owned_by(self, body: ReplyBody) -> dict[int, list[Strip]]:
+        """Every kept piece of one reply, by index."""
+        return {index: lines for (owner, index), lines in self._lines.items() if owner is body}
+
 
 Rendered = tuple[int, Style, list[list[Strip]]]
 """Lines rendered ahead for some pieces, with the width and base style they were made for."""
@@ -49,32 +94,20 @@ def render_pool() -> ThreadPoolExecutor:
     return _pool
 
 
-def render_piece(console: Console, options: ConsoleOptions, style: Style, text: str) -> list[Strip]:
+def render_piece(
+    console: Console,
+    options: ConsoleOptions,
+    style: Style,
+    text: str,
+    code_theme: str = DEFAULT_CODE_THEME,
+) -> list[Strip]:
     """One piece of Markdown as painted lines, each exactly `options.max_width` cells."""
     # Imported here: the Markdown stack is not needed for the first frame.
     from tui.widgets.markdown_render import render_markdown
 
     width = options.max_width
-    rendered = console.render_lines(render_markdown(text), options, style=style)
+    rendered = console.render_lines(render_markdown(text, code_theme), options, style=style)
     return [Strip(Segment.adjust_line_length(line, width, style)) for line in rendered]
-
-
-class NoRelayoutOnResize:
-    """For widgets whose new size needs no second layout pass.
-
-    After a reflow Textual stores each widget's new virtual size through a reactive that
-    asks for another full-screen layout. For these widgets (a reply, its body, the
-    conversation around them) the first pass already placed everything at that size, so
-    the value is stored without one: a growing reply then costs one reflow, not two.
-    """
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        updated: bool = super()._size_updated(  # type: ignore[misc]
-            size, virtual_size, container_size, layout=False
-        )
-        return updated
 
 
 class ReplyBody(NoRelayoutOnResize, Widget):
@@ -91,8 +124,11 @@ class ReplyBody(NoRelayoutOnResize, Widget):
     ReplyBody { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, pieces: list[str] | None = None) -> None:
+    def __init__(self, pieces: list[str] | None = None, cache: RenderCache | None = None) -> None:
         super().__init__()
+        self.cache = cache or RenderCache()
+        """Where this reply's rendered lines are kept (shared by the replies of a view)."""
+        self._code: str | None = None
         self.pieces: list[str] = list(pieces or [])
         self._heights: list[int | None] = [None] * len(self.pieces)
         self._width: int | None = None
@@ -126,9 +162,10 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         console = self.app.console
         options = self._options(width)
         style = self._base_style()
+        code = self._code_theme()
 
         def job() -> Rendered:
-            return width, style, [render_piece(console, options, style, text) for text in texts]
+            return width, style, [render_piece(console, options, style, t, code) for t in texts]
 
         return job
 
@@ -139,7 +176,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         width and style did not change meanwhile, so nothing is rendered here.
         """
         changed = max(0, len(self.pieces) - 1)
-        before = _renders.get((id(self), changed)) if self.pieces else None
+        before = self.cache.peek(self, changed) if self.pieces else None
         if self.pieces:
             last = len(self.pieces) - 1
             if frozen:
@@ -221,13 +258,13 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         if self.pieces[index] != text:
             self.pieces[index] = text
             self._heights[index] = None
-            _renders.pop((id(self), index), None)
+            self.cache.forget(self, index)
 
     def _forget_all(self) -> None:
         self._heights = [None] * len(self.pieces)
         self._starts = []
         for index in range(len(self.pieces)):
-            _renders.pop((id(self), index), None)
+            self.cache.forget(self, index)
 
     def _options(self, width: int) -> ConsoleOptions:
         return self.app.console.options.update(width=width, height=None, highlight=False)
@@ -237,21 +274,27 @@ class ReplyBody(NoRelayoutOnResize, Widget):
             self._style = self.rich_style
         return self._style
 
+    def _code_theme(self) -> str:
+        if self._code is None:
+            self._code = self.app.current_theme.variables.get("loom-code-theme", DEFAULT_CODE_THEME)
+        return self._code
+
     def _keep(self, index: int, lines: list[Strip]) -> None:
         self._heights[index] = len(lines)
-        _renders[(id(self), index)] = lines
-        while len(_renders) > KEPT_RENDERS:
-            _renders.popitem(last=False)
+        self.cache.keep(self, index, lines)
 
     def _piece_lines(self, index: int, width: int) -> list[Strip]:
-        key = (id(self), index)
-        lines = _renders.get(key)
+        lines = self.cache.get(self, index)
         if lines is None:
             options = self._options(width)
-            lines = render_piece(self.app.console, options, self._base_style(), self.pieces[index])
+            lines = render_piece(
+                self.app.console,
+                options,
+                self._base_style(),
+                self.pieces[index],
+                self._code_theme(),
+            )
             self._keep(index, lines)
-        else:
-            _renders.move_to_end(key)
         return lines
 
     def _layout(self, width: int) -> list[int]:
@@ -288,11 +331,15 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         super().notify_style_update()
         # Style updates also come for changes that do not touch this widget's colours
         # (hover, focus elsewhere): re-render every piece only when the base style changed.
-        if self._style is not None and self.rich_style != self._style:
+        code = self.app.current_theme.variables.get("loom-code-theme", DEFAULT_CODE_THEME)
+        if (self._style is not None and self.rich_style != self._style) or (
+            self._code is not None and code != self._code
+        ):
             self._style = None
+            self._code = None
             self._forget_all()
             self.refresh(layout=True)
 
     def on_unmount(self) -> None:
         for index in range(len(self.pieces)):
-            _renders.pop((id(self), index), None)
+            self.cache.forget(self, index)

@@ -30,7 +30,7 @@ class ChatList(OptionList):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open", id="chats.open"),
-        Binding("f2", "act('rename')", "Rename", id="chats.rename"),
+        Binding("f2,r", "act('rename')", "Rename", id="chats.rename", tooltip="Rename…"),
         Binding("p", "act('pin')", "Pin", id="chats.pin", tooltip="Pin or unpin"),
         Binding("a", "act('archive')", "Archive", id="chats.archive", tooltip="Archive/restore"),
         Binding("delete,d", "act('delete')", "Delete", id="chats.delete", tooltip="Delete…"),

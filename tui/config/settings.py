@@ -1,0 +1,244 @@
+"""Settings: a profile of the config file, the environment (with the official SDK's names)
+and command-line flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tui.config.paths import data_dir
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_MODEL = "gpt-4o-mini"
+DEMO_KEY = "sim-demo-key"
+DEMO_FOLDER = "demo"
+"""Demo mode keeps its conversations in this subfolder of the data folder, apart from the
+user's own."""
+
+
+class BadSetting(ValueError):
+    """A setting that cannot be used; the message names it and says what to write."""
+
+
+def check_base_url(text: str, *, name: str = "--base-url") -> str:
+    """A base URL as Loom uses it (no trailing slash), or BadSetting saying what is wrong."""
+    value = text.strip()
+    example = "write it like http://localhost:11434/v1 or https://api.openai.com/v1"
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as error:
+        raise BadSetting(f"{name}: {text!r} is not a valid URL ({error}); {example}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadSetting(f"{name}: {text!r} is not an http(s) URL with a host; {example}")
+    if port == 0 or any(c.isspace() for c in value):
+        raise BadSetting(f"{name}: {text!r} is not a usable URL; {example}")
+    if parts.query or parts.fragment:
+        raise BadSetting(f"{name}: {text!r} has a query or fragment; {example}")
+    return value.rstrip("/")
+
+
+@dataclass(slots=True)
+class Settings:
+    """Where to connect and with what, and the choices that shape the app. Keys are never
+    part of `repr`."""
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = field(default=None, repr=False)
+    organization: str | None = None
+    project: str | None = None
+    admin_key: str | None = field(default=None, repr=False)
+    """For the organisation's usage and costs (OPENAI_ADMIN_KEY, or a profile's)."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra request headers from the profile."""
+    model: str = DEFAULT_MODEL
+    demo: bool = False
+    sim_tokens_per_second: float = 80.0
+    sim_seed: int = 0
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_retries: int = 2
+    data_dir: str | None = None
+    """Where conversations are kept; None: LOOM_DATA_DIR, then the platform's data folder."""
+    profile: str | None = None
+    """The profile in use (None: no profile, the environment's settings)."""
+    profiles: tuple[str, ...] = ()
+    """Every profile of the config file."""
+    theme: str | None = None
+    """The theme asked for (picked in the app, or in the config); None: Loom chooses."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id to keys, from the config."""
+    system_prompt: str = ""
+    """What a new conversation starts with (the config's [chat])."""
+    params: dict[str, Any] = field(default_factory=dict)
+    prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Price overrides from the config: model id to input/output/cached_input."""
+    config_path: Path | None = None
+    """The config file read (it may not exist)."""
+    config_problem: str | None = None
+    """Why the config file (or the profile) could not be used: then these are defaults."""
+    choices_path: Path | None = None
+    """Where picks made in the app are saved (see tui.config.choices)."""
+
+    @property
+    def store_dir(self) -> Path:
+        """The folder of the conversation store: the data folder, or its demo subfolder."""
+        folder = data_dir(self.data_dir)
+        return folder / DEMO_FOLDER if self.demo else folder
+
+    def secrets(self) -> list[str]:
+        """Every secret these settings hold, to be masked wherever text is shown."""
+        values = [self.api_key, self.admin_key]
+        values += [v for k, v in self.headers.items() if k.lower() in _SECRET_HEADERS]
+        return [value for value in values if value]
+
+    @property
+    def has_key(self) -> bool:
+        """Whether a key is configured."""
+        return bool(self.api_key)
+
+    @property
+    def needs_key(self) -> bool:
+        """OpenAI needs a key; a server of your own (vLLM, Ollama, LM Studio) may not."""
+        return self.base_url.rstrip("/") == DEFAULT_BASE_URL
+
+    @property
+    def can_send(self) -> bool:
+        """Whether requests can go out: a key, or a server that may not need one."""
+        return self.has_key or not self.needs_key or "api-key" in _lower(self.headers)
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        demo: bool = False,
+        data_dir: str | None = None,
+        profile: str | None = None,
+        config: str | os.PathLike[str] | None = None,
+    ) -> Settings:
+        """The config file's profile, then the environment, then the flags.
+
+        A profile chosen by name (--profile, LOOM_PROFILE, or the last one picked in the
+        app) is used as written; without one, the config's default profile applies and the
+        OPENAI_* variables override it, as the official SDK's do. A bad flag or variable
+        raises BadSetting; a config file or profile that cannot be used leaves the defaults
+        and `config_problem` saying why."""
+        from tui.config.choices import FILE, read_choices
+        from tui.config.file import CACHE, ConfigProblem, defaults, read_config
+        from tui.config.paths import config_path, state_dir
+
+        env = os.environ if environ is None else environ
+        if base_url is not None:
+            base_url = check_base_url(base_url)
+        loaded = read_config(config_path(config, env), state_dir(env) / CACHE)
+        choices_path = state_dir(env) / FILE
+        choices = read_choices(choices_path)
+        problem = loaded.problem
+        file = loaded.data if problem is None else defaults()
+        profiles: dict[str, dict[str, Any]] = file["profiles"]
+        named = profile or env.get("LOOM_PROFILE") or None
+        chosen = named or choices.profile or file["default_profile"]
+        remembered = not named and chosen == choices.profile
+        if chosen is not None and chosen not in profiles:
+            # A profile remembered from the app that went away is simply forgotten.
+            if problem is None and not remembered:
+                known = ", ".join(profiles) or "none: `loom config init` writes examples"
+                field = "--profile" if named else "default_profile"
+                problem = (
+                    f"{loaded.path}: {field}: there is no profile {chosen!r} (profiles: {known})"
+                )
+            chosen = None
+        chat: dict[str, Any] = file["chat"]
+        settings = cls(
+            config_path=loaded.path,
+            choices_path=choices_path,
+            profiles=tuple(profiles),
+            theme=choices.theme or file["theme"],
+            keymap=dict(file["keymap"]),
+            system_prompt=chat["system_prompt"],
+            params=dict(chat["params"]),
+            model=chat["model"] or DEFAULT_MODEL,
+            prices={
+                name: {k: v for k, v in price.items() if v is not None}
+                for name, price in file["prices"].items()
+            },
+            demo=demo,
+            data_dir=data_dir,
+        )
+        if chosen is not None:
+            try:
+                settings._use_profile(chosen, profiles[chosen], loaded.path, env)
+            except ConfigProblem as error:
+                problem = str(error)
+                chosen = None
+        explicit = chosen is not None and (named is not None or remembered)
+        if not explicit:
+            settings._use_environment(env)
+        settings.config_problem = problem
+        settings.model = (
+            model
+            or env.get("LOOM_MODEL")
+            or choices.models.get(settings.profile or "")
+            or settings.model
+        )
+        if base_url is not None:
+            settings.base_url = base_url
+        if demo:
+            # The simulator's address is known only once it runs; no real key ever leaves.
+            settings.api_key = DEMO_KEY
+            settings.admin_key = None
+            settings.organization = settings.project = None
+            settings.headers = {}
+        return settings
+
+    def _use_profile(
+        self, name: str, chosen: dict[str, Any], path: Path, env: Mapping[str, str]
+    ) -> None:
+        from tui.config.file import resolve_secret
+
+        def secret(what: str) -> str | None:
+            return resolve_secret(
+                name,
+                what,
+                env_name=chosen[f"{what}_env"],
+                command=chosen[f"{what}_command"],
+                inline=chosen[what],
+                path=path,
+                environ=env,
+            )
+
+        # The keys first: a profile whose key cannot be had is not half applied.
+        api_key, admin_key = secret("api_key"), secret("admin_key")
+        self.profile = name
+        self.base_url = chosen["base_url"]
+        self.api_key, self.admin_key = api_key, admin_key
+        self.organization = chosen["organization"]
+        self.project = chosen["project"]
+        self.headers = dict(chosen["headers"])
+        self.model = chosen["default_model"] or self.model
+        self.connect_timeout = chosen["connect_timeout"]
+        self.read_timeout = chosen["read_timeout"]
+        self.max_retries = chosen["max_retries"]
+
+    def _use_environment(self, env: Mapping[str, str]) -> None:
+        """The OPENAI_* variables, over whatever the default profile set."""
+        if env.get("OPENAI_BASE_URL"):
+            self.base_url = check_base_url(env["OPENAI_BASE_URL"], name="OPENAI_BASE_URL")
+        self.api_key = env.get("OPENAI_API_KEY") or self.api_key
+        self.organization = env.get("OPENAI_ORG_ID") or self.organization
+        self.project = env.get("OPENAI_PROJECT_ID") or self.project
+        self.admin_key = env.get("OPENAI_ADMIN_KEY") or self.admin_key
+
+
+_SECRET_HEADERS = {"api-key", "authorization", "x-api-key"}
+
+
+def _lower(headers: Mapping[str, str]) -> set[str]:
+    return {name.lower() for name in headers}

@@ -1,0 +1,51 @@
+"""The app's screens, one per mode: the one list the app, the command palette and the
+tab line read. A new screen is added here (and nowhere else in the app)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """One screen of the app."""
+
+    name: str
+    """The mode's name (`App.switch_mode`), and `loom NAME` opens it."""
+    title: str
+    """What the tab line and the palette call it."""
+    screen: str
+    """The screen class, as "module:Class" (imported when the mode is first shown)."""
+    about: str
+    """One line on what it is for (the palette's help)."""
+    key: str | None = None
+    """A key that goes there from anywhere, if any."""
+
+
+MODES: tuple[Mode, ...] = (
+    Mode(
+        "chat",
+        "Chat",
+        "tui.screens.chat:ChatScreen",
+        "Talk to a model; conversations are kept, searchable and branchable",
+    ),
+)
+
+
+def _factory(mode: Mode) -> Callable[[], Screen[None]]:
+    def make() -> Screen[None]:
+        module, _, name = mode.screen.partition(":")
+        screen: Screen[None] = getattr(import_module(module), name)()
+        return screen
+
+    return make
+
+
+def mode_screens() -> dict[str, str | Callable[[], Screen[Any]]]:
+    """`App.MODES`: each mode's screen, made when the mode is first shown."""
+    return {mode.name: _factory(mode) for mode in MODES}
