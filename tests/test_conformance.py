@@ -20,7 +20,14 @@ from tui.sim.server import SimServer
 from .spec import component_validator, load_spec
 
 AUTH = {"Authorization": "Bearer sim-key"}
-OPERATIONS = ["listModels", "retrieveModel", "createChatCompletion"]
+OPERATIONS = [
+    "listModels",
+    "retrieveModel",
+    "createChatCompletion",
+    "listFiles",
+    "retrieveFile",
+    "deleteFile",
+]
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from textual.screen import Screen
 
 from tui.config import Settings
 from tui.config.themes import DEFAULT_THEME, SIXTEEN_COLOURS
-from tui.core.gcpolicy import keep_long_lived
+from tui.core.gcpolicy import GC
 from tui.core.services import Services
 from tui.screens.modes import MODES as SCREEN_MODES
 from tui.screens.modes import mode_screens
@@ -154,7 +154,7 @@ class LoomApp(App[None]):
     def on_ready(self) -> None:
         """The first frame is on screen: let the screen start its background work."""
         # Everything loaded so far lives as long as the app (see core.gcpolicy).
-        keep_long_lived()
+        GC.loaded()
         for problem in filter(None, [self.settings.config_problem, *self._theme_problems]):
             self.notify(
                 f"{problem}. Loom goes on with the defaults.",
@@ -175,7 +175,7 @@ class LoomApp(App[None]):
         from tui.widgets.markdown_render import warm_up
 
         warm_up()
-        keep_long_lived()
+        GC.loaded()
 
     # --- moving around -------------------------------------------------------------------
 

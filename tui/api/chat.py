@@ -20,7 +20,6 @@ from tui.api.errors import (
     html_excerpt,
     looks_like_html,
 )
-from tui.api.observe import RequestRecord
 from tui.api.schemas import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -34,7 +33,7 @@ from tui.api.schemas import (
 from tui.api.sse import SSEEvents
 
 if TYPE_CHECKING:
-    from tui.api.client import OpenAIClient
+    from tui.api.client import Exchange, OpenAIClient
 
 PATH = "/chat/completions"
 YIELD_EVERY = 0.004
@@ -118,10 +117,7 @@ class ChatStream:
         self.streamed = True
         """False when the server answered with one whole completion instead of a stream."""
         self.error: str | None = None
-        self._wall = 0.0
-        self._started = 0.0
-        self._ttfb: float | None = None
-        self._attempt = 0
+        self._exchange: Exchange | None = None
 
     @property
     def text(self) -> str:
@@ -148,14 +144,12 @@ class ChatStream:
         return PartialReply(text=self.text, refusal=self.refusal, chunks=self.chunks)
 
     async def __aenter__(self) -> ChatStream:
-        response, wall, started, attempt = await self._client.send(
-            "POST", PATH, json_body=self._body, stream=True
-        )
-        self._response = response
-        self._wall, self._started, self._attempt = wall, started, attempt
-        self._ttfb = time.monotonic() - started
-        self.request_id = response.headers.get("x-request-id")
-        self.rate_limit = RateLimitInfo.from_headers(response.headers)
+        exchange = await self._client.send("POST", PATH, json_body=self._body, stream=True)
+        assert exchange.response is not None
+        self._exchange = exchange
+        self._response = exchange.response
+        self.request_id = exchange.request_id
+        self.rate_limit = RateLimitInfo.from_headers(exchange.response.headers)
         return self
 
     async def __aexit__(
@@ -173,21 +167,8 @@ class ChatStream:
             self.error = "cancelled" if cancelled else (str(exc) or type(exc).__name__)
         elif exc is None and not self.done and self.error is None:
             self.error = "closed by the caller before the end"
-        self._client.observe(
-            RequestRecord(
-                method="POST",
-                path=PATH,
-                status=response.status_code,
-                started_at=self._wall,
-                latency=time.monotonic() - self._started,
-                ttfb=self._ttfb,
-                request_id=self.request_id,
-                rate_limit=self.rate_limit,
-                attempt=self._attempt,
-                stream=True,
-                error=self.error,
-            )
-        )
+        if self._exchange is not None:
+            self._client.observe(self._exchange.record(error=self.error))
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self._iterate()

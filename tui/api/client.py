@@ -6,9 +6,9 @@ import asyncio
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -25,7 +25,14 @@ from tui.api.errors import (
     error_from_response,
     parse_retry_after,
 )
+from tui.api.multipart import Multipart, Progress
 from tui.api.observe import Observer, RequestLog, RequestRecord
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
+P = TypeVar("P", bound="BaseModel")
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -106,10 +113,12 @@ class OpenAIClient:
             transport=transport,
         )
         from tui.api.chat import ChatResource
+        from tui.api.files import FilesResource
         from tui.api.models import ModelsResource
 
         self.chat = ChatResource(self)
         self.models = ModelsResource(self)
+        self.files = FilesResource(self)
 
     def __repr__(self) -> str:
         return f"OpenAIClient(base_url={self.base_url!r}, key={self.key_hint})"
@@ -127,28 +136,44 @@ class OpenAIClient:
     # --- observation ---------------------------------------------------------------------
 
     def observe(self, record: RequestRecord) -> None:
-        """Hand a record to every observer."""
+        """Hand a record to every observer. An observer that fails does not break the
+        request; observers run once an exchange has ended (after a stream's last byte),
+        never in the middle of one, and must be quick (a ledger hands records on)."""
         for observer in self.observers:
-            observer(record)
+            try:
+                observer(record)
+            except Exception:  # an observer's bug is not the request's failure
+                continue
 
     # --- sending -------------------------------------------------------------------------
 
     async def send(
-        self, method: str, path: str, *, json_body: Any = None, stream: bool = False
-    ) -> tuple[httpx.Response, float, float, int]:
-        """Send with retries until a non-error status; return (response, wall start,
-        monotonic start, attempt). The body of the returned response is not read yet."""
-        attempt = 0
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        body: Multipart | None = None,
+        progress: Progress | None = None,
+        stream: bool = False,
+    ) -> Exchange:
+        """Send with retries until a non-error status; the exchange holds the response,
+        whose body is not read yet. Errors are typed (tui.api.errors), each recorded."""
+        exchange = Exchange(method, path, stream)
         target: str | httpx.URL = path
         redirects = 0
+        query = _query(params)
         while True:
-            wall = time.time()
-            started = time.monotonic()
-            request = self._http.build_request(method, target, json=json_body)
+            exchange.wall = time.time()
+            exchange.started = time.monotonic()
+            exchange.response = None
+            request = self._build(method, target, query, json_body, body, progress)
             error: APIError
-            response: httpx.Response | None = None
             try:
                 response = await self._http.send(request, stream=True)
+                exchange.response = response
+                exchange.ttfb = time.monotonic() - exchange.started
                 if response.status_code in REDIRECTS:
                     await response.aclose()
                     target = self._redirect(request, response, path, redirects)
@@ -162,37 +187,41 @@ class OpenAIClient:
                 error = APIConnectionError(f"could not reach {self.base_url}: {_reason(exc)}")
             else:
                 if response.status_code < 400:
-                    return response, wall, started, attempt
+                    return exchange
                 try:
-                    body = await response.aread()
+                    raw = await response.aread()
                 except httpx.HTTPError:
-                    body = b""
+                    raw = b""
                 finally:
                     await response.aclose()
-                error = error_from_response(response, body)
-            self.observe(
-                RequestRecord(
-                    method=method,
-                    path=path,
-                    status=None if response is None else response.status_code,
-                    started_at=wall,
-                    latency=time.monotonic() - started,
-                    ttfb=None if response is None else time.monotonic() - started,
-                    request_id=error.request_id,
-                    rate_limit=None
-                    if response is None
-                    else RateLimitInfo.from_headers(response.headers),
-                    attempt=attempt,
-                    stream=stream,
-                    error=str(error),
-                )
+                error = error_from_response(response, raw)
+            self.observe(exchange.record(error=str(error)))
+            response_or_none = exchange.response
+            retry_after = (
+                None if response_or_none is None else parse_retry_after(response_or_none.headers)
             )
-            retry_after = None if response is None else parse_retry_after(response.headers)
-            delay = self.retry.delay(attempt, retry_after, random.random())
+            delay = self.retry.delay(exchange.attempt, retry_after, random.random())
             if not _is_retryable(error) or delay is None:
                 raise error
             await self._sleep(delay)
-            attempt += 1
+            exchange.attempt += 1
+
+    def _build(
+        self,
+        method: str,
+        target: str | httpx.URL,
+        query: list[tuple[str, QueryValue]] | None,
+        json_body: Any,
+        body: Multipart | None,
+        progress: Progress | None,
+    ) -> httpx.Request:
+        if body is None:
+            return self._http.build_request(method, target, params=query, json=json_body)
+        # A fresh stream for every attempt: a retried upload starts again from its start.
+        headers = {"Content-Type": body.content_type, "Content-Length": str(body.size())}
+        return self._http.build_request(
+            method, target, params=query, content=body.stream(progress), headers=headers
+        )
 
     def _redirect(
         self, request: httpx.Request, response: httpx.Response, path: str, redirects: int
@@ -232,40 +261,178 @@ class OpenAIClient:
             request_id=response.headers.get("x-request-id"),
         )
 
-    async def request_json(self, method: str, path: str, *, json_body: Any = None) -> Any:
-        """Send a request and return its decoded JSON body."""
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        body: Multipart | None = None,
+        progress: Progress | None = None,
+        model: type[M] | None = None,
+    ) -> Any:
+        """Send a request and return its JSON body, checked against `model` when given
+        (MalformedResponseError naming the endpoint if it does not fit)."""
         import json
 
-        response, wall, started, attempt = await self.send(method, path, json_body=json_body)
-        ttfb = time.monotonic() - started
+        exchange = await self.send(
+            method, path, params=params, json_body=json_body, body=body, progress=progress
+        )
+        raw = await self._read(exchange)
         try:
-            body = await response.aread()
+            payload = json.loads(raw)
+        except ValueError as exc:
+            raise MalformedResponseError(
+                f"the server's reply to {method} {path} is not JSON: {raw[:120]!r}",
+                status=exchange.status,
+                request_id=exchange.request_id,
+            ) from exc
+        if model is None:
+            return payload
+        from pydantic import ValidationError
+
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "the reply"
+            raise MalformedResponseError(
+                f"the server's reply to {method} {path} is not in the expected shape "
+                f"({where}: {problem['msg']})",
+                status=exchange.status,
+                request_id=exchange.request_id,
+            ) from exc
+
+    async def request_json(self, method: str, path: str, *, json_body: Any = None) -> Any:
+        """Send a request and return its decoded JSON body."""
+        return await self.request(method, path, json_body=json_body)
+
+    async def request_bytes(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> bytes:
+        """Send a request and return its body as it is (a file's content)."""
+        return await self._read(await self.send(method, path, params=params))
+
+    async def _read(self, exchange: Exchange) -> bytes:
+        response = exchange.response
+        assert response is not None
+        try:
+            raw = await response.aread()
         except httpx.HTTPError as exc:
+            self.observe(exchange.record(error=f"the connection broke while reading: {exc}"))
             raise APIConnectionError(f"the connection broke while reading: {_reason(exc)}") from exc
         finally:
             await response.aclose()
-        self.observe(
-            RequestRecord(
-                method=method,
-                path=path,
-                status=response.status_code,
-                started_at=wall,
-                latency=time.monotonic() - started,
-                ttfb=ttfb,
-                request_id=response.headers.get("x-request-id"),
-                rate_limit=RateLimitInfo.from_headers(response.headers),
-                attempt=attempt,
-                stream=False,
-            )
+        self.observe(exchange.record())
+        return raw
+
+    # --- lists ---------------------------------------------------------------------------
+
+    async def paginate(
+        self,
+        path: str,
+        item: type[M],
+        *,
+        params: Mapping[str, Any] | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[M]:
+        """Every item of a list that pages with `after` and `has_more` (files, fine-tuning
+        jobs, their events, batches), page after page, as they arrive."""
+        from tui.api.schemas import CursorPage
+
+        page_model = CursorPage[item]  # type: ignore[valid-type]
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = dict(params or {})
+            if page_size is not None:
+                query["limit"] = page_size
+            if after is not None:
+                query["after"] = after
+            page = await self.request("GET", path, params=query, model=page_model)
+            for entry in page.data:
+                yield entry
+            after = page.next_cursor()
+            if not page.has_more or after is None or after in seen:
+                return  # the end (or a server that would send the same page again)
+            seen.add(after)
+
+    async def pages(
+        self, path: str, page: type[P], *, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[P]:
+        """Every page of a list that pages with `page` and `next_page` (usage, costs)."""
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = dict(params or {})
+            if cursor is not None:
+                query["page"] = cursor
+            got = await self.request("GET", path, params=query, model=page)
+            yield got
+            cursor = getattr(got, "next_page", None)
+            if not getattr(got, "has_more", False) or cursor is None or cursor in seen:
+                return
+            seen.add(cursor)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way: its response (once it came) and what its record needs."""
+
+    method: str
+    path: str
+    stream: bool
+    wall: float = 0.0
+    started: float = 0.0
+    attempt: int = 0
+    response: httpx.Response | None = None
+    ttfb: float | None = None
+
+    @property
+    def status(self) -> int | None:
+        """The response's status, if one came."""
+        return None if self.response is None else self.response.status_code
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's id for the request, if it sent one."""
+        return None if self.response is None else self.response.headers.get("x-request-id")
+
+    def record(self, *, error: str | None = None) -> RequestRecord:
+        """What the exchange did, for the observers: the one place records are made."""
+        response = self.response
+        return RequestRecord(
+            method=self.method,
+            path=self.path,
+            status=self.status,
+            started_at=self.wall,
+            latency=time.monotonic() - self.started,
+            ttfb=self.ttfb,
+            request_id=self.request_id,
+            rate_limit=None if response is None else RateLimitInfo.from_headers(response.headers),
+            attempt=self.attempt,
+            stream=self.stream,
+            error=error,
         )
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise MalformedResponseError(
-                f"the server's reply to {method} {path} is not JSON: {body[:120]!r}",
-                status=response.status_code,
-                request_id=response.headers.get("x-request-id"),
-            ) from exc
+
+
+QueryValue = str | int | float | bool | None
+
+
+def _query(params: Mapping[str, Any] | None) -> list[tuple[str, QueryValue]] | None:
+    """Query parameters as the API writes them: lists repeated, booleans in lower case,
+    None left out."""
+    if not params:
+        return None
+    query: list[tuple[str, QueryValue]] = []
+    for name, value in params.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        for one in values:
+            if one is None:
+                continue
+            query.append((name, str(one).lower() if isinstance(one, bool) else str(one)))
+    return query
 
 
 def _reason(exc: BaseException) -> str:

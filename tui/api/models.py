@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from pydantic import ValidationError
-
-from tui.api.errors import MalformedResponseError
 from tui.api.schemas import Model, ModelList
 
 if TYPE_CHECKING:
@@ -22,19 +19,12 @@ class ModelsResource:
 
     async def list(self) -> list[Model]:
         """Every model the server offers, sorted by id."""
-        payload = await self._client.request_json("GET", "/models")
-        try:
-            models = ModelList.model_validate(payload).data
-        except ValidationError as exc:
-            raise MalformedResponseError(
-                f"the model list is not in the expected shape: {exc}"
-            ) from exc
-        return sorted(models, key=lambda m: m.id)
+        listed: ModelList = await self._client.request("GET", "/models", model=ModelList)
+        return sorted(listed.data, key=lambda m: m.id)
 
     async def retrieve(self, model: str) -> Model:
         """One model by id."""
-        payload = await self._client.request_json("GET", f"/models/{quote(model, safe='')}")
-        try:
-            return Model.model_validate(payload)
-        except ValidationError as exc:
-            raise MalformedResponseError(f"the model is not in the expected shape: {exc}") from exc
+        found: Model = await self._client.request(
+            "GET", f"/models/{quote(model, safe='')}", model=Model
+        )
+        return found

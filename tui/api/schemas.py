@@ -6,7 +6,7 @@ additions) never breaks parsing.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,29 @@ class _Request(BaseModel):
     """Base of request models: extra parameters pass through to the server."""
 
     model_config = ConfigDict(extra="allow")
+
+
+# --- lists -------------------------------------------------------------------------------
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class CursorPage(_Tolerant, Generic[Item]):
+    """One page of a list that pages with `after` and `has_more`."""
+
+    object: str = "list"
+    data: list[Item] = Field(default_factory=list)
+    has_more: bool = False
+    first_id: str | None = None
+    last_id: str | None = None
+
+    def next_cursor(self) -> str | None:
+        """What to send as `after` for the next page: `last_id`, else the last item's id."""
+        if self.last_id:
+            return self.last_id
+        last = self.data[-1] if self.data else None
+        value = getattr(last, "id", None)
+        return value if isinstance(value, str) else None
 
 
 # --- errors ------------------------------------------------------------------------------
@@ -41,6 +64,32 @@ class ErrorResponse(_Tolerant):
     error: ErrorObject
 
 
+# --- files -------------------------------------------------------------------------------
+
+
+class FileObject(_Tolerant):
+    """`OpenAIFile`: a file uploaded for fine-tuning, batches, assistants, vision..."""
+
+    id: str
+    object: str = "file"
+    bytes: int = 0
+    created_at: int = 0
+    expires_at: int | None = None
+    filename: str = ""
+    purpose: str = ""
+    """Any purpose the server names, listed in the spec or not."""
+    status: str | None = None
+    status_details: str | None = None
+
+
+class Deleted(_Tolerant):
+    """`Delete*Response`: what a DELETE answers."""
+
+    id: str
+    object: str = ""
+    deleted: bool = False
+
+
 # --- models ------------------------------------------------------------------------------
 
 
@@ -48,7 +97,7 @@ class Model(_Tolerant):
     """`Model`: one model the server offers."""
 
     id: str
-    object: Literal["model"] = "model"
+    object: str = "model"
     created: int = 0
     owned_by: str = ""
 
@@ -56,7 +105,7 @@ class Model(_Tolerant):
 class ModelList(_Tolerant):
     """`ListModelsResponse`."""
 
-    object: Literal["list"] = "list"
+    object: str = "list"
     data: list[Model]
 
 
@@ -133,8 +182,6 @@ class Usage(_Tolerant):
 
 # --- chat response -----------------------------------------------------------------------
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
-
 
 class FunctionCall(_Tolerant):
     """A function name and its JSON arguments."""
@@ -154,7 +201,7 @@ class ToolCall(_Tolerant):
 class AssistantMessage(_Tolerant):
     """`ChatCompletionResponseMessage`."""
 
-    role: Literal["assistant"] = "assistant"
+    role: str = "assistant"
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ToolCall] | None = None
@@ -172,7 +219,7 @@ class ChatCompletion(_Tolerant):
     """`CreateChatCompletionResponse`."""
 
     id: str
-    object: Literal["chat.completion"] = "chat.completion"
+    object: str = "chat.completion"
     created: int = 0
     model: str = ""
     choices: list[Choice]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from tui.config import Settings
-from tui.core.gcpolicy import keep_long_lived
+from tui.core.gcpolicy import GC
 from tui.core.text import SECRETS
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class Services:
                     self.settings.base_url = self._sim.base_url
                 self._client = await asyncio.to_thread(self._make_client)
                 # The HTTP stack just loaded lives as long as the app (see core.gcpolicy).
-                keep_long_lived()
+                GC.loaded()
             return self._client
 
     def remember(

@@ -32,7 +32,7 @@ from tui.core.chat_session import (
     SessionError,
     Turn,
 )
-from tui.core.gcpolicy import release_removed
+from tui.core.gcpolicy import GC
 from tui.core.services import Services
 from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
@@ -361,7 +361,7 @@ class ChatScreen(Screen[None]):
         had_messages = bool(self.query(ChatItem))
         await view.remove_children()
         if had_messages:
-            release_removed()
+            GC.removed()
         self.reply = None
         self._editing = None
         self._status().clear_figures()

@@ -18,7 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.core.advice import Advice
-from tui.core.gcpolicy import keep_long_lived
+from tui.core.gcpolicy import GC
 from tui.core.mdsplit import cut_pieces, safe_split
 from tui.widgets.plain import plain
 from tui.widgets.relayout import NoRelayoutOnResize
@@ -44,9 +44,6 @@ THREAD_CHARS = 1000
 one would hold the event loop for several milliseconds: keys and painting would wait)."""
 RESTORE_AT_ONCE_CHARS = 12_000
 """A stored reply up to this long is shown in one pass (about 80 ms of rendering here)."""
-FREEZE_SECONDS = 1.0
-"""While a reply streams, what it has made so far leaves the collector's full passes this
-often (see `_keep_out_of_full_collections`)."""
 
 
 ITEM_BINDINGS: list[BindingType] = [
@@ -286,7 +283,6 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._segments = 0
         self._timer: Timer | None = None
         self._last_flush = 0.0
-        self._last_freeze = time.monotonic()
         self._body = ReplyBody(cache=cache)
         self._body.growing = True
         self._rendering: str | None = None
@@ -388,12 +384,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._schedule()
         if self.settled:
             self._body.finish()
-            self._keep_out_of_full_collections()
-
-    def _keep_out_of_full_collections(self) -> None:
-        # What a reply leaves alive (rendered lines, caches) stays: see tui.core.gcpolicy.
-        self._last_freeze = time.monotonic()
-        keep_long_lived()
+            GC.reply_settled()
 
     def flush(self) -> None:
         """Hand buffered text to the renderer, at most FLUSH_CHARS of it at a time."""
@@ -457,8 +448,8 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._segments = len(body.pieces)
         if self.on_rendered is not None:
             self.on_rendered()
-        if frozen and time.monotonic() - self._last_freeze >= FREEZE_SECONDS:
-            self._keep_out_of_full_collections()
+        if frozen:
+            GC.reply_grew()
 
     def restore(
         self,

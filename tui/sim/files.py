@@ -1,0 +1,142 @@
+"""The simulator's files: upload (multipart), list (cursor pages), retrieve, delete, content.
+
+Files are kept in memory, each at most MAX_BYTES, for as long as the simulator runs.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.sim.gate import Gate
+from tui.sim.state import SimState, error_response
+
+PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+"""What an upload may be for (CreateFileRequest.purpose)."""
+MAX_BYTES = 100 * 1024 * 1024
+"""The simulator's limit on one file (OpenAI's is 512 MB; these stay in memory)."""
+
+
+def file_routes(sim: SimState, gate: Gate) -> list[Route]:
+    """`/v1/files` and `/v1/files/{file_id}` (and its content)."""
+
+    def missing(file_id: str, headers: dict[str, str]) -> Response:
+        return error_response(
+            404, f"No such File object: {file_id}", param="id", code=None, headers=headers
+        )
+
+    async def upload(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        try:
+            form = await request.form(max_part_size=MAX_BYTES)
+        except Exception as exc:  # a body that is not multipart/form-data
+            return error_response(400, f"Could not parse multipart form: {exc}", headers=headers)
+        purpose = form.get("purpose")
+        upload = form.get("file")
+        if not isinstance(purpose, str) or purpose not in PURPOSES:
+            return error_response(
+                400,
+                f"Invalid value for 'purpose': expected one of {', '.join(PURPOSES)}.",
+                param="purpose",
+                headers=headers,
+            )
+        if not isinstance(upload, UploadFile):
+            return error_response(
+                400, "Missing required parameter: 'file'.", param="file", headers=headers
+            )
+        content = await upload.read()
+        if len(content) > MAX_BYTES:
+            return error_response(413, "File is too large.", param="file", headers=headers)
+        file_id = f"file-sim{sim.config.seed:04d}{sim.next_id():08d}"
+        made: dict[str, Any] = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": int(time.time()),
+            "filename": upload.filename or "upload",
+            "purpose": purpose,
+            "status": "processed",
+        }
+        sim.files[file_id] = {"object": made, "content": content}
+        return JSONResponse(made, headers=headers)
+
+    async def list_files(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        query = request.query_params
+        try:
+            limit = int(query.get("limit", "10000"))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 10000:
+            return error_response(
+                400, "Invalid 'limit': expected 1 to 10000.", param="limit", headers=headers
+            )
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            return error_response(
+                400, "Invalid 'order': expected asc or desc.", param="order", headers=headers
+            )
+        files = [entry["object"] for entry in sim.files.values()]
+        if query.get("purpose"):
+            files = [f for f in files if f["purpose"] == query["purpose"]]
+        files.sort(key=lambda f: (f["created_at"], f["id"]), reverse=order == "desc")
+        after = query.get("after")
+        if after:
+            ids = [f["id"] for f in files]
+            files = files[ids.index(after) + 1 :] if after in ids else []
+        page = files[:limit]
+        body = {
+            "object": "list",
+            "data": page,
+            # The spec has these as required strings, even for an empty list.
+            "first_id": page[0]["id"] if page else "",
+            "last_id": page[-1]["id"] if page else "",
+            "has_more": len(files) > limit,
+        }
+        return JSONResponse(body, headers=headers)
+
+    async def retrieve(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        file_id = request.path_params["file_id"]
+        entry = sim.files.get(file_id)
+        if entry is None:
+            return missing(file_id, headers)
+        return JSONResponse(entry["object"], headers=headers)
+
+    async def delete(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        file_id = request.path_params["file_id"]
+        if sim.files.pop(file_id, None) is None:
+            return missing(file_id, headers)
+        return JSONResponse({"id": file_id, "object": "file", "deleted": True}, headers=headers)
+
+    async def content(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        file_id = request.path_params["file_id"]
+        entry = sim.files.get(file_id)
+        if entry is None:
+            return missing(file_id, headers)
+        return Response(entry["content"], media_type="application/octet-stream", headers=headers)
+
+    return [
+        Route("/v1/files", upload, methods=["POST"]),
+        Route("/v1/files", list_files, methods=["GET"]),
+        Route("/v1/files/{file_id}", retrieve, methods=["GET"]),
+        Route("/v1/files/{file_id}", delete, methods=["DELETE"]),
+        Route("/v1/files/{file_id}/content", content, methods=["GET"]),
+    ]

@@ -1,0 +1,56 @@
+"""The simulator's models: `GET /v1/models` and `GET /v1/models/{model}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tui.sim.gate import Gate
+from tui.sim.state import MODEL_CREATED, SimState, error_response
+
+
+def model_not_found(model_id: str, headers: dict[str, str]) -> Response:
+    """The API's 404 for a model it does not have."""
+    return error_response(
+        404,
+        f"The model `{model_id}` does not exist or you do not have access to it.",
+        param="model",
+        code="model_not_found",
+        headers=headers,
+    )
+
+
+def model_routes(sim: SimState, gate: Gate) -> list[Route]:
+    """The model list and one model."""
+
+    def model_object(model_id: str) -> dict[str, Any]:
+        return {
+            "id": model_id,
+            "object": "model",
+            "created": MODEL_CREATED,
+            "owned_by": "loom-simulator",
+        }
+
+    async def list_models(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "models")
+        if early is not None:
+            return early
+        data = [model_object(m) for m in sim.config.models]
+        return JSONResponse({"object": "list", "data": data}, headers=headers)
+
+    async def retrieve_model(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "models")
+        if early is not None:
+            return early
+        model_id = request.path_params["model"]
+        if model_id not in sim.config.models:
+            return model_not_found(model_id, headers)
+        return JSONResponse(model_object(model_id), headers=headers)
+
+    return [
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
+    ]

@@ -1,0 +1,101 @@
+"""The simulator's state and shared pieces: its config, what it holds, its error shape."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from tui.sim.faults import FaultQueue
+
+MODEL_IDS = (
+    "gpt-4o-mini",
+    "gpt-4o",
+    "gpt-4.1",
+    "gpt-4.1-mini",
+    "gpt-4.1-nano",
+    "gpt-5-mini",
+    "o4-mini",
+    "text-embedding-3-small",
+)
+MODEL_CREATED = 1_715_367_049
+ROLES = ("developer", "system", "user", "assistant", "tool", "function")
+MOVED = "/moved"
+"""The `redirect` fault sends clients here: the same routes, without faults."""
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>Sign in to the network</title>"
+    "<style>body {{ font: 14px sans-serif }}</style></head><body><h1>Wi-Fi login "
+    "({code})</h1><p>Please accept the terms of use to continue browsing.</p>"
+    "<script>var x = 1;</script></body></html>"
+)
+"""What a captive portal or a misconfigured proxy answers instead of the API."""
+
+
+class SimulatedCut(Exception):
+    """Raised inside a stream to drop the connection mid-reply, as a real network cut does."""
+
+
+@dataclass
+@dataclass
+class SimConfig:
+    """How the simulator behaves."""
+
+    seed: int = 0
+    tokens_per_second: float = 0.0
+    """0 means as fast as possible."""
+    api_key: str | None = None
+    """If set, only this key is accepted; otherwise any non-empty key is."""
+    models: tuple[str, ...] = MODEL_IDS
+    reply_tokens: int | None = None
+    """Make every reply at least this long (tokens)."""
+
+
+@dataclass
+class SimState:
+    """What the running simulator knows: its config, queued faults and counters."""
+
+    config: SimConfig
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    requests: int = 0
+    chat_requests: int = 0
+    last_headers: dict[str, str] = field(default_factory=dict)
+    """Headers of the last request, without Authorization (for tests and debugging)."""
+    last_had_key: bool = False
+    """Whether the last request carried a bearer key (the key itself is not kept)."""
+    last_chat_body: dict[str, Any] = field(default_factory=dict)
+    """The JSON body of the last chat request (for tests of what the client sends)."""
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Files uploaded to the simulator, by id: their object and content."""
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_id(self) -> int:
+        """A fresh number for request and completion ids."""
+        with self._lock:
+            return next(self._ids)
+
+
+class InvalidRequest(Exception):
+    """A 400 naming the parameter at fault."""
+
+    def __init__(self, message: str, param: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    type: str = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """An error in the official `ErrorResponse` shape."""
+    body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
