@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -17,11 +18,27 @@ from tui.widgets.prompt_input import PromptInput
 HERE = Path(__file__).resolve().parent
 
 
-def demo_app() -> LoomApp:
-    # A fresh, empty history for every shot, never the user's own.
-    settings = Settings.load({}, demo=True, data_dir=tempfile.mkdtemp(prefix="loom-shots-"))
+def demo_app(theme: str | None = None) -> LoomApp:
+    # A fresh, empty history for every shot, and no config file: what a newcomer sees.
+    settings = Settings.load(
+        {"LOOM_STATE_DIR": tempfile.mkdtemp(prefix="loom-shots-state-")},
+        demo=True,
+        data_dir=tempfile.mkdtemp(prefix="loom-shots-"),
+        config=os.devnull,
+    )
     settings.sim_tokens_per_second = 0
+    settings.theme = theme
     return LoomApp(settings)
+
+
+async def settled(pilot: Any) -> None:
+    """Every worker done and every reply on screen in full (at most 30 s)."""
+    for _ in range(1500):
+        await pilot.app.workers.wait_for_complete()
+        if all(r.settled for r in pilot.app.query(ReplyView)):
+            return
+        await pilot.pause(0.02)
+    raise SystemExit("screenshots: the app did not settle")
 
 
 async def ask(pilot: Any, text: str) -> None:
@@ -30,13 +47,16 @@ async def ask(pilot: Any, text: str) -> None:
             await pilot.press("ctrl+j")
         await pilot.press(*line)
     await pilot.press("enter")
-    await pilot.app.workers.wait_for_complete()
-    while not all(r.settled for r in pilot.app.query(ReplyView)):
-        await pilot.pause(0.02)
+    await settled(pilot)
 
 
-async def shoot(name: str, size: tuple[int, int], steps: Callable[[Any], Awaitable[None]]) -> None:
-    app = demo_app()
+async def shoot(
+    name: str,
+    size: tuple[int, int],
+    steps: Callable[[Any], Awaitable[None]],
+    theme: str | None = None,
+) -> None:
+    app = demo_app(theme)
     async with app.run_test(size=size) as pilot:
         for prompt in app.query(PromptInput):
             prompt.cursor_blink = False
@@ -68,7 +88,9 @@ async def help_screen(pilot: Any) -> None:
 
 
 async def model_picker(pilot: Any) -> None:
-    while not pilot.app.screen.models:
+    for _ in range(500):
+        if pilot.app.screen.models:
+            break
         await pilot.pause(0.02)
     await pilot.press("ctrl+o")
     await pilot.pause()
@@ -108,9 +130,7 @@ async def message_actions(pilot: Any) -> None:
     prompt.load_text("Show me some code in Rust")
     prompt.action_submit()
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    while not all(r.settled for r in pilot.app.query(ReplyView)):
-        await pilot.pause(0.02)
+    await settled(pilot)
     await pilot.press("ctrl+up", "up")
 
 
@@ -119,6 +139,15 @@ async def parameters(pilot: Any) -> None:
     pilot.app.screen.query_one("#param-temperature").value = "0.4"
     pilot.app.screen.query_one("#param-max_completion_tokens").value = "800"
     pilot.app.screen.query_one("#param-top_p").value = "1.5"
+
+
+async def presets(pilot: Any) -> None:
+    for name, prompt in (("terse reviewer", "Review code in one line."), ("teacher", "Explain.")):
+        await pilot.press("f3", *prompt, "f4", *name, "enter")
+        await pilot.pause(0.2)
+        await pilot.press("escape")
+    await pilot.press("f3", "f5")
+    await pilot.pause(0.3)
 
 
 async def main() -> None:
@@ -134,6 +163,10 @@ async def main() -> None:
     await shoot("search-80x24", (80, 24), search)
     await shoot("message-actions-80x24", (80, 24), message_actions)
     await shoot("parameters-80x24", (80, 24), parameters)
+    await shoot("presets-80x24", (80, 24), presets)
+    await shoot("chat-16-colours-80x24", (80, 24), chat, theme="loom-ansi")
+    await shoot("chat-light-80x24", (80, 24), chat, theme="loom-light")
+    await shoot("chat-high-contrast-80x24", (80, 24), chat, theme="loom-high-contrast")
 
 
 if __name__ == "__main__":

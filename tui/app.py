@@ -50,6 +50,9 @@ class LoomApp(App[None]):
 
     def __init__(self, settings: Settings, *, services: Services | None = None) -> None:
         super().__init__()
+        for mode in SCREEN_MODES:
+            if mode.key:
+                self.bind(mode.key, f"go_to('{mode.name}')", description=mode.title, show=False)
         # What Textual would print to the terminal after an unhandled error (a traceback,
         # with locals) is kept here instead; `loom` turns it into one line and a report.
         self._failure = io.StringIO()
@@ -183,6 +186,10 @@ class LoomApp(App[None]):
         """Show the screen of a mode (see tui.screens.modes)."""
         if mode != self.current_mode:
             self.switch_mode(mode)
+
+    def action_go_to(self, mode: str) -> None:
+        """Show the screen of a mode (its key, or the palette's "Go to …")."""
+        self.go_to(mode)
 
     async def open_conversation(self, conversation_id: int) -> None:
         """Show a stored conversation in the chat screen."""

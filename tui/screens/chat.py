@@ -195,6 +195,11 @@ class ChatScreen(Screen[None]):
     # --- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        from tui.screens.modes import mode_bar
+
+        bar = mode_bar("chat")
+        if bar is not None:
+            yield bar
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):

@@ -20,7 +20,7 @@ DIALOG_CSS = """
         border: round $primary; background: $surface; padding: 0 1;
     }}
     {name} .dialog--hint {{ color: $text-muted; }}
-    {name} OptionList {{ height: auto; max-height: 14; border: none; }}
+    {name} OptionList, {name} OptionList:focus {{ height: auto; max-height: 14; border: none; }}
 """
 
 

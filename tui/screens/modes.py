@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import Any
 
 from textual.screen import Screen
+from textual.widget import Widget
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,15 @@ def _factory(mode: Mode) -> Callable[[], Screen[None]]:
         return screen
 
     return make
+
+
+def mode_bar(current: str) -> Widget | None:
+    """The tab line for a screen of `current` mode, or None while there is only one."""
+    if len(MODES) < 2:
+        return None
+    from tui.widgets.mode_bar import ModeBar
+
+    return ModeBar([(m.name, m.title, m.key) for m in MODES], current)
 
 
 def mode_screens() -> dict[str, str | Callable[[], Screen[Any]]]:

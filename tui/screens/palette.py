@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.markup import escape
 
 from tui.core.text import safe
-from tui.screens.modes import MODES
+from tui.screens import modes
 
 Entry = tuple[str, str, Callable[[], Awaitable[Any] | Any]]
 """(what is shown, help, what to do)."""
@@ -39,8 +39,8 @@ class GoTo(Provider):
         app: Any = self.app
         entries: list[Entry] = [
             (f"Go to {mode.title}", mode.about, partial(app.go_to, mode.name))
-            for mode in MODES
-            if len(MODES) > 1
+            for mode in modes.MODES
+            if len(modes.MODES) > 1
         ]
         settings = app.settings
         for name in settings.profiles:
