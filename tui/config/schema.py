@@ -40,7 +40,7 @@ class Profile(_Strict):
     @field_validator("base_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        from tui.config.settings import BadSetting, check_base_url
+        from tui.config.urls import BadSetting, check_base_url
 
         try:
             return check_base_url(value, name="base_url")

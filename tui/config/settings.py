@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from tui.config.paths import data_dir
+from tui.config.urls import BadSetting, check_base_url
+
+__all__ = ["BadSetting", "Settings", "check_base_url"]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -18,28 +20,6 @@ DEMO_KEY = "sim-demo-key"
 DEMO_FOLDER = "demo"
 """Demo mode keeps its conversations in this subfolder of the data folder, apart from the
 user's own."""
-
-
-class BadSetting(ValueError):
-    """A setting that cannot be used; the message names it and says what to write."""
-
-
-def check_base_url(text: str, *, name: str = "--base-url") -> str:
-    """A base URL as Loom uses it (no trailing slash), or BadSetting saying what is wrong."""
-    value = text.strip()
-    example = "write it like http://localhost:11434/v1 or https://api.openai.com/v1"
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # raises for a port out of range or not a number
-    except ValueError as error:
-        raise BadSetting(f"{name}: {text!r} is not a valid URL ({error}); {example}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadSetting(f"{name}: {text!r} is not an http(s) URL with a host; {example}")
-    if port == 0 or any(c.isspace() for c in value):
-        raise BadSetting(f"{name}: {text!r} is not a usable URL; {example}")
-    if parts.query or parts.fragment:
-        raise BadSetting(f"{name}: {text!r} has a query or fragment; {example}")
-    return value.rstrip("/")
 
 
 @dataclass(slots=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui.core.advice import Advice, explain
+from tui.core.chat_writes import LAST_CONVERSATION, Entry, Plan, fields_of, plan_job
 from tui.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -30,8 +31,6 @@ RETRY_SECONDS = (3.0, 6.0, 15.0, 30.0, 60.0)
 SHOWN_WAIT = 0.1
 """The longest the screen waits for a streaming reply's text to be saved before showing it
 (a write takes well under a millisecond; a slow or locked store is not waited for)."""
-LAST_CONVERSATION = "last_conversation"
-"""The store setting naming the conversation last shown (reopened at start)."""
 
 
 @dataclass(eq=False)
@@ -134,26 +133,6 @@ class SessionError(Exception):
     def __init__(self, advice: Advice) -> None:
         super().__init__(advice.headline)
         self.advice = advice
-
-
-@dataclass(slots=True)
-class _Entry:
-    """One turn as a save writes it (taken on the event loop, written in the thread)."""
-
-    turn: Turn
-    record_id: int | None
-    version: int
-    data: dict[str, Any] | None
-    """The turn's fields when it must be written; None when the store has it already."""
-
-
-@dataclass(slots=True)
-class _Plan:
-    conversation_id: int | None
-    generation: int
-    meta: dict[str, Any]
-    entries: list[_Entry]
-    leaf_known: int | None
 
 
 class ChatSession:
@@ -632,16 +611,16 @@ class ChatSession:
             self._set_problem(None)
             return True
 
-    def _plan(self) -> _Plan | None:
+    def _plan(self) -> Plan | None:
         meta_dirty = self._meta_version != self._meta_saved
         entries = []
         work = meta_dirty and self.conversation_id is not None
         for turn in self.turns:
             if turn.saved and self._generation == self.services.store.generation:
-                entries.append(_Entry(turn, turn.record_id, turn.version, None))
+                entries.append(Entry(turn, turn.record_id, turn.version, None))
                 continue
             work = True
-            entries.append(_Entry(turn, turn.record_id, turn.version, _fields(turn)))
+            entries.append(Entry(turn, turn.record_id, turn.version, fields_of(turn)))
         if not self.turns and self.conversation_id is None:
             return None
         leaf = entries[-1].record_id if entries else None
@@ -655,11 +634,11 @@ class ChatSession:
             "dirty": meta_dirty,
             "version": self._meta_version,
         }
-        return _Plan(self.conversation_id, self._generation, meta, entries, self._leaf_saved)
+        return Plan(self.conversation_id, self._generation, meta, entries, self._leaf_saved)
 
     def _apply(
         self,
-        plan: _Plan,
+        plan: Plan,
         conversation_id: int,
         ids: list[int],
         branches: dict[int, tuple[int, int]],
@@ -702,92 +681,3 @@ class ChatSession:
             self._retry.cancel()
         if self.unsaved:
             await self.save()
-
-
-def _fields(turn: Turn) -> dict[str, Any]:
-    return {
-        "role": turn.role,
-        "content": str(turn.content),
-        "images": list(turn.images),
-        "model": turn.model,
-        "finish_reason": turn.finish_reason,
-        "prompt_tokens": turn.prompt_tokens,
-        "completion_tokens": turn.completion_tokens,
-        "ttft": turn.ttft,
-        "duration": turn.duration,
-        "request_id": turn.request_id,
-        "incomplete": turn.incomplete,
-        "tool_calls": list(turn.tool_calls),
-        "error": turn.error,
-    }
-
-
-def plan_job(
-    plan: _Plan,
-) -> Callable[[Repositories], tuple[int, list[int], dict[int, tuple[int, int]], int]]:
-    """The write a plan asks for, to run in the store's thread: the conversation (created
-    if it has no id in this database), each turn not stored as it is, the branch shown."""
-
-    def job(repos: Repositories) -> tuple[int, list[int], dict[int, tuple[int, int]], int]:
-        store = repos.conversations
-        # Ids from an earlier opening of the database (a file removed and made again)
-        # mean nothing now: everything is written afresh.
-        fresh = repos.generation != plan.generation
-        conversation_id = None if fresh else plan.conversation_id
-        if conversation_id is not None and not store.exists(conversation_id):
-            conversation_id, fresh = None, True
-        meta = plan.meta
-        ids: list[int] = []
-        added = False
-        with store.transaction():
-            if conversation_id is None:
-                conversation_id = store.create(
-                    title=meta["title"],
-                    model=meta["model"],
-                    system_prompt=meta["system_prompt"],
-                    params=meta["params"],
-                ).id
-                store.set_setting(LAST_CONVERSATION, str(conversation_id))
-            elif meta["dirty"]:
-                store.update(
-                    conversation_id,
-                    model=meta["model"],
-                    system_prompt=meta["system_prompt"],
-                    params=meta["params"],
-                )
-            parent: int | None = None
-            for entry in plan.entries:
-                record_id = None if fresh else entry.record_id
-                data = entry.data
-                if data is None and record_id is None:
-                    data = _fields(entry.turn)
-                if record_id is None:
-                    assert data is not None
-                    record_id = store.add_message(
-                        conversation_id,
-                        data["role"],
-                        data["content"],
-                        parent_id=parent,
-                        model=data["model"],
-                        incomplete=data["incomplete"],
-                        images=data["images"],
-                    ).id
-                    added = True
-                if data is not None and data["role"] == "assistant":
-                    store.save_reply(
-                        record_id,
-                        data["content"],
-                        **{k: v for k, v in data.items() if k not in _NOT_REPLY_FIELDS},
-                    )
-                ids.append(record_id)
-                parent = record_id
-            leaf = ids[-1] if ids else None
-            if fresh or added or leaf != plan.leaf_known:
-                store.update(conversation_id, leaf_id=leaf)
-        branches = store.branches(conversation_id) if added else {}
-        return conversation_id, ids, branches, repos.generation
-
-    return job
-
-
-_NOT_REPLY_FIELDS = {"role", "content", "images"}

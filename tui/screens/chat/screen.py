@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from rich.text import Text
@@ -18,37 +17,38 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tui.core.advice import Advice, explain, no_key_message
+from tui.core.advice import explain, no_key_message
 from tui.core.chat_session import (
     ChatSession,
     ReplyEnded,
     ReplyEvent,
     ReplyFailed,
     ReplyText,
-    SessionError,
     Turn,
 )
 from tui.core.gcpolicy import GC
-from tui.core.services import Services
 from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.relayout import NoRelayoutOnResize
 from tui.widgets.reply_body import RenderCache
-from tui.widgets.sidebar import ChatList, Sidebar
+from tui.widgets.sidebar import Sidebar
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tui.core.attachments import Attachment
-    from tui.store.conversations import Conversation
 
-NARROW = 100
-"""Below this many columns the conversation list starts hidden."""
+from tui.screens.chat.base import NARROW, export_dir
+from tui.screens.chat.conversations import ConversationList
+from tui.screens.chat.message_actions import MessageActions
+from tui.screens.chat.panels import Panels
+
+__all__ = ["NARROW", "SHOWN_AT_ONCE", "ChatScreen", "ConversationView", "export_dir"]
+
 SHOWN_AT_ONCE = 20
 """A conversation opens on this many of its newest messages; PageUp at the top adds more."""
 READ_GAP = 0.03
@@ -62,7 +62,7 @@ class ConversationView(NoRelayoutOnResize, VerticalScroll, can_focus=False):
     from the prompt goes straight to the newest message."""
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(MessageActions, ConversationList, Panels):
     """Talk to a model; the reply streams in as Markdown. Conversations are kept, listed in
     a sidebar, searchable, branchable and exportable."""
 
@@ -155,45 +155,6 @@ class ChatScreen(Screen[None]):
         self.render_cache = RenderCache()
         """The rendered lines of the replies on screen that were used last."""
 
-    # --- what the screen works with ----------------------------------------------------
-
-    @property
-    def services(self) -> Services:
-        """The app's services (the app builds them; see tui.core.services)."""
-        services = getattr(self.app, "services", None)
-        assert isinstance(services, Services), "ChatScreen runs in LoomApp"
-        return services
-
-    @property
-    def streaming(self) -> bool:
-        """Whether a reply is arriving now."""
-        return self.session.streaming
-
-    @property
-    def conversation_id(self) -> int | None:
-        """The stored conversation on screen, once something was saved."""
-        return self.session.conversation_id
-
-    @property
-    def history(self) -> list[dict[str, Any]]:
-        """The conversation as the API's messages, without the system prompt."""
-        messages = self.session.request_messages(self.session.turns)
-        return [m for m in messages if m["role"] != "system"]
-
-    def _view(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
-
-    def _prompt(self) -> PromptInput:
-        return self.query_one("#prompt", PromptInput)
-
-    def _status(self) -> StatusLine:
-        return self.query_one(StatusLine)
-
-    def _items(self) -> list[ChatItem]:
-        return list(self.query(ChatItem))
-
-    # --- layout ------------------------------------------------------------------------
-
     def compose(self) -> ComposeResult:
         from tui.screens.modes import mode_bar
 
@@ -260,16 +221,6 @@ class ChatScreen(Screen[None]):
         if self.services.settings.can_send:
             self.load_models()
 
-    async def use_model(self, model: str) -> None:
-        """Send the next messages to `model` (and start with it next time)."""
-        self._status().model = model
-        await self.session.set_model(model)
-        problem = self.services.remember(model=model)
-        if problem:
-            self.notify(problem, title="Model", severity="warning")
-
-    # --- models --------------------------------------------------------------------------
-
     @work(group="models", exit_on_error=False)
     async def load_models(self) -> None:
         """Fill the model list from the server, in the background."""
@@ -288,46 +239,10 @@ class ChatScreen(Screen[None]):
         self.models = [m.id for m in models]
         self.models_status = f"{len(self.models)} models from the server"
 
-    def action_pick_model(self) -> None:
-        """Open the model picker."""
-        from tui.screens.model_picker import ModelPicker
-
-        async def chosen(model: str | None) -> None:
-            if model:
-                await self.use_model(model)
-
-        self.app.push_screen(
-            ModelPicker(self.models, self.session.model, self.models_status), chosen
-        )
-
-    # --- the store ---------------------------------------------------------------------
-
     def _save_state_changed(self) -> None:
         """The session could or could not save: say so where the eye is."""
         problem = self.session.save_problem
         self._status().saving = "⚠ not saved, retrying" if problem else ""
-
-    async def _stored(self, what: str, job: Any) -> Any:
-        """Run `job` in the store's thread; None (and a notice) if the store fails."""
-        try:
-            return await self.services.store.run(what, job)
-        except StoreError as error:
-            self.notify(str(error), title="Conversations", severity="warning", timeout=10)
-            return None
-
-    @work(group="sidebar", exclusive=True, exit_on_error=False)
-    async def reload_sidebar(self) -> None:
-        """Show the stored conversations in the list (filtered as it says)."""
-        sidebar = self.query_one(Sidebar)
-        if not sidebar.children:
-            return
-        needle, archived = sidebar.needle, sidebar.archived
-        found = await self._stored(
-            "listing the conversations",
-            lambda repos: repos.conversations.conversations(archived=archived, filter=needle),
-        )
-        if found is not None:
-            sidebar.show(found, self.session.conversation_id)
 
     @work(group="history", exit_on_error=False)
     async def open_history(self) -> None:
@@ -357,8 +272,6 @@ class ChatScreen(Screen[None]):
         self.notify(warning, title="History", severity="warning", timeout=12)
         # Also kept in the conversation, where it stays readable after the toast goes.
         await self._view().mount(Static(plain(warning), classes="history-warning"), before=0)
-
-    # --- showing the session -------------------------------------------------------------
 
     async def _clear_view(self) -> VerticalScroll:
         """Empty the conversation view and what belongs to the conversation shown."""
@@ -498,13 +411,6 @@ class ChatScreen(Screen[None]):
         tokens = estimate_tokens(len(prompt.text)) + estimate_tokens(context)
         prompt.border_subtitle = Text(f"≈{tokens:,} tokens to send")
 
-    # --- sending -------------------------------------------------------------------------
-
-    def _busy(self) -> bool:
-        if self.streaming:
-            self.notify("A reply is still arriving: press Esc to stop it first.", timeout=3)
-        return self.streaming
-
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
         text = event.text
@@ -622,8 +528,6 @@ class ChatScreen(Screen[None]):
                 self._status().state = advice.headline
             self.notify(f"{advice.headline}\n{advice.detail}", severity="error", timeout=8)
 
-    # --- actions -------------------------------------------------------------------------
-
     def action_stop(self) -> None:
         """Stop the reply that is streaming; its text stays. Also ends editing."""
         if self.streaming:
@@ -664,394 +568,6 @@ class ChatScreen(Screen[None]):
         self._prompt().focus()
         await self._offer_presets()
 
-    async def _offer_presets(self) -> None:
-        presets = await self._stored("reading the presets", lambda r: r.presets.presets())
-        if not presets:
-            return
-        from tui.screens.dialogs import Choose
-
-        def chosen(index: int | None) -> None:
-            if index:
-                preset = presets[index - 1]
-                self.session.apply_preset(preset.system_prompt, preset.params)
-                self._status().model = self.session.model
-                self.notify(f"Preset “{preset.name}”.", timeout=3)
-
-        labels = ["No preset"] + [p.name for p in presets]
-        self.app.push_screen(Choose("Start with a preset?", labels), chosen)
-
-    async def action_toggle_sidebar(self) -> None:
-        """Show or hide the conversation list."""
-        sidebar = self.query_one(Sidebar)
-        hidden = not sidebar.has_class("hidden")
-        sidebar.set_class(hidden, "hidden")
-        if not hidden:
-            await sidebar.build()
-            self.reload_sidebar()
-            sidebar.query_one(ChatList).focus()
-        else:
-            self._prompt().focus()
-
-    @on(Sidebar.Picked)
-    async def _picked(self, event: Sidebar.Picked) -> None:
-        await self.load_conversation(event.conversation_id)
-        self._leave_sidebar()
-
-    @on(Sidebar.Leave)
-    def _leave_sidebar(self) -> None:
-        if self.app.size.width < NARROW:
-            self.query_one(Sidebar).set_class(True, "hidden")
-        self._prompt().focus()
-
-    @on(Sidebar.Query)
-    def _sidebar_query(self) -> None:
-        self.reload_sidebar()
-
-    @on(Sidebar.Act)
-    async def _sidebar_act(self, event: Sidebar.Act) -> None:
-        chosen, what = event.conversation, event.what
-        if what == "pin":
-            await self._change(chosen, "pinning", pinned=not chosen.pinned)
-        elif what == "archive":
-            if await self._change(chosen, "archiving", archived=not chosen.archived):
-                done = "restored" if chosen.archived else "archived (v shows archived chats)"
-                self.notify(f"“{chosen.title}” {done}.", timeout=4)
-        elif what == "rename":
-            from tui.screens.dialogs import AskText
-
-            async def renamed(title: str | None) -> None:
-                if title:
-                    await self._change(chosen, "renaming", title=title)
-                    if chosen.id == self.session.conversation_id:
-                        self.session.title = title
-
-            self.app.push_screen(AskText("Rename conversation", chosen.title), renamed)
-        elif what == "delete":
-            from tui.screens.dialogs import Confirm
-
-            async def confirmed(yes: bool | None) -> None:
-                if not yes:
-                    return
-                done = await self._stored(
-                    "deleting the conversation",
-                    lambda repos: repos.conversations.delete(chosen.id) or True,
-                )
-                if done:
-                    self.notify(f"Deleted “{chosen.title}”.", timeout=4)
-                    if chosen.id == self.session.conversation_id:
-                        await self.action_new_chat()
-                    self.reload_sidebar()
-
-            question = f"Delete “{chosen.title}” and all its messages? This cannot be undone."
-            self.app.push_screen(Confirm(question), confirmed)
-
-    async def _change(self, chosen: Conversation, what: str, **fields: Any) -> bool:
-        done = await self._stored(
-            f"{what} the conversation",
-            lambda repos: repos.conversations.update(chosen.id, **fields),
-        )
-        self.reload_sidebar()
-        return done is not None
-
-    async def action_search(self) -> None:
-        """Search every conversation; Enter opens one at the message found."""
-        from tui.screens.search import SearchScreen
-
-        async def opened(found: tuple[int, int] | None) -> None:
-            if found is None:
-                return
-            conversation_id, message_id = found
-            leaf = await self._stored(
-                "opening the message",
-                lambda repos: repos.conversations.newest_leaf(message_id),
-            )
-            if leaf is not None:
-                await self.load_conversation(conversation_id, leaf, focus=message_id)
-
-        self.app.push_screen(SearchScreen(self.services), opened)
-
-    def action_focus_messages(self) -> None:
-        """Focus the newest message, to act on it (copy, edit, branch, …)."""
-        items = self._items()
-        if not items:
-            self.notify("No messages yet.", timeout=2)
-            return
-        items[-1].focus()
-        items[-1].scroll_visible(animate=False)
-
-    @on(ChatItem.Action)
-    async def _item_action(self, event: ChatItem.Action) -> None:
-        handler = getattr(self, f"_item_{event.name}", None)
-        if handler is not None:
-            await handler(event.item)
-
-    async def _item_back(self, item: ChatItem) -> None:
-        self._prompt().focus()
-
-    async def _item_copy(self, item: ChatItem) -> None:
-        self._copy(item.content, f"the message ({item.content.count(chr(10)) + 1} lines)")
-
-    def _copy(self, text: str, what: str) -> None:
-        from tui.core.terminal import copy_advice
-
-        self.app.copy_to_clipboard(text)
-        advice, warn = copy_advice()
-        self.notify(
-            f"Copied {what}. {advice}",
-            severity="warning" if warn else "information",
-            timeout=8 if warn else 4,
-        )
-
-    async def _item_code(self, item: ChatItem) -> None:
-        from tui.core.codeblocks import code_blocks
-
-        blocks = code_blocks(item.content)
-        if not blocks:
-            self.notify("This message has no code block.", timeout=3)
-            return
-
-        def copy(index: int | None) -> None:
-            if index is not None:
-                block = blocks[index]
-                label = f" ({block.language})" if block.language else ""
-                self._copy(block.code, f"code block {index + 1}{label}")
-
-        if len(blocks) == 1:
-            copy(0)
-            return
-        from tui.screens.dialogs import Choose
-
-        labels = [block.label for block in blocks]
-        self.app.push_screen(Choose("Copy which code block?", labels), copy)
-
-    async def _item_save(self, item: ChatItem) -> None:
-        path = await self._write_message(item)
-        if path is not None:
-            self.notify(f"Saved the message to {path}", timeout=8)
-
-    async def _write_message(self, item: ChatItem) -> Path | None:
-        from tui.core.export import file_stem
-        from tui.core.text import safe
-
-        folder = export_dir(self.services.settings)
-        name = f"message-{item.record_id}" if item.record_id else "message"
-        path = folder / f"{file_stem(name)}.md"
-        try:
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(path.write_text, safe(item.content) + "\n", "utf-8")
-        except OSError as error:
-            self.notify(
-                f"Could not write {path}: {error.strerror or error}. Check the folder's "
-                "permissions or free space.",
-                severity="error",
-                timeout=8,
-            )
-            return None
-        return path
-
-    async def _item_pager(self, item: ChatItem) -> None:
-        from tui.core.terminal import pager_command
-
-        path = await self._write_message(item)
-        if path is None:
-            return
-        command = [*pager_command(), str(path)]
-        try:
-            self._run_suspended(command)
-        except Exception as error:  # headless, or a pager that cannot run
-            self.notify(
-                f"Could not open {command[0]} ({error}); the message is in {path}",
-                severity="warning",
-                timeout=8,
-            )
-
-    def _run_suspended(self, command: list[str]) -> None:
-        """Give the terminal to `command` until it ends (the pager), then take it back."""
-        import subprocess
-
-        with self.app.suspend():
-            subprocess.run(command, check=False)
-
-    async def _item_edit(self, item: ChatItem) -> None:
-        if not isinstance(item, UserMessage) or self._busy():
-            return
-        prompt = self._prompt()
-        prompt.load_text(item.content)
-        prompt.move_cursor(prompt.document.end)
-        prompt.focus()
-        self._editing = item
-        self.notify(
-            "Editing: Enter sends it as a new version (the old one is kept); Esc cancels.",
-            timeout=5,
-        )
-
-    async def _item_regenerate(self, item: ChatItem) -> None:
-        if not isinstance(item, ReplyView) or item.turn is None or self._busy():
-            return
-        await self._remove_from(item)
-        turn = self.session.new_version(item.turn)
-        await self.session.save()
-        await self._start_reply(turn)
-        if self.reply is not None:
-            # The new version takes the place (and the focus) of the old one; the view
-            # stays anchored to the bottom, following it as it grows.
-            self.reply.focus(scroll_visible=False)
-
-    async def _item_continue(self, item: ChatItem) -> None:
-        if not isinstance(item, ReplyView) or item.turn is None or self._busy():
-            return
-        if not self.session.can_continue(item.turn):
-            self.notify(
-                "Only the last reply, when it was cut short (token limit, stopped, failed or "
-                "interrupted), can be continued; r asks again instead.",
-                timeout=4,
-            )
-            return
-        await self._start_reply(item.turn, into=item)
-
-    async def _item_branch_prev(self, item: ChatItem) -> None:
-        await self._switch_branch(item, -1)
-
-    async def _item_branch_next(self, item: ChatItem) -> None:
-        await self._switch_branch(item, 1)
-
-    async def _switch_branch(self, item: ChatItem, step: int) -> None:
-        if item.turn is None or self._busy():
-            return
-        try:
-            shown = await self.session.switch_version(item.turn, step)
-        except SessionError as problem:
-            self.notify(_said(problem.advice), timeout=3)
-            return
-        except StoreError as error:
-            self.notify(str(error), title="Conversations", severity="warning", timeout=10)
-            return
-        await self._show_session(focus=shown.record_id)
-
-    async def _item_delete(self, item: ChatItem) -> None:
-        if item.turn is None or self._busy():
-            return
-        from tui.screens.dialogs import Confirm
-
-        turn = item.turn
-
-        async def confirmed(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                emptied = await self.session.delete(turn)
-            except StoreError as error:
-                self.notify(str(error), title="Conversations", severity="warning", timeout=10)
-                return
-            if emptied:
-                await self.action_new_chat()
-            else:
-                await self._show_session()
-
-        question = "Delete this message and everything after it on this branch?"
-        self.app.push_screen(Confirm(question), confirmed)
-
-    async def action_export(self) -> None:
-        """Export the conversation on screen to a Markdown or JSON file."""
-        conversation_id = self.session.conversation_id
-        if conversation_id is None:
-            self.notify("Nothing saved to export yet: send a message first.", timeout=3)
-            return
-        from tui.screens.dialogs import Choose
-
-        folder = export_dir(self.services.settings)
-        title = self.session.title
-
-        async def chosen(index: int | None) -> None:
-            if index is None:
-                return
-            fmt = ("md", "json")[index]
-            from tui.core.export import file_stem, render
-
-            text = await self._stored(
-                "exporting the conversation",
-                lambda repos: render(
-                    repos.conversations, repos.conversations.get(conversation_id), fmt
-                ),
-            )
-            if text is None:
-                return
-            path = folder / f"{file_stem(title)}-{conversation_id}.{fmt}"
-            try:
-                await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-                await asyncio.to_thread(path.write_text, text, "utf-8")
-            except OSError as error:
-                self.notify(
-                    f"Could not write {path}: {error.strerror or error}. "
-                    "Check the folder's permissions or free space.",
-                    severity="error",
-                    timeout=8,
-                )
-                return
-            self.notify(f"Exported to {path}", timeout=6)
-
-        self.app.push_screen(
-            Choose(
-                f"Export “{title}”",
-                ["Markdown (.md)", "JSON: the API's messages + metadata (.json)"],
-                hint=f"Written to {folder}",
-            ),
-            chosen,
-        )
-
-    def action_params(self) -> None:
-        """Edit this conversation's system prompt and parameters (and presets)."""
-        from tui.screens.params import ParamsScreen
-
-        async def saved(result: tuple[str, dict[str, Any]] | None) -> None:
-            if result is None:
-                return
-            params = dict(result[1])
-            model = str(params.pop("model", "") or "")
-            if model:
-                self._status().model = model
-                self.services.settings.model = model
-            await self.session.configure(result[0], params, model)
-            self.notify("Saved: the next message uses these settings.", timeout=3)
-
-        self.app.push_screen(
-            ParamsScreen(
-                self.session.system_prompt,
-                self.session.params,
-                self.services,
-                self.session.model,
-                self.models,
-            ),
-            saved,
-        )
-
-    def action_attach(self) -> None:
-        """Attach a file to the next message."""
-        from tui.screens.dialogs import AskText
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            from tui.core.attachments import AttachmentError, load_attachment
-
-            try:
-                attachment = load_attachment(path)
-            except AttachmentError as error:
-                self.notify(str(error), title="Attach", severity="error", timeout=8)
-                return
-            self.attachments.append(attachment)
-            self._show_attachments()
-            self.notify(f"Attached {attachment.name}: it goes with your next message.", timeout=3)
-
-        self.app.push_screen(
-            AskText("Attach a file (path; Esc cancels)", placeholder="~/notes.txt or ./chart.png"),
-            chosen,
-        )
-
-    def _show_attachments(self) -> None:
-        names = ", ".join(a.name for a in self.attachments)
-        self._prompt().border_title = plain(f"📎 {names} (Esc removes)") if names else ""
-
     async def action_page_back(self) -> None:
         """Scroll the conversation up a page; at the top, show older messages."""
         view = self._view()
@@ -1067,42 +583,3 @@ class ChatScreen(Screen[None]):
     def action_scroll_end(self) -> None:
         """Jump to the newest message and follow it again."""
         self._view().anchor()
-
-    def action_help(self) -> None:
-        """Show every key of this screen."""
-        from tui.screens.help import HelpScreen, describe_bindings
-        from tui.screens.params import ParamsScreen
-
-        message_bindings = list(UserMessage.BINDINGS) + [
-            b for b in ReplyView.BINDINGS if b not in UserMessage.BINDINGS
-        ]
-        keymap: dict[str, str] = getattr(self.app, "keymap", {})
-        sections = [
-            (title, describe_bindings(list(bindings), keymap))
-            for title, bindings in (
-                ("Writing", PromptInput.BINDINGS),
-                ("Chat", self.BINDINGS),
-                ("On a message (ctrl+up or shift+tab, then ↑↓)", message_bindings),
-                ("In the conversation list (ctrl+l)", ChatList.BINDINGS),
-                ("In the parameters (f3)", ParamsScreen.BINDINGS),
-                ("Everywhere", self.app.BINDINGS),
-            )
-        ]
-        intro = (
-            "Enter sends your message; the reply streams in as Markdown and the view follows "
-            "it unless you scroll up (PageUp/PageDown scroll, ctrl+end follows again). "
-            "Esc stops a reply and keeps what arrived. Every conversation is saved; ctrl+l "
-            "lists them, ctrl+f searches them all. ctrl+p finds any action, conversation, "
-            "model or profile by name. Keys can be remapped in the config's [keymap] by the "
-            "ids shown in brackets."
-        )
-        self.app.push_screen(HelpScreen("Loom · chat", sections, intro))
-
-
-def _said(advice: Advice) -> str:
-    return " ".join(part for part in (advice.headline, advice.detail, advice.fix) if part)
-
-
-def export_dir(settings: Any) -> Path:
-    """Where the chat screen writes exports: `exports/` beside the conversation store."""
-    return Path(settings.store_dir) / "exports"

@@ -1,0 +1,188 @@
+"""The chat's panels and dialogs: the model picker, parameters and presets, export,
+attachments and the help."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from tui.widgets.messages import ReplyView, UserMessage
+from tui.widgets.plain import plain
+from tui.widgets.prompt_input import PromptInput
+from tui.widgets.sidebar import ChatList
+
+if TYPE_CHECKING:
+    pass
+
+from tui.screens.chat.base import ChatBase, export_dir
+
+
+class Panels(ChatBase):
+    """The chat's panels and dialogs: the model picker, parameters and presets, export,"""
+
+    def action_pick_model(self) -> None:
+        """Open the model picker."""
+        from tui.screens.model_picker import ModelPicker
+
+        async def chosen(model: str | None) -> None:
+            if model:
+                await self.use_model(model)
+
+        self.app.push_screen(
+            ModelPicker(self.models, self.session.model, self.models_status), chosen
+        )
+
+    async def use_model(self, model: str) -> None:
+        """Send the next messages to `model` (and start with it next time)."""
+        self._status().model = model
+        await self.session.set_model(model)
+        problem = self.services.remember(model=model)
+        if problem:
+            self.notify(problem, title="Model", severity="warning")
+
+    async def action_export(self) -> None:
+        """Export the conversation on screen to a Markdown or JSON file."""
+        conversation_id = self.session.conversation_id
+        if conversation_id is None:
+            self.notify("Nothing saved to export yet: send a message first.", timeout=3)
+            return
+        from tui.screens.dialogs import Choose
+
+        folder = export_dir(self.services.settings)
+        title = self.session.title
+
+        async def chosen(index: int | None) -> None:
+            if index is None:
+                return
+            fmt = ("md", "json")[index]
+            from tui.core.export import file_stem, render
+
+            text = await self._stored(
+                "exporting the conversation",
+                lambda repos: render(
+                    repos.conversations, repos.conversations.get(conversation_id), fmt
+                ),
+            )
+            if text is None:
+                return
+            path = folder / f"{file_stem(title)}-{conversation_id}.{fmt}"
+            try:
+                await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+                await asyncio.to_thread(path.write_text, text, "utf-8")
+            except OSError as error:
+                self.notify(
+                    f"Could not write {path}: {error.strerror or error}. "
+                    "Check the folder's permissions or free space.",
+                    severity="error",
+                    timeout=8,
+                )
+                return
+            self.notify(f"Exported to {path}", timeout=6)
+
+        self.app.push_screen(
+            Choose(
+                f"Export “{title}”",
+                ["Markdown (.md)", "JSON: the API's messages + metadata (.json)"],
+                hint=f"Written to {folder}",
+            ),
+            chosen,
+        )
+
+    def action_params(self) -> None:
+        """Edit this conversation's system prompt and parameters (and presets)."""
+        from tui.screens.params import ParamsScreen
+
+        async def saved(result: tuple[str, dict[str, Any]] | None) -> None:
+            if result is None:
+                return
+            params = dict(result[1])
+            model = str(params.pop("model", "") or "")
+            if model:
+                self._status().model = model
+                self.services.settings.model = model
+            await self.session.configure(result[0], params, model)
+            self.notify("Saved: the next message uses these settings.", timeout=3)
+
+        self.app.push_screen(
+            ParamsScreen(
+                self.session.system_prompt,
+                self.session.params,
+                self.services,
+                self.session.model,
+                self.models,
+            ),
+            saved,
+        )
+
+    def action_attach(self) -> None:
+        """Attach a file to the next message."""
+        from tui.screens.dialogs import AskText
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            from tui.core.attachments import AttachmentError, load_attachment
+
+            try:
+                attachment = load_attachment(path)
+            except AttachmentError as error:
+                self.notify(str(error), title="Attach", severity="error", timeout=8)
+                return
+            self.attachments.append(attachment)
+            self._show_attachments()
+            self.notify(f"Attached {attachment.name}: it goes with your next message.", timeout=3)
+
+        self.app.push_screen(
+            AskText("Attach a file (path; Esc cancels)", placeholder="~/notes.txt or ./chart.png"),
+            chosen,
+        )
+
+    def _show_attachments(self) -> None:
+        names = ", ".join(a.name for a in self.attachments)
+        self._prompt().border_title = plain(f"📎 {names} (Esc removes)") if names else ""
+
+    def action_help(self) -> None:
+        """Show every key of this screen."""
+        from tui.screens.help import HelpScreen, describe_bindings
+        from tui.screens.params import ParamsScreen
+
+        message_bindings = list(UserMessage.BINDINGS) + [
+            b for b in ReplyView.BINDINGS if b not in UserMessage.BINDINGS
+        ]
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        sections = [
+            (title, describe_bindings(list(bindings), keymap))
+            for title, bindings in (
+                ("Writing", PromptInput.BINDINGS),
+                ("Chat", self.BINDINGS),
+                ("On a message (ctrl+up or shift+tab, then ↑↓)", message_bindings),
+                ("In the conversation list (ctrl+l)", ChatList.BINDINGS),
+                ("In the parameters (f3)", ParamsScreen.BINDINGS),
+                ("Everywhere", self.app.BINDINGS),
+            )
+        ]
+        intro = (
+            "Enter sends your message; the reply streams in as Markdown and the view follows "
+            "it unless you scroll up (PageUp/PageDown scroll, ctrl+end follows again). "
+            "Esc stops a reply and keeps what arrived. Every conversation is saved; ctrl+l "
+            "lists them, ctrl+f searches them all. ctrl+p finds any action, conversation, "
+            "model or profile by name. Keys can be remapped in the config's [keymap] by the "
+            "ids shown in brackets."
+        )
+        self.app.push_screen(HelpScreen("Loom · chat", sections, intro))
+
+    async def _offer_presets(self) -> None:
+        presets = await self._stored("reading the presets", lambda r: r.presets.presets())
+        if not presets:
+            return
+        from tui.screens.dialogs import Choose
+
+        def chosen(index: int | None) -> None:
+            if index:
+                preset = presets[index - 1]
+                self.session.apply_preset(preset.system_prompt, preset.params)
+                self._status().model = self.session.model
+                self.notify(f"Preset “{preset.name}”.", timeout=3)
+
+        labels = ["No preset"] + [p.name for p in presets]
+        self.app.push_screen(Choose("Start with a preset?", labels), chosen)
