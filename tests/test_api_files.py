@@ -115,3 +115,37 @@ def test_every_files_reply_matches_the_spec(sim: SimServer) -> None:
         component_validator("ListFilesResponse").validate(http.get("/files").json())
         deleted = http.delete(f"/files/{made.id}").json()
         component_validator("DeleteFileResponse").validate(deleted)
+
+
+async def test_page_lists_follow_next_page_to_the_end() -> None:
+    """The usage and costs endpoints page with `page` and `next_page` (no simulator route
+    serves them yet: a transport answers as the spec says they do)."""
+    from pydantic import BaseModel
+
+    asked: list[str] = []
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url.query, "ascii"))
+        page = request.url.params.get("page")
+        if page is None:
+            return httpx.Response(200, json={"data": [1, 2], "has_more": True, "next_page": "p2"})
+        if page == "p2":
+            return httpx.Response(200, json={"data": [3], "has_more": True, "next_page": "p3"})
+        return httpx.Response(200, json={"data": [4], "has_more": False, "next_page": None})
+
+    class Page(BaseModel):
+        data: list[int]
+        has_more: bool
+        next_page: str | None
+
+    paged = OpenAIClient(base_url="http://usage.invalid/v1", transport=httpx.MockTransport(answer))
+    pages = [
+        page.data
+        async for page in paged.pages(
+            "/organization/costs", Page, params={"start_time": 1, "group_by": ["model", "project"]}
+        )
+    ]
+    await paged.aclose()
+    assert pages == [[1, 2], [3], [4]]
+    assert asked[0] == "start_time=1&group_by=model&group_by=project"
+    assert asked[1].endswith("page=p2") and asked[2].endswith("page=p3")

@@ -338,3 +338,80 @@ def test_help_key_labels() -> None:
 
 def _unused(_: Any, __: ChatScreen) -> None:  # keeps the imports honest for mypy
     return None
+
+
+async def test_a_key_a_server_echoes_is_never_shown_stored_or_exported(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    from tui.core.export import render
+    from tui.sim.faults import Fault
+
+    key = "sk-proj-echoedback-55556666"
+    sim.state.faults.add(Fault("echo_key"))
+    app = LoomApp(settings_for(sim, api_key=key))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await say(pilot, app, "who am I?")
+        await until(lambda: chat(app).query_one(ReplyView).error is not None, "the 401")
+        text = screen_text(app)
+        assert "Invalid credentials" in text and key not in text and "sk-…6666" in text
+        assert all(key not in n.message for n in app._notifications)
+    store = open_conversations(private_data_dir)
+    (conversation,) = store.conversations()
+    stored = store.path(conversation.id)[-1]
+    assert stored.error is not None and key not in str(stored.error)
+    for fmt in ("md", "json"):
+        assert key not in render(store, conversation, fmt)
+
+
+async def test_a_lock_taken_mid_session_shows_unsaved_then_saved(
+    sim: SimServer, private_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from tui.core import chat_session
+    from tui.store import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT", 0.2)
+    monkeypatch.setattr(chat_session, "RETRY_SECONDS", (0.2,))
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await say(pilot, app, "before the lock")
+        holder = sqlite3.connect(private_data_dir / "loom.sqlite3", isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        await say(pilot, app, "during the lock")
+        status = chat(app).query_one("StatusLine")
+        await until(lambda: "not saved" in status.saving, "the unsaved mark")  # type: ignore[attr-defined]
+        assert "during the lock" in screen_text(app)
+        assert chat(app).query(ReplyView).last().text.startswith("You wrote")
+        words = " ".join(" ".join(n.message for n in app._notifications).split())
+        assert "locked by another program" in words
+        holder.rollback()
+        holder.close()
+        await until(lambda: not status.saving, "saved again")  # type: ignore[attr-defined]
+    store = open_conversations(private_data_dir)
+    (conversation,) = store.conversations()
+    assert [m.content for m in store.path(conversation.id)][2] == "during the lock"
+
+
+def test_parameters_must_be_finite_numbers() -> None:
+    from tui.core.params import ParamError, check, parse
+
+    for text in ("nan", "inf", "-inf", "NaN"):
+        with pytest.raises(ParamError, match="finite"):
+            parse("temperature", text)
+    assert check("temperature", float("nan")) is not None
+    assert check("logit_bias", {"1": float("inf")}) is not None
+
+
+async def test_the_config_chat_defaults_start_each_conversation(sim: SimServer) -> None:
+    settings = settings_for(sim, system_prompt="Answer in French.", params={"seed": 11})
+    app = LoomApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await say(pilot, app, "bonjour")
+        body = sim.state.last_chat_body
+        assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
+        assert body["seed"] == 11
+        await pilot.press("ctrl+n")
+        await quiet(pilot)
+        await say(pilot, app, "encore")
+        assert sim.state.last_chat_body["seed"] == 11

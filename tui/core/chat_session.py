@@ -143,8 +143,9 @@ class ChatSession:
         self.conversation_id: int | None = None
         self.title = ""
         self.model = services.settings.model
-        self.system_prompt = ""
-        self.params: dict[str, Any] = {}
+        self.system_prompt = services.settings.system_prompt
+        """What the conversation starts with: the config's [chat] defaults, until changed."""
+        self.params: dict[str, Any] = dict(services.settings.params)
         self.turns: list[Turn] = []
         """The branch shown, oldest first."""
         self.reply: Turn | None = None
@@ -177,9 +178,13 @@ class ChatSession:
         return self.reply is not None
 
     def start_new(self) -> None:
-        """An empty conversation with the default model (the one shown stays stored)."""
+        """An empty conversation with the default model, system prompt and parameters (the
+        one shown stays stored)."""
         self._reset()
-        self.model = self.services.settings.model
+        settings = self.services.settings
+        self.model = settings.model
+        self.system_prompt = settings.system_prompt
+        self.params = dict(settings.params)
 
     def apply_preset(self, system_prompt: str, params: dict[str, Any]) -> None:
         """Start with a preset's system prompt and parameters (and model, if it has one)."""

@@ -21,6 +21,7 @@ FaultKind = Literal[
     "redirect_away",
     "no_done",
     "tool_calls",
+    "echo_key",
 ]
 KINDS: tuple[str, ...] = (
     "rate_limit",
@@ -37,6 +38,7 @@ KINDS: tuple[str, ...] = (
     "redirect_away",
     "no_done",
     "tool_calls",
+    "echo_key",
 )
 
 HEADER = "x-loom-sim-fault"
@@ -47,7 +49,9 @@ the API: `ignore_stream` (a JSON completion although a stream was asked for), `h
 with an HTML page, as a captive portal sends), `html_error[:CODE]` (an error status with an
 HTML page), `redirect[:CODE]` (307 or 308 to the same path under /moved on this server),
 `redirect_away[:CODE]` (the same, to another host), `no_done` (the stream finishes but the
-connection stays open without `[DONE]`), `tool_calls` (the reply is a call of a tool)."""
+connection stays open without `[DONE]`), `tool_calls` (the reply is a call of a tool),
+`echo_key` (a 401 whose message repeats the request's Authorization header, as some
+proxies do)."""
 
 
 class FaultSyntaxError(ValueError):
@@ -84,7 +88,7 @@ class Fault:
                 return cls("status", status=code)
             if name in ("cut", "malformed"):
                 return cls(name, after_chunks=int(args[0]) if args else 3)  # type: ignore[arg-type]
-            if name in ("ignore_stream", "html", "no_done", "tool_calls"):
+            if name in ("ignore_stream", "html", "no_done", "tool_calls", "echo_key"):
                 return cls(name)  # type: ignore[arg-type]
             if name == "html_error":
                 code = int(args[0]) if args else 502

@@ -95,6 +95,14 @@ class Gate:
                 code=f"simulated_{fault.status}",
                 headers=headers,
             )
+        if fault.kind == "echo_key":
+            echoed = request.headers.get("authorization", "")
+            return error_response(
+                401,
+                f"Invalid credentials in header Authorization: {echoed} (simulated echo)",
+                code="invalid_api_key",
+                headers=headers,
+            )
         if fault.kind in ("html", "html_error"):
             return HTMLResponse(
                 HTML_PAGE.format(code=fault.status if fault.kind == "html_error" else 200),
