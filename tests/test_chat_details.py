@@ -346,7 +346,7 @@ async def test_a_key_a_server_echoes_is_never_shown_stored_or_exported(
     from tui.core.export import render
     from tui.sim.faults import Fault
 
-    key = "sk-proj-echoedback-55556666"
+    key = "sk-echoed-55556666"
     sim.state.faults.add(Fault("echo_key"))
     app = LoomApp(settings_for(sim, api_key=key))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -144,7 +144,7 @@ def test_demo_conversations_are_kept_apart(tmp_path: Path) -> None:
 
 
 def test_export_to_a_terminal_carries_no_control_sequences_or_key(tmp_path: Path) -> None:
-    key = "sk-proj-exportleak-0123456789"
+    key = "sk-export-23456789"
     store = open_conversations(tmp_path)
     conversation = store.create(title="sequences", model="m")
     user = store.add_message(conversation.id, "user", "show me")
@@ -204,7 +204,7 @@ sys.exit(main(["--base-url", "http://127.0.0.1:9/v1"]))
 
 
 def test_an_unexpected_error_in_the_app_ends_in_one_line_and_a_report(tmp_path: Path) -> None:
-    key = "sk-proj-crashleak-0123456789"
+    key = "sk-crash-123456789"
     env = {
         "OPENAI_API_KEY": key,
         "LOOM_STATE_DIR": str(tmp_path / "state"),

@@ -129,7 +129,7 @@ def test_loom_config_init_show_and_path(tmp_path: Path) -> None:
     env = {
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "LOOM_STATE_DIR": str(tmp_path / "state"),
-        "OPENAI_API_KEY": "sk-proj-showmasked-98765",
+        "OPENAI_API_KEY": "sk-shown-98765",
     }
     where = loom("config", "path", env=env)
     path = Path(where.stdout.strip())
@@ -139,7 +139,7 @@ def test_loom_config_init_show_and_path(tmp_path: Path) -> None:
     assert loom("config", "init", env=env).returncode == 1, "an existing file is kept"
     shown = loom("config", "show", env=env)
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    assert "sk-proj-showmasked-98765" not in shown.stdout and "sk-…8765" in shown.stdout
+    assert "sk-shown-98765" not in shown.stdout and "sk-…8765" in shown.stdout
     assert "profile = openai" in shown.stdout and "ollama, vllm" in shown.stdout
     assert (
         "base_url = http://localhost:11434/v1"

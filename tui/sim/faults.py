@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 FaultKind = Literal[
     "rate_limit",
@@ -23,23 +23,7 @@ FaultKind = Literal[
     "tool_calls",
     "echo_key",
 ]
-KINDS: tuple[str, ...] = (
-    "rate_limit",
-    "server_error",
-    "unavailable",
-    "status",
-    "cut",
-    "stall",
-    "malformed",
-    "ignore_stream",
-    "html",
-    "html_error",
-    "redirect",
-    "redirect_away",
-    "no_done",
-    "tool_calls",
-    "echo_key",
-)
+KINDS: tuple[str, ...] = get_args(FaultKind)
 
 HEADER = "x-loom-sim-fault"
 """Request header naming a fault: `rate_limit[:seconds]`, `server_error`, `unavailable`,

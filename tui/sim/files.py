@@ -30,6 +30,17 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
             404, f"No such File object: {file_id}", param="id", code=None, headers=headers
         )
 
+    def found(request: Request) -> tuple[dict[str, str], dict[str, Any] | None, Response | None]:
+        """The gate, then the file the path names: (headers, the file, or the answer)."""
+        headers, _, early = gate.prelude(request, "files")
+        if early is not None:
+            return headers, None, early
+        file_id = request.path_params["file_id"]
+        entry = sim.files.get(file_id)
+        if entry is None:
+            return headers, None, missing(file_id, headers)
+        return headers, entry, None
+
     async def upload(request: Request) -> Response:
         headers, _, early = gate.prelude(request, "files")
         if early is not None:
@@ -105,32 +116,26 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
         return JSONResponse(body, headers=headers)
 
     async def retrieve(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "files")
-        if early is not None:
-            return early
-        file_id = request.path_params["file_id"]
-        entry = sim.files.get(file_id)
+        headers, entry, answer = found(request)
         if entry is None:
-            return missing(file_id, headers)
+            assert answer is not None
+            return answer
         return JSONResponse(entry["object"], headers=headers)
 
     async def delete(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "files")
-        if early is not None:
-            return early
-        file_id = request.path_params["file_id"]
-        if sim.files.pop(file_id, None) is None:
-            return missing(file_id, headers)
+        headers, entry, answer = found(request)
+        if entry is None:
+            assert answer is not None
+            return answer
+        file_id = entry["object"]["id"]
+        del sim.files[file_id]
         return JSONResponse({"id": file_id, "object": "file", "deleted": True}, headers=headers)
 
     async def content(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "files")
-        if early is not None:
-            return early
-        file_id = request.path_params["file_id"]
-        entry = sim.files.get(file_id)
+        headers, entry, answer = found(request)
         if entry is None:
-            return missing(file_id, headers)
+            assert answer is not None
+            return answer
         return Response(entry["content"], media_type="application/octet-stream", headers=headers)
 
     return [
