@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import median, run_child, simulator
 from client import measure as measure_client
 from long_conversation import measure as measure_long
+from pty_stream import measure as measure_pty
 from startup import measure as measure_startup
 
 TARGETS = {
@@ -36,6 +37,10 @@ TARGETS = {
     "long_conversation_extra_first_frame_s": ("<=", 0.5),
     "long_conversation_extra_shown_s": ("<=", 0.5),
     "long_conversation_rss_mib": ("<=", 120),
+    "pty_bytes_per_text_byte": ("<=", 8),
+    "pty_cpu_share": ("<=", 0.15),
+    "pty_idle_bytes_per_s": ("<=", 20),
+    "pty_low_bandwidth_bytes_per_text_byte": ("<=", 3),
 }
 
 
@@ -108,6 +113,41 @@ def paced_run(tokens: int, rate: float, repeats: int = 3) -> dict[str, Any]:
     return result
 
 
+def pty_runs(repeats: int, others: int) -> dict[str, Any]:
+    """The real `loom` in a pseudo-terminal (bench/pty_stream.py): 100x30 (where the
+    conversation list shows) and in low-bandwidth mode `repeats` times; the other sizes,
+    the list hidden and a terminal that does not erase in colour `others` times."""
+    main = measure_pty((100, 30), repeats)
+    log("pty 100x30:", json.dumps(main))
+    low = measure_pty((100, 30), repeats, low_bandwidth=True)
+    log("pty low bandwidth:", json.dumps(low))
+    figures = {
+        "pty_bytes_per_text_byte": main["bytes_per_text_byte"],
+        "pty_cpu_share": main["cpu_share"],
+        "pty_idle_bytes_per_s": main["idle_bytes_per_s"],
+        "pty_idle_cpu_share": main["idle_cpu_share"],
+        "pty_first_frame_bytes": main["first_frame_bytes"],
+        "pty_low_bandwidth_bytes_per_text_byte": low["bytes_per_text_byte"],
+        "pty_low_bandwidth_cpu_share": low["cpu_share"],
+        "pty_low_bandwidth_idle_bytes_per_s": low["idle_bytes_per_s"],
+        "floor_pty_bytes_per_text_byte": main["floor_bytes_per_text_byte"],
+        "floor_pty_cpu_share": main["floor_cpu_share"],
+    }
+    extra = {
+        "80x24": dict(size=(80, 24)),
+        "200x50": dict(size=(200, 50)),
+        "list_hidden": dict(size=(100, 30), list_shown=False),
+        "no_erase": dict(size=(100, 30), erase=False),
+    }
+    for name, options in extra.items():
+        result = measure_pty(repeats=others, idle=False, **options)  # type: ignore[arg-type]
+        log(f"pty {name}:", json.dumps(result))
+        figures[f"pty_{name}_bytes_per_text_byte"] = result["bytes_per_text_byte"]
+        figures[f"pty_{name}_cpu_share"] = result["cpu_share"]
+        figures[f"floor_pty_{name}_bytes_per_text_byte"] = result["floor_bytes_per_text_byte"]
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter paced run")
@@ -131,6 +171,7 @@ def main() -> None:
     log("client parse:", json.dumps(parse))
     long = measure_long(2000, 3 if args.quick else 7)
     log("long conversation:", json.dumps(long))
+    pty = pty_runs(repeats, 1 if args.quick else 3)
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -148,6 +189,7 @@ def main() -> None:
         "long_conversation_extra_first_frame_s": long["long_extra_first_frame_s"],
         "long_conversation_extra_shown_s": long["long_extra_shown_s"],
         "long_conversation_rss_mib": long["long_rss_mib"],
+        **pty,
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],

@@ -8,11 +8,14 @@ from functools import partial
 from typing import Any
 
 from rich.console import Console
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 
 from tui.config import Settings
 from tui.config.themes import DEFAULT_THEME, SIXTEEN_COLOURS
@@ -23,10 +26,36 @@ from tui.screens.modes import mode_screens
 from tui.screens.palette import GoTo
 
 
+def wired(driver: type[Driver], settings: Settings) -> type[Driver]:
+    """The driver, writing what Textual hands it in fewer bytes (see tui.core.wire): over
+    SSH every byte of every frame crosses the link."""
+    from tui.core.terminal import erases_in_colour, plain_console
+    from tui.core.wire import PLAIN_GLYPHS, Wire
+
+    erase = settings.terminal_erase == "on" or (
+        settings.terminal_erase == "auto" and erases_in_colour()
+    )
+    plain = settings.glyphs == "plain" or (settings.glyphs == "auto" and plain_console())
+    glyphs = PLAIN_GLYPHS if plain else None
+
+    class Wired(driver):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._wire = Wire(erase=erase, glyphs=glyphs)
+
+        def write(self, data: str) -> None:
+            super().write(self._wire.encode(data))
+
+    return Wired
+
+
 class LoomApp(App[None]):
     """A terminal workbench for the OpenAI API and compatible servers."""
 
     TITLE = "Loom"
+    low_bandwidth: reactive[bool] = reactive(False, init=False)
+    """Low-bandwidth mode: fewer frames while a reply streams, no cursor blink or
+    animations, the 16-colour theme (see README, "Over SSH")."""
     MODES = mode_screens()
     DEFAULT_MODE = SCREEN_MODES[0].name
     COMMANDS = App.COMMANDS | {GoTo}
@@ -60,11 +89,16 @@ class LoomApp(App[None]):
             file=self._failure, markup=False, highlight=False, width=120, color_system=None
         )
         self.settings = settings
+        self.driver_class = wired(self.driver_class, settings)
         self.services = services or Services(settings)
         self.services.store_listeners.append(self._store_changed)
         self._theme_problems = self._register_themes()
         self.theme = self._first_theme()
         self._remembered_theme = self.theme
+        self._animations = self.animation_level
+        self._theme_before_low_bandwidth: str | None = None
+        if settings.low_bandwidth:
+            self.low_bandwidth = True
         if settings.keymap:
             self.set_keymap(settings.keymap)
 
@@ -116,6 +150,64 @@ class LoomApp(App[None]):
             if problem:
                 self.notify(problem, title="Theme", severity="warning")
 
+    # --- low-bandwidth mode ------------------------------------------------------------
+
+    def watch_low_bandwidth(self, low: bool) -> None:
+        from tui.config.themes import SIXTEEN_COLOURS
+
+        self.animation_level = "none" if low else self._animations
+        if low and self.theme != SIXTEEN_COLOURS:
+            self._theme_before_low_bandwidth = self.theme
+            self._set_theme_quietly(SIXTEEN_COLOURS)
+        elif not low and self._theme_before_low_bandwidth is not None:
+            if self.theme == SIXTEEN_COLOURS:  # not picked meanwhile: the one from before
+                self._set_theme_quietly(self._theme_before_low_bandwidth)
+            self._theme_before_low_bandwidth = None
+        if self.screen_stack and self.focused is not None:
+            self._set_blink(self.focused)
+
+    def _set_theme_quietly(self, theme: str) -> None:
+        """A theme for the mode, not a pick to keep for the next start."""
+        self._remembered_theme = theme
+        self.theme = theme
+
+    def action_toggle_low_bandwidth(self) -> None:
+        """Turn low-bandwidth mode on or off (and keep it so for the next start)."""
+        self.low_bandwidth = not self.low_bandwidth
+        problem = self.services.remember(low_bandwidth=self.low_bandwidth)
+        state = "on: fewer frames, no blink, 16 colours" if self.low_bandwidth else "off"
+        self.notify(f"Low-bandwidth mode {state}.", title="Display", timeout=4)
+        if problem:
+            self.notify(problem, title="Display", severity="warning")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._set_blink(event.widget)
+
+    def _set_blink(self, widget: Widget) -> None:
+        """Text cursors blink only if the config says so, and not in low-bandwidth mode:
+        each blink redraws the line (bytes over SSH while nothing else happens)."""
+        if hasattr(widget, "cursor_blink"):
+            widget.cursor_blink = self.settings.cursor_blink and not self.low_bandwidth
+
+    def _offer_low_bandwidth(self) -> None:
+        """Over SSH, say once that low-bandwidth mode exists (unless the config decided)."""
+        import os
+
+        if (
+            self.settings.low_bandwidth is not None
+            or self.settings.offered_low_bandwidth
+            or not os.environ.get("SSH_CONNECTION")
+        ):
+            return
+        self.notify(
+            "Over SSH? Low-bandwidth mode sends less to the terminal: fewer frames while a "
+            "reply streams, no blink, 16 colours. ctrl+p, “Low-bandwidth mode”; or "
+            "low_bandwidth = true under [ui] in the config.",
+            title="Display",
+            timeout=15,
+        )
+        self.services.remember(offered_low_bandwidth=True)
+
     # --- notifications ----------------------------------------------------------------
 
     def notify(
@@ -158,6 +250,7 @@ class LoomApp(App[None]):
         """The first frame is on screen: let the screen start its background work."""
         # Everything loaded so far lives as long as the app (see core.gcpolicy).
         GC.loaded()
+        self._offer_low_bandwidth()
         for problem in filter(None, [self.settings.config_problem, *self._theme_problems]):
             self.notify(
                 f"{problem}. Loom goes on with the defaults.",
@@ -233,6 +326,13 @@ class LoomApp(App[None]):
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's commands, then every keyed action of the current screen."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Low-bandwidth mode",
+            "Turn "
+            + ("off" if self.low_bandwidth else "on")
+            + ": fewer frames while a reply streams, no blink or animations, 16 colours",
+            self.action_toggle_low_bandwidth,
+        )
         for binding in getattr(screen, "BINDINGS", []):
             if isinstance(binding, Binding) and binding.description:
                 keys = binding.key.split(",")[0]

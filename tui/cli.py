@@ -134,6 +134,12 @@ def _parser() -> Parser:
         "--base-url", type=_url, help="API base URL (default: $OPENAI_BASE_URL or OpenAI)"
     )
     parser.add_argument("--model", type=_name, help="model to chat with (default: gpt-4o-mini)")
+    parser.add_argument(
+        "--low-bandwidth",
+        action="store_true",
+        help="for slow links: fewer frames while a reply streams, no cursor blink or "
+        "animations, 16 colours (the config's [ui] low_bandwidth)",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
@@ -386,6 +392,8 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"loom {__version__}")
         return 0
     settings = _settings(args)
+    if args.low_bandwidth:
+        settings.low_bandwidth = True
     from tui.app import LoomApp
 
     app = LoomApp(settings)
@@ -478,6 +486,9 @@ def _config_show(args: argparse.Namespace, path: Path) -> int:
         f"timeouts = connect {settings.connect_timeout:g} s, read {settings.read_timeout:g} s",
         f"retries = {settings.max_retries}",
         f"profiles = {', '.join(settings.profiles) or '-'}",
+        f"ui = cursor_blink {_on(settings.cursor_blink)}, low_bandwidth "
+        f"{'(not set)' if settings.low_bandwidth is None else _on(settings.low_bandwidth)}, "
+        f"terminal_erase {settings.terminal_erase}, glyphs {settings.glyphs}",
     ]
     if settings.keymap:
         lines.append("keymap = " + ", ".join(f"{k}={v}" for k, v in settings.keymap.items()))
@@ -485,6 +496,10 @@ def _config_show(args: argparse.Namespace, path: Path) -> int:
         lines.append("prices = " + ", ".join(settings.prices))
     _out("\n".join(lines) + "\n")
     return 1 if settings.config_problem else 0
+
+
+def _on(value: bool) -> str:
+    return "on" if value else "off"
 
 
 RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {

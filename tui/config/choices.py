@@ -21,12 +21,17 @@ FILE = "choices.toml"
 
 @dataclass(slots=True)
 class Choices:
-    """The picks: a theme, the profile last used, a default model per profile."""
+    """The picks: a theme, the profile last used, a default model per profile, low-bandwidth
+    mode."""
 
     theme: str | None = None
     profile: str | None = None
     models: dict[str, str] = field(default_factory=dict)
     """Profile name ("" without a profile) to the model picked last."""
+    low_bandwidth: bool | None = None
+    """Low-bandwidth mode, as last turned on or off in the app."""
+    offered_low_bandwidth: bool = False
+    """Whether Loom has offered low-bandwidth mode (over SSH: once)."""
 
 
 def read_choices(path: Path) -> Choices:
@@ -36,10 +41,13 @@ def read_choices(path: Path) -> Choices:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return Choices()
     models = data.get("models")
+    low_bandwidth = data.get("low_bandwidth")
     return Choices(
         theme=data["theme"] if isinstance(data.get("theme"), str) else None,
         profile=data["profile"] if isinstance(data.get("profile"), str) else None,
         models={str(k): str(v) for k, v in models.items()} if isinstance(models, dict) else {},
+        low_bandwidth=low_bandwidth if isinstance(low_bandwidth, bool) else None,
+        offered_low_bandwidth=data.get("offered_low_bandwidth") is True,
     )
 
 
@@ -53,6 +61,10 @@ def write_choices(path: Path, choices: Choices) -> None:
         data["profile"] = choices.profile
     if choices.models:
         data["models"] = dict(choices.models)
+    if choices.low_bandwidth is not None:
+        data["low_bandwidth"] = choices.low_bandwidth
+    if choices.offered_low_bandwidth:
+        data["offered_low_bandwidth"] = True
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     try:

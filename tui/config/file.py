@@ -92,6 +92,12 @@ def defaults() -> dict[str, Any]:
         "profiles": {},
         "chat": {"model": None, "system_prompt": "", "params": {}},
         "prices": {},
+        "ui": {
+            "cursor_blink": False,
+            "low_bandwidth": None,
+            "terminal_erase": "auto",
+            "glyphs": "auto",
+        },
         "keymap": {},
     }
 
@@ -131,7 +137,7 @@ def explain_validation(error: ValidationError, text: str, path: Path) -> str:
 def _advice(error: Mapping[str, Any], where: list[str]) -> str:
     from pydantic import BaseModel
 
-    from tui.config.schema import ChatDefaults, ConfigFile, Price, Profile
+    from tui.config.schema import ChatDefaults, ConfigFile, Price, Profile, Ui
 
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -139,6 +145,7 @@ def _advice(error: Mapping[str, Any], where: list[str]) -> str:
             "profiles": Profile,
             "chat": ChatDefaults,
             "prices": Price,
+            "ui": Ui,
         }
         model = known.get(where[0], ConfigFile) if len(where) > 1 else ConfigFile
         options = list(model.model_fields)

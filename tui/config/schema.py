@@ -6,7 +6,7 @@ tui.config.file): pydantic costs about a third of Loom's start-up.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -64,6 +64,16 @@ class ChatDefaults(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class Ui(_Strict):
+    """How Loom draws: what it costs in a terminal over SSH (see README, "Over SSH")."""
+
+    cursor_blink: bool = False
+    low_bandwidth: bool | None = None
+    """None: not said; over SSH, Loom then offers it."""
+    terminal_erase: Literal["auto", "on", "off"] = "auto"
+    glyphs: Literal["auto", "unicode", "plain"] = "auto"
+
+
 class ConfigFile(_Strict):
     """The whole of `config.toml`."""
 
@@ -72,5 +82,6 @@ class ConfigFile(_Strict):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     chat: ChatDefaults = Field(default_factory=ChatDefaults)
     prices: dict[str, Price] = Field(default_factory=dict)
+    ui: Ui = Field(default_factory=Ui)
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to keys, e.g. "chat.chats" = "ctrl+l" (see the help screen)."""

@@ -52,6 +52,14 @@ class Settings:
     """The theme asked for (picked in the app, or in the config); None: Loom chooses."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id to keys, from the config."""
+    cursor_blink: bool = False
+    """Whether text cursors blink (each blink redraws a line: bytes over SSH when idle)."""
+    low_bandwidth: bool | None = None
+    """Fewer frames, no blink or animations, 16 colours; None: not said (offered over SSH)."""
+    terminal_erase: str = "auto"
+    """Erase runs of blank cells instead of writing them: "auto", "on" or "off"."""
+    glyphs: str = "auto"
+    """"plain": only characters the Linux console draws; "unicode"; "auto": by $TERM."""
     system_prompt: str = ""
     """What a new conversation starts with (the config's [chat])."""
     params: dict[str, Any] = field(default_factory=dict)
@@ -63,6 +71,8 @@ class Settings:
     """Why the config file (or the profile) could not be used: then these are defaults."""
     choices_path: Path | None = None
     """Where picks made in the app are saved (see tui.config.choices)."""
+    offered_low_bandwidth: bool = False
+    """Whether low-bandwidth mode was offered already (see tui.config.choices)."""
 
     @property
     def store_dir(self) -> Path:
@@ -136,6 +146,7 @@ class Settings:
                 )
             chosen = None
         chat: dict[str, Any] = file["chat"]
+        ui: dict[str, Any] = file["ui"]
         settings = cls(
             config_path=loaded.path,
             choices_path=choices_path,
@@ -151,6 +162,13 @@ class Settings:
             },
             demo=demo,
             data_dir=data_dir,
+            cursor_blink=ui["cursor_blink"],
+            low_bandwidth=(
+                choices.low_bandwidth if choices.low_bandwidth is not None else ui["low_bandwidth"]
+            ),
+            terminal_erase=ui["terminal_erase"],
+            glyphs=ui["glyphs"],
+            offered_low_bandwidth=choices.offered_low_bandwidth,
         )
         if chosen is not None:
             try:

@@ -64,6 +64,15 @@ base_url = "http://localhost:1234/v1"
 # input = 0.0
 # output = 0.0
 
+[ui]
+# How Loom draws, and what that costs in a terminal over SSH (README: "Over SSH").
+# cursor_blink = false     # a blinking cursor redraws its line twice a second
+# low_bandwidth = false    # fewer frames while a reply streams, no blink or animations,
+#                          # 16 colours; also `loom --low-bandwidth`. Unset: offered over SSH
+# terminal_erase = "auto"  # erase runs of blank cells instead of writing spaces: "auto"
+#                          # (where the terminal erases in colour: bce, tmux), "on", "off"
+# glyphs = "auto"          # "plain" draws only what the Linux console can (auto: TERM=linux)
+
 # Keys: binding id = keys. The ids are in the help (F1 or ctrl+g).
 # [keymap]
 # "chat.chats" = "ctrl+l"

@@ -79,7 +79,13 @@ class Services:
             return self._client
 
     def remember(
-        self, *, theme: str | None = None, profile: str | None = None, model: str | None = None
+        self,
+        *,
+        theme: str | None = None,
+        profile: str | None = None,
+        model: str | None = None,
+        low_bandwidth: bool | None = None,
+        offered_low_bandwidth: bool = False,
     ) -> str | None:
         """Keep a pick made in the app for the next start (see tui.config.choices); what
         went wrong, if the file could not be written."""
@@ -95,6 +101,10 @@ class Services:
             choices.profile = profile
         if model is not None:
             choices.models[self.settings.profile or ""] = model
+        if low_bandwidth is not None:
+            choices.low_bandwidth = low_bandwidth
+        if offered_low_bandwidth:
+            choices.offered_low_bandwidth = True
         try:
             write_choices(path, choices)
         except OSError as error:

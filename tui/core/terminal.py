@@ -7,6 +7,41 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 
+PLAIN_CONSOLES = ("linux", "vt", "cons", "ansi", "pcansi")
+"""TERM values (or their starts) of consoles whose fonts hold a small set of characters."""
+
+
+def erases_in_colour(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal fills erased cells with the background colour in effect
+    (terminfo's `bce`), so blank runs may be erased instead of written (tui.core.wire).
+
+    tmux does (since 2.3), whatever its terminfo entry says; GNU screen does not unless
+    told to; elsewhere the terminfo entry of $TERM says, as it does for ncurses."""
+    env = os.environ if environ is None else environ
+    if env.get("TMUX"):
+        return True
+    if env.get("STY"):
+        return False
+    term = env.get("TERM", "")
+    if not term or term == "dumb":
+        return False
+    try:
+        import curses
+
+        with open(os.devnull, "wb") as null:
+            curses.setupterm(term, null.fileno())
+        return curses.tigetflag("bce") > 0 and bool(curses.tigetstr("ech"))
+    except Exception:  # no curses, no terminfo entry for $TERM: assume it does not
+        return False
+
+
+def plain_console(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal is a console that draws only a small set of characters (the
+    Linux console): Loom's glyphs beyond it are then drawn with ones it has."""
+    env = os.environ if environ is None else environ
+    term = env.get("TERM", "")
+    return term.startswith(PLAIN_CONSOLES)
+
 
 def tmux_clipboard(environ: Mapping[str, str] | None = None) -> str | None:
     """Inside tmux, its `set-clipboard` option ("on", "external", "off"); None outside.

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 FLUSH_SECONDS = 0.125
 """How often streamed text is handed to the Markdown renderer (eight updates a second)."""
+LOW_BANDWIDTH_FLUSH_SECONDS = 0.5
+"""...and in low-bandwidth mode: each frame repaints the lines that grew, so fewer frames
+carry fewer bytes (two a second still reads as a stream)."""
 BACKLOG_FLUSH_SECONDS = 1 / 30
 """How soon the next flush comes while more than FLUSH_CHARS are waiting."""
 FLUSH_CHARS = 3000
@@ -271,7 +274,12 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
     role = "assistant"
 
     def __init__(
-        self, model: str, *, cache: RenderCache | None = None, id: str | None = None
+        self,
+        model: str,
+        *,
+        cache: RenderCache | None = None,
+        page_height: Callable[[], int] | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.model = model
@@ -283,7 +291,9 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         self._segments = 0
         self._timer: Timer | None = None
         self._last_flush = 0.0
-        self._body = ReplyBody(cache=cache)
+        self.flush_seconds = FLUSH_SECONDS
+        """How often streamed text is shown (LOW_BANDWIDTH_FLUSH_SECONDS in that mode)."""
+        self._body = ReplyBody(cache=cache, page_height=page_height)
         self._body.growing = True
         self._rendering: str | None = None
         """Text whose flush is being rendered in the render thread (no other flush starts)."""
@@ -371,7 +381,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         if self._timer is None and not self._busy and (self._pending or self._open):
             waiting = sum(map(len, self._pending)) + sum(delta.size for delta in self._open)
             backlog = waiting > FLUSH_CHARS
-            interval = BACKLOG_FLUSH_SECONDS if backlog else FLUSH_SECONDS
+            interval = BACKLOG_FLUSH_SECONDS if backlog else self.flush_seconds
             wait = max(0.001, self._last_flush + interval - time.monotonic())
             self._timer = self.set_timer(wait, self._tick, name="reply-flush")
 

@@ -24,7 +24,13 @@ KEPT_RENDERS = 48
 GAP = 1
 """Blank lines between pieces: what Markdown puts between two blocks."""
 GROWTH_STEP = 6
-"""While a reply streams, its height grows this many lines at a time."""
+"""While a reply streams, its height grows at least this many lines at a time."""
+CONTEXT_LINES = 3
+"""...and by the height of the view it is in less this many lines: the view following
+the reply then turns a page at a time (keeping a few lines for context), and between
+turns new lines are painted into the blank rows below the text. Without it every row of
+the view is painted again for every few lines of text: what a terminal over SSH has to
+carry (see bench/pty_stream.py)."""
 LAYOUT_SECONDS = 0.25
 """While a reply streams, its height changes (a reflow of the screen) at most this often."""
 
@@ -124,8 +130,15 @@ class ReplyBody(NoRelayoutOnResize, Widget):
     ReplyBody { height: auto; padding: 0 1; }
     """
 
-    def __init__(self, pieces: list[str] | None = None, cache: RenderCache | None = None) -> None:
+    def __init__(
+        self,
+        pieces: list[str] | None = None,
+        cache: RenderCache | None = None,
+        page_height: Callable[[], int] | None = None,
+    ) -> None:
         super().__init__()
+        self.page_height = page_height
+        """The height of the view the reply is shown in (its growth step follows it)."""
         self.cache = cache or RenderCache()
         """Where this reply's rendered lines are kept (shared by the replies of a view)."""
         self._code: str | None = None
@@ -135,6 +148,7 @@ class ReplyBody(NoRelayoutOnResize, Widget):
         self._style: Style | None = None
         self._starts: list[int] = []
         self._reported = 0
+        self._painted_to = 0
         self._last_layout = 0.0
         self._layout_timer: Timer | None = None
         self.growing = False
@@ -224,8 +238,13 @@ class ReplyBody(NoRelayoutOnResize, Widget):
                     break
                 same += 1
             top += same
-        if top < self._reported:
-            self.refresh(Region(0, top, width, max(1, self._reported - top)))
+        # Down to the end of the text (or of what it covered before): the blank rows a
+        # growing reply keeps below its text stay as they are.
+        content = self._content_lines(width)
+        end = min(self._reported, max(content, self._painted_to))
+        self._painted_to = content
+        if top < end:
+            self.refresh(Region(0, top, width, end - top))
         if self._stepped(self._content_lines(width)) != self._reported:
             # At most one reflow per LAYOUT_SECONDS while streaming: lines past the
             # reported height wait for it (a fraction of a second), the rest repaints now.
@@ -248,7 +267,9 @@ class ReplyBody(NoRelayoutOnResize, Widget):
     def _stepped(self, lines: int) -> int:
         if not self.growing:
             return lines
-        return -(-lines // GROWTH_STEP) * GROWTH_STEP
+        page = self.page_height() if self.page_height is not None else 0
+        step = max(GROWTH_STEP, page - CONTEXT_LINES)
+        return -(-lines // step) * step
 
     def _content_lines(self, width: int) -> int:
         starts = self._layout(width)

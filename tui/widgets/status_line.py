@@ -55,6 +55,8 @@ class StatusLine(Widget):
     """Short name of the server."""
     cost: reactive[str | None] = reactive(None)
     """What the conversation has cost so far, as text (see core.pricing)."""
+    low_bandwidth: reactive[bool] = reactive(False)
+    """Whether low-bandwidth mode is on (fewer frames, no blink, 16 colours)."""
 
     def clear_figures(self) -> None:
         """Forget the last reply's figures and the state (a conversation was replaced)."""
@@ -75,6 +77,8 @@ class StatusLine(Widget):
         text.append(safe(self.model) or "no model", style="bold")
         if self.server:
             text.append(f" @ {safe(self.server)}")
+        if self.low_bandwidth:
+            text.append(" │ low bandwidth")
         # What is happening comes before the figures: a narrow line cuts the figures.
         if self.saving:
             text.append(f" │ {self.saving}", style="bold")

@@ -31,7 +31,13 @@ from tui.core.chat_session import (
 )
 from tui.core.gcpolicy import GC
 from tui.store.errors import StoreError
-from tui.widgets.messages import ChatItem, ReplyView, UserMessage
+from tui.widgets.messages import (
+    FLUSH_SECONDS,
+    LOW_BANDWIDTH_FLUSH_SECONDS,
+    ChatItem,
+    ReplyView,
+    UserMessage,
+)
 from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.relayout import NoRelayoutOnResize
@@ -154,6 +160,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         """Files to go with the next message."""
         self.render_cache = RenderCache()
         """The rendered lines of the replies on screen that were used last."""
+        self._flush_seconds = FLUSH_SECONDS
 
     def compose(self) -> ComposeResult:
         from tui.screens.modes import mode_bar
@@ -194,6 +201,8 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         self._view().anchor()
         self._prompt().focus()
         self._update_server_label()
+        if hasattr(self.app, "low_bandwidth"):
+            self.watch(self.app, "low_bandwidth", self._bandwidth_changed)
         self.query_one(Sidebar).set_class(self.app.size.width < NARROW, "hidden")
         if not self.services.settings.can_send:
             self.models_status = "no API key: set OPENAI_API_KEY or run loom --demo"
@@ -364,9 +373,25 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         if turn.role == "user":
             widget = UserMessage(turn.content)
         else:
-            widget = ReplyView(turn.model or self.session.model, cache=self.render_cache)
+            widget = ReplyView(
+                turn.model or self.session.model,
+                cache=self.render_cache,
+                page_height=self._page_height,
+            )
+            widget.flush_seconds = self._flush_seconds
         widget.turn = turn
         return widget
+
+    def _bandwidth_changed(self, low: bool) -> None:
+        """Low-bandwidth mode (see LoomApp): streamed text comes in fewer, larger frames."""
+        self._flush_seconds = LOW_BANDWIDTH_FLUSH_SECONDS if low else FLUSH_SECONDS
+        for view in self.query(ReplyView):
+            view.flush_seconds = self._flush_seconds
+        self._status().low_bandwidth = low
+
+    def _page_height(self) -> int:
+        """The conversation view's height: a streaming reply grows a page at a time."""
+        return self._view().size.height
 
     def _update_earlier(self) -> None:
         for static in self.query("#earlier").results(Static):
