@@ -16,6 +16,10 @@ from tui.widgets.messages import ReplyView
 from tui.widgets.prompt_input import PromptInput
 
 HERE = Path(__file__).resolve().parent
+# What a current terminal shows, whichever one this runs in (Rich reads these when an app
+# is made); the 16-colour shot names its theme.
+os.environ["TERM"] = "xterm-256color"
+os.environ["COLORTERM"] = "truecolor"
 
 
 def demo_app(theme: str | None = None) -> LoomApp:

@@ -43,6 +43,12 @@ def private_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LOOM_STATE_DIR", str(tmp_path / "state"))
     for name in ("LOOM_CONFIG", "LOOM_PROFILE", "LOOM_MODEL", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    # The same colours whatever terminal the tests run in (Rich reads these when an app
+    # is made): snapshots and themes do not depend on the machine.
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    for name in ("SSH_CONNECTION", "TMUX", "STY", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
     return folder
 
 

@@ -257,7 +257,7 @@ async def test_rendered_reply_equals_a_one_shot_render() -> None:
 async def test_screen_matches_the_text_while_it_streams() -> None:
     """Mid-stream, only the changed lines are repainted: what is painted must still equal
     a one-shot render of the text received so far (no stale or missing lines)."""
-    from tui.widgets.markdown_render import render_markdown
+    from tui.widgets.markdown_render import marks_code, render_markdown
 
     with SimServer(SimConfig(seed=4, reply_tokens=700, tokens_per_second=150)) as paced:
         app = LoomApp(settings_for(paced))
@@ -280,7 +280,9 @@ async def test_screen_matches_the_text_while_it_streams() -> None:
                 painted = [line.strip() for line in _reply_lines(app)[1:]]
                 painted = painted[: next(i for i, t in enumerate(painted) if t.startswith("╭"))]
                 options = app.console.options.update(width=body.content_size.width)
-                rendered = app.console.render_lines(render_markdown(body.source), options)
+                marked = marks_code(app.console, body._code_theme())
+                markdown = render_markdown(body.source, body._code_theme(), mark_code=marked)
+                rendered = app.console.render_lines(markdown, options)
                 expected = ["".join(seg.text for seg in line).strip() for line in rendered]
                 while expected and not expected[-1]:
                     expected.pop()
@@ -392,7 +394,7 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
     import threading
 
     from tui.widgets import messages, reply_body
-    from tui.widgets.markdown_render import render_markdown
+    from tui.widgets.markdown_render import marks_code, render_markdown
 
     real = reply_body.render_piece
     release = threading.Event()
@@ -431,7 +433,9 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
             assert width != widths[0]
             painted = [body.render_line(y).text.strip() for y in range(body.size.height)]
             options = app.console.options.update(width=width)
-            rendered = app.console.render_lines(render_markdown(received), options)
+            code = body._code_theme()
+            markdown = render_markdown(received, code, mark_code=marks_code(app.console, code))
+            rendered = app.console.render_lines(markdown, options)
             expected = ["".join(seg.text for seg in line).strip() for line in rendered]
             assert [line for line in painted if line] == [line for line in expected if line]
     assert messages.THREAD_CHARS <= messages.FLUSH_CHARS

@@ -109,10 +109,11 @@ def render_piece(
 ) -> list[Strip]:
     """One piece of Markdown as painted lines, each exactly `options.max_width` cells."""
     # Imported here: the Markdown stack is not needed for the first frame.
-    from tui.widgets.markdown_render import render_markdown
+    from tui.widgets.markdown_render import marks_code, render_markdown
 
     width = options.max_width
-    rendered = console.render_lines(render_markdown(text, code_theme), options, style=style)
+    markdown = render_markdown(text, code_theme, mark_code=marks_code(console, code_theme))
+    rendered = console.render_lines(markdown, options, style=style)
     return [Strip(Segment.adjust_line_length(line, width, style)) for line in rendered]
 
 
