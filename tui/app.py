@@ -26,22 +26,30 @@ from tui.screens.modes import mode_screens
 from tui.screens.palette import GoTo
 
 
+def plain_glyphs(settings: Settings) -> bool:
+    """Whether to draw only what a plain console's font has (see tui.core.wire)."""
+    from tui.core.terminal import plain_console
+
+    return settings.glyphs == "plain" or (settings.glyphs == "auto" and plain_console())
+
+
 def wired(driver: type[Driver], settings: Settings) -> type[Driver]:
     """The driver, writing what Textual hands it in fewer bytes (see tui.core.wire): over
     SSH every byte of every frame crosses the link."""
-    from tui.core.terminal import erases_in_colour, plain_console
+    from tui.core.terminal import erases_in_colour
     from tui.core.wire import PLAIN_GLYPHS, Wire
 
     erase = settings.terminal_erase == "on" or (
         settings.terminal_erase == "auto" and erases_in_colour()
     )
-    plain = settings.glyphs == "plain" or (settings.glyphs == "auto" and plain_console())
-    glyphs = PLAIN_GLYPHS if plain else None
+    glyphs = PLAIN_GLYPHS if plain_glyphs(settings) else None
 
     class Wired(driver):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
+        def __init__(self, app: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(app, *args, **kwargs)
             self._wire = Wire(erase=erase, glyphs=glyphs)
+            # The one way Loom writes to the terminal itself (desktop notifications).
+            app.terminal_write = self.write
 
         def write(self, data: str) -> None:
             super().write(self._wire.encode(data))
@@ -77,11 +85,26 @@ class LoomApp(App[None]):
         ),
     ]
 
-    def __init__(self, settings: Settings, *, services: Services | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        services: Services | None = None,
+        mode: str | None = None,
+        job: str | None = None,
+    ) -> None:
+        if mode is not None:
+            self.DEFAULT_MODE = mode  # type: ignore[misc]  # the screen `loom MODE` opens on
         super().__init__()
-        for mode in SCREEN_MODES:
-            if mode.key:
-                self.bind(mode.key, f"go_to('{mode.name}')", description=mode.title, show=False)
+        self.terminal_write: Any = None
+        """Writes to the terminal, once the driver is there (see `wired`)."""
+        self.plain_glyphs = plain_glyphs(settings)
+        """Whether the terminal draws only a plain console's characters (no Braille)."""
+        self._first_mode = mode
+        self._first_job = job
+        for each in SCREEN_MODES:
+            if each.key:
+                self.bind(each.key, f"go_to('{each.name}')", description=each.title, show=False)
         # What Textual would print to the terminal after an unhandled error (a traceback,
         # with locals) is kept here instead; `loom` turns it into one line and a report.
         self._failure = io.StringIO()
@@ -263,6 +286,74 @@ class LoomApp(App[None]):
             start()  # the screen starts warm_up when its own first work is done
         else:
             self.warm_up()
+        if self._first_job:
+            opening = getattr(self.screen, "open_job", None)
+            if callable(opening):
+                opening(self._first_job)
+        self.services.jobs.listeners.append(self._job_changed)
+        self.resume_watching()
+
+    # --- fine-tuning jobs watched from every screen ------------------------------------
+
+    @work(group="watched-jobs", exit_on_error=False)
+    async def resume_watching(self) -> None:
+        """Follow again the jobs watched before the last exit; in demo mode, the jobs
+        training, so that a newcomer hears when one ends."""
+        board = self.services.jobs
+        await board.restore()
+        if self.settings.demo and not board.watched:
+            client = await self.services.client()
+            from tui.api.errors import APIError
+
+            try:
+                async for job in client.fine_tuning.list():
+                    if job.status == "running":
+                        board.follow(job.id, watch=True, known_status=job.status)
+            except APIError:
+                return
+
+    def _job_changed(self, update: Any) -> None:
+        """A followed job's status changed: say so on any screen, ring the bell, and ask the
+        terminal for a desktop notification (OSC 9 and OSC 777)."""
+        change = update.status_change
+        if change is None or not change[0]:
+            return
+        from tui.core.job_text import job_name, status_words
+
+        job = update.state.job
+        name = job_name(job) if job is not None else update.state.job_id
+        before, now = change
+        text = f"{name}: {status_words(before)} → {status_words(now)}"
+        if job is not None and job.fine_tuned_model and now == "succeeded":
+            text += f". Model {job.fine_tuned_model} (t on the fine-tuning screen chats with it)"
+        severity: SeverityLevel = "error" if now == "failed" else "information"
+        self.notify(text, title="Fine-tuning", severity=severity, timeout=15)
+        self.bell()
+        self.desktop_notify("Loom: fine-tuning", text)
+
+    def desktop_notify(self, title: str, body: str) -> None:
+        """A desktop notification where the terminal takes one (OSC 9: iTerm2, Windows
+        Terminal, WezTerm, kitty; OSC 777: foot, rxvt, GNOME Terminal's VTE). Inside tmux
+        it is passed through (tmux needs `set -g allow-passthrough on`)."""
+        import os
+
+        from tui.core.text import strip_controls
+
+        if self.terminal_write is None:
+            return
+        clean_title = strip_controls(title).replace(";", ",")[:60]
+        clean_body = strip_controls(body).replace(";", ",")[:200]
+        sequences = [
+            f"\x1b]9;{clean_title}: {clean_body}\x07",
+            f"\x1b]777;notify;{clean_title};{clean_body}\x07",
+        ]
+        for sequence in sequences:
+            if os.environ.get("TMUX"):
+                sequence = "\x1bPtmux;" + sequence.replace("\x1b", "\x1b\x1b") + "\x1b\\"
+            try:
+                self.terminal_write(sequence)
+            except Exception:  # the terminal is gone: nothing to tell
+                return
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def warm_up(self) -> None:
@@ -279,6 +370,14 @@ class LoomApp(App[None]):
         """Show the screen of a mode (see tui.screens.modes)."""
         if mode != self.current_mode:
             self.switch_mode(mode)
+
+    def action_focus_next(self) -> None:
+        """Tab: a field that completes with Tab (a path) does so; else focus moves on."""
+        wants_tab = getattr(self.focused, "take_tab", None)
+        if callable(wants_tab):
+            wants_tab()  # it completes, or moves focus on, after the keys before Tab
+            return
+        super().action_focus_next()
 
     def action_go_to(self, mode: str) -> None:
         """Show the screen of a mode (its key, or the palette's "Go to …")."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.store.conversations import ConversationStore
 
-COMMANDS = ("demo-server", "export", "import", "list", "config")
+COMMANDS = ("demo-server", "export", "import", "list", "config", "fine-tuning")
 
 
 class Parser(argparse.ArgumentParser):
@@ -205,6 +205,26 @@ def _parser() -> Parser:
     config.add_argument("action", choices=["path", "show", "init", "edit"])
     config.add_argument("--force", action="store_true", help="init: replace an existing file")
     _global_options(config, suppress=True)
+
+    tuning = commands.add_parser(
+        "fine-tuning",
+        help="the fine-tuning cockpit; or watch a job, or check a training file",
+        description="`loom fine-tuning` opens the cockpit (`loom fine-tuning JOB_ID` on that "
+        "job). `loom fine-tuning watch JOB_ID` prints each new event and status change "
+        "until the job ends, reconnecting on its own: exit status 0 when it succeeded, 1 "
+        "failed, 3 cancelled, 4 if it cannot be followed. `loom fine-tuning validate FILE` "
+        "checks a JSONL training file (exit status 0 fine, 1 problems).",
+    )
+    tuning.add_argument(
+        "target", nargs="*", metavar="[watch|validate] ID_OR_FILE", help="what to open"
+    )
+    tuning.add_argument(
+        "--method",
+        choices=["supervised", "dpo", "reinforcement"],
+        default="supervised",
+        help="validate: the method the file is for (default supervised)",
+    )
+    _global_options(tuning, suppress=True)
     return parser
 
 
@@ -268,6 +288,7 @@ def run_demo_server(args: argparse.Namespace) -> int:
         tokens_per_second=args.tokens_per_second,
         api_key=args.api_key,
         reply_tokens=args.reply_tokens,
+        demo_jobs=True,
     )
     try:
         serve_forever(config, host=args.host, port=args.port)
@@ -384,7 +405,86 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_app(args: argparse.Namespace) -> int:
+def run_fine_tuning(args: argparse.Namespace) -> int:
+    """`loom fine-tuning [JOB_ID]`, `loom fine-tuning watch JOB_ID`, `... validate FILE`."""
+    target = list(args.target)
+    if target and target[0] == "validate":
+        if len(target) != 2:
+            _err("loom fine-tuning validate: name one file (loom fine-tuning validate FILE)")
+            return 2
+        return _validate(Path(target[1]), args.method)
+    if target and target[0] == "watch":
+        if len(target) != 2:
+            _err("loom fine-tuning watch: name one job (loom fine-tuning watch JOB_ID)")
+            return 2
+        import asyncio
+
+        return asyncio.run(_watch(args, target[1]))
+    if len(target) > 1:
+        _err("loom fine-tuning: give at most one job id (or watch JOB_ID, validate FILE)")
+        return 2
+    args.version = False
+    args.low_bandwidth = getattr(args, "low_bandwidth", False)
+    return run_app(args, mode="fine-tuning", job=target[0] if target else None)
+
+
+def _validate(path: Path, method: str) -> int:
+    from tui.core.training_data import check_file
+
+    try:
+        report = check_file(path, method)
+    except OSError as error:
+        _err(f"loom fine-tuning validate: cannot read {path}: {error.strerror or error}")
+        return 2
+    _out("\n".join(report.summary()) + "\n")
+    return 0 if report.ok else 1
+
+
+async def _watch(args: argparse.Namespace, job_id: str) -> int:
+    """Follow a job in the shell: one line per new event and status change."""
+    import time
+
+    from tui.core.fine_tuning import JobFollower, JobUpdate
+    from tui.core.job_text import status_words
+    from tui.core.services import Services
+
+    services = Services(_settings(args))
+    said_problem: list[str | None] = [None]
+
+    def told(update: JobUpdate) -> None:
+        for line in reversed(update.new_lines):
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.created_at))
+            level = "" if line.level == "info" else f"{line.level.upper()} "
+            _out(f"{stamp}  {level}{line.message}\n")
+        if update.status_change is not None:
+            before, now = update.status_change
+            was = f"{status_words(before)} → " if before else ""
+            _out(f"status: {was}{status_words(now)}\n")
+        state = update.state
+        if state.problem and state.problem != said_problem[0]:
+            _err(f"loom: {state.problem} (trying again)")
+        if state.problem is None and said_problem[0] is not None:
+            _err("loom: reconnected")
+        said_problem[0] = state.problem
+        sys.stdout.flush()
+
+    try:
+        follower = JobFollower(services.client, job_id)
+        follower.focused = True
+        follower.listeners.append(told)
+        state = await follower.run()
+    finally:
+        await services.aclose()
+    if state.stopped:
+        _err(f"loom fine-tuning watch: {state.stopped}")
+        return 4
+    job = state.job
+    if job is not None and job.fine_tuned_model and job.status == "succeeded":
+        _out(f"fine-tuned model: {job.fine_tuned_model}\n")
+    return {"succeeded": 0, "failed": 1, "cancelled": 3}.get(state.status, 4)
+
+
+def run_app(args: argparse.Namespace, *, mode: str | None = None, job: str | None = None) -> int:
     """The workbench."""
     if args.version:
         from tui import __version__
@@ -396,7 +496,7 @@ def run_app(args: argparse.Namespace) -> int:
         settings.low_bandwidth = True
     from tui.app import LoomApp
 
-    app = LoomApp(settings)
+    app = LoomApp(settings, mode=mode, job=job)
     app.run()
     failure = app.failure_report()
     if failure is not None:
@@ -509,6 +609,7 @@ RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "import": run_import,
     "list": run_list,
     "config": run_config,
+    "fine-tuning": run_fine_tuning,
 }
 
 

@@ -114,11 +114,15 @@ class OpenAIClient:
         )
         from tui.api.chat import ChatResource
         from tui.api.files import FilesResource
+        from tui.api.fine_tuning import FineTuningResource
         from tui.api.models import ModelsResource
+        from tui.api.uploads import UploadsResource
 
         self.chat = ChatResource(self)
         self.models = ModelsResource(self)
         self.files = FilesResource(self)
+        self.fine_tuning = FineTuningResource(self)
+        self.uploads = UploadsResource(self)
 
     def __repr__(self) -> str:
         return f"OpenAIClient(base_url={self.base_url!r}, key={self.key_hint})"

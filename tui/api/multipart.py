@@ -30,13 +30,18 @@ class FilePart:
     path: Path | None = None
     data: bytes | None = None
     content_type: str = "application/octet-stream"
+    offset: int = 0
+    """From disk: where in the file the part starts (a part of a large upload)."""
+    length: int | None = None
+    """From disk: how many bytes it takes from `offset` (None: to the end)."""
 
     def size(self) -> int:
         """Its length in bytes."""
         if self.data is not None:
             return len(self.data)
         assert self.path is not None
-        return self.path.stat().st_size
+        rest = max(0, self.path.stat().st_size - self.offset)
+        return rest if self.length is None else min(rest, self.length)
 
 
 def _quoted(value: str) -> str:
@@ -103,8 +108,14 @@ class Multipart:
                     yield told(part.data[start : start + CHUNK])
             else:
                 assert part.path is not None
+                left = part.size()
                 with part.path.open("rb") as file:
-                    while chunk := await asyncio.to_thread(file.read, CHUNK):
+                    file.seek(part.offset)
+                    while left > 0:
+                        chunk = await asyncio.to_thread(file.read, min(CHUNK, left))
+                        if not chunk:
+                            raise OSError(f"{part.path} became shorter while it was sent")
+                        left -= len(chunk)
                         yield told(chunk)
             yield told(b"\r\n")
         yield told(self._tail())

@@ -131,3 +131,86 @@ def no_key_message(settings: Settings) -> str:
         "  - or run `loom --demo` to try everything against the built-in simulator, with no "
         f"key and no network.\n\nServer now: {settings.base_url}"
     )
+
+
+def explain_call(
+    error: BaseException, settings: Settings, *, doing: str, area: str | None = None
+) -> Advice:
+    """What a failed request of a screen other than chat means (`doing`: "pausing the
+    job"), and the fix. With `area` ("fine-tuning"), a 404 without an error code (the
+    route itself is missing) says the server has no such API."""
+    from tui.api import errors as e
+
+    detail = safe(getattr(error, "message", None) or str(error))
+    request_id = getattr(error, "request_id", None)
+    if request_id:
+        detail += f" (request id {request_id})"
+    where = settings.base_url
+    if isinstance(error, e.NotFoundError) and area and error.code in (None, "unknown_url"):
+        return Advice(
+            f"This server has no {area} API (404 while {doing}).",
+            detail,
+            f"{where} does not offer it (Ollama, vLLM and LM Studio do not); use a profile "
+            "for OpenAI or Azure OpenAI.",
+        )
+    if isinstance(error, e.NotFoundError):
+        return Advice(f"Not found (404) while {doing}.", detail, "Check the id; it may be gone.")
+    if isinstance(error, e.AuthenticationError):
+        return Advice(
+            f"The server rejected the API key (401) while {doing}.",
+            detail,
+            "Set a valid key for this server (OPENAI_API_KEY or the profile's api_key_env) "
+            "and restart.",
+        )
+    if isinstance(error, e.PermissionDeniedError):
+        return Advice(
+            f"This key may not do that (403) while {doing}.",
+            detail,
+            "Use a key of the project that owns it, with write access (an owner or admin "
+            "key for organisation settings).",
+        )
+    if isinstance(error, e.RateLimitError):
+        wait = f" The server asked to wait {error.retry_after:g} s." if error.retry_after else ""
+        return Advice(
+            f"Rate limit reached (429) while {doing}.",
+            detail + wait,
+            "Loom waits and tries again on its own.",
+        )
+    if isinstance(error, e.BadRequestError):
+        param = f" Parameter: {error.param}." if error.param else ""
+        return Advice(
+            f"The server refused it (400) while {doing}.",
+            detail + param,
+            "Change what it names and try again.",
+        )
+    if isinstance(error, e.APIConnectionError):
+        return Advice(
+            f"Could not reach the server while {doing}.",
+            detail,
+            f"Check the network and the base URL (now {where}); Loom keeps trying.",
+        )
+    if isinstance(error, e.ServerError):
+        return Advice(
+            f"The server failed ({error.status}) while {doing}.",
+            detail,
+            "It was retried already; Loom tries again in a moment.",
+        )
+    if isinstance(error, e.MalformedResponseError):
+        return Advice(
+            f"The server's reply was not valid for the OpenAI API while {doing}.",
+            detail,
+            f"Check that {where} speaks the OpenAI protocol (its URL usually ends in /v1).",
+        )
+    if isinstance(error, e.APIError):
+        return Advice(f"The request failed while {doing}.", detail, "Try again.")
+    if isinstance(error, OSError):
+        return Advice(
+            f"A file could not be read or written while {doing}.",
+            safe(f"{error.filename or ''} {error.strerror or error}".strip()),
+            "Check the path and its permissions.",
+        )
+    return Advice(
+        f"Something went wrong inside Loom while {doing}.",
+        f"{type(error).__name__}: {detail}",
+        "Please report this with the steps that led here.",
+    )

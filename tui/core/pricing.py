@@ -7,7 +7,7 @@ import functools
 import os
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +36,22 @@ class Price:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainingPrice:
+    """What fine-tuning a base model costs: per million training tokens, or per hour."""
+
+    per_million: float | None = None
+    per_hour: float | None = None
+
+
+def _lookup(entries: dict[str, Any], model: str) -> Any:
+    """The exact entry, else the longest entry the model id starts with."""
+    if model in entries:
+        return entries[model]
+    prefixes = [name for name in entries if model.startswith(name + "-")]
+    return entries[max(prefixes, key=len)] if prefixes else None
+
+
+@dataclass(frozen=True, slots=True)
 class PriceTable:
     """Prices by model id, and when they were taken."""
 
@@ -43,13 +59,25 @@ class PriceTable:
     as_of: str
     problems: tuple[str, ...] = ()
     """What was wrong with the user's file, if anything (it is then partly ignored)."""
+    fine_tuned: dict[str, Price] = field(default_factory=dict)
+    """Prices of using a model fine-tuned from each base."""
+    training: dict[str, TrainingPrice] = field(default_factory=dict)
+    """What training on each base costs."""
 
     def price(self, model: str) -> Price | None:
-        """The exact entry, else the longest entry the model id starts with."""
-        if model in self.models:
-            return self.models[model]
-        prefixes = [name for name in self.models if model.startswith(name + "-")]
-        return self.models[max(prefixes, key=len)] if prefixes else None
+        """The exact entry, else the longest entry the model id starts with; a fine-tuned
+        model (`ft:BASE:…`) is priced as fine-tuned BASE."""
+        if model.startswith("ft:"):
+            base = model.split(":")[1] if model.count(":") >= 1 else ""
+            found = _lookup(self.fine_tuned, base)
+            return found if isinstance(found, Price) else None
+        found = _lookup(self.models, model)
+        return found if isinstance(found, Price) else None
+
+    def training_price(self, base: str) -> TrainingPrice | None:
+        """What fine-tuning `base` costs, if known."""
+        found = _lookup(self.training, base)
+        return found if isinstance(found, TrainingPrice) else None
 
 
 def user_prices_path() -> Path:
@@ -98,6 +126,11 @@ def load_prices(user_file: Path | None = None, overrides: Overrides = ()) -> Pri
     )
     problems: list[str] = []
     models = _entries(shipped, "shipped prices", problems)
+    fine_tuned = _entries({"models": shipped.get("fine_tuned", {})}, "shipped prices", problems)
+    training = {
+        name: TrainingPrice(entry.get("training"), entry.get("training_per_hour"))
+        for name, entry in shipped.get("fine_tuned", {}).items()
+    }
     as_of = str(shipped.get("as_of", "?"))
     path = user_file or user_prices_path()
     if path.exists():
@@ -112,7 +145,7 @@ def load_prices(user_file: Path | None = None, overrides: Overrides = ()) -> Pri
         config = {name: dict(entry) for name, entry in overrides}
         models.update(_entries({"models": config}, "config [prices]", problems))
         as_of = f"{as_of}, with the config's [prices]"
-    return PriceTable(models, as_of, tuple(problems))
+    return PriceTable(models, as_of, tuple(problems), fine_tuned, training)
 
 
 def reply_cost(message: Priced, table: PriceTable) -> float | None:

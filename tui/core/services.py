@@ -20,6 +20,7 @@ from tui.core.text import SECRETS
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
     from tui.api.observe import Observer, RequestRecord
+    from tui.core.job_board import JobBoard
     from tui.core.pricing import PriceTable
     from tui.sim.server import SimServer
     from tui.store.thread import Listener, StoreThread
@@ -42,7 +43,9 @@ class Services:
         self.on_close: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         """Last work before closing (a chat session's final save), run by `aclose`."""
         self._client: OpenAIClient | None = None
+        self._admin: OpenAIClient | None = None
         self._sim: SimServer | None = None
+        self._jobs: JobBoard | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -77,6 +80,28 @@ class Services:
                 # The HTTP stack just loaded lives as long as the app (see core.gcpolicy).
                 GC.loaded()
             return self._client
+
+    async def admin_client(self) -> OpenAIClient | None:
+        """A client that sends the admin key (organisation usage and costs, checkpoint
+        permissions), or None when none is configured. In demo mode the simulator's own."""
+        settings = self.settings
+        key = settings.admin_key or ("sk-admin-loom-demo" if settings.demo else None)
+        if key is None:
+            return None
+        await self.client()  # the simulator, in demo mode, is started by then
+        async with self._lock:
+            if self._admin is None:
+                self._admin = await asyncio.to_thread(self._make_client, key)
+            return self._admin
+
+    @property
+    def jobs(self) -> JobBoard:
+        """The fine-tuning jobs being followed (see tui.core.job_board)."""
+        if self._jobs is None:
+            from tui.core.job_board import JobBoard
+
+            self._jobs = JobBoard(self)
+        return self._jobs
 
     def remember(
         self,
@@ -116,10 +141,14 @@ class Services:
         request makes a new client. The store stays (same data folder)."""
         for secret in settings.secrets():
             SECRETS.add(secret)
+        if self._jobs is not None:
+            self._jobs.stop_all()  # job ids belong to the server they were made on
         client, self._client = self._client, None
+        admin, self._admin = self._admin, None
         self.settings = settings
-        if client is not None:
-            await client.aclose()
+        for old in (client, admin):
+            if old is not None:
+                await old.aclose()
 
     def prices(self) -> PriceTable:
         """The price table: the shipped one with the user's entries laid over it."""
@@ -146,17 +175,19 @@ class Services:
         from tui.sim.server import SimServer
 
         config = SimConfig(
-            seed=self.settings.sim_seed, tokens_per_second=self.settings.sim_tokens_per_second
+            seed=self.settings.sim_seed,
+            tokens_per_second=self.settings.sim_tokens_per_second,
+            demo_jobs=True,
         )
         return SimServer(config).start()
 
-    def _make_client(self) -> OpenAIClient:
+    def _make_client(self, key: str | None = None) -> OpenAIClient:
         from tui.api.client import OpenAIClient, RetryPolicy
 
         s = self.settings
         return OpenAIClient(
             base_url=s.base_url,
-            api_key=s.api_key,
+            api_key=key or s.api_key,
             organization=s.organization,
             project=s.project,
             headers=s.headers,
@@ -184,9 +215,10 @@ class Services:
             task.cancel()
         if self._store is not None:
             await self._store.aclose()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        for client in (self._client, self._admin):
+            if client is not None:
+                await client.aclose()
+        self._client = self._admin = None
         if self._sim is not None:
             sim, self._sim = self._sim, None
             await asyncio.to_thread(sim.stop)

@@ -34,6 +34,14 @@ MODES: tuple[Mode, ...] = (
         "Chat",
         "tui.screens.chat:ChatScreen",
         "Talk to a model; conversations are kept, searchable and branchable",
+        "f9",
+    ),
+    Mode(
+        "fine-tuning",
+        "Fine-tuning",
+        "tui.screens.fine_tuning:FineTuningScreen",
+        "Jobs of this server followed live: loss curves, events, checkpoints; start one",
+        "f10",
     ),
 )
 

@@ -53,8 +53,18 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         )
 
     from tui.sim.chat import chat_routes
+    from tui.sim.fine_tuning import fine_tuning_routes, seed_demo
+    from tui.sim.uploads import upload_routes
 
-    routes = [*model_routes(sim, gate), *chat_routes(sim, gate), *file_routes(sim, gate)]
+    if sim.config.demo_jobs and not sim.fine_tuning.jobs:
+        seed_demo(sim)
+    routes = [
+        *model_routes(sim, gate),
+        *chat_routes(sim, gate),
+        *file_routes(sim, gate),
+        *upload_routes(sim, gate),
+        *fine_tuning_routes(sim, gate),
+    ]
     # Where the `redirect` fault points: the same API under another path.
     moved = [Route(MOVED + r.path, r.endpoint, methods=r.methods) for r in routes]
     app = Starlette(exception_handlers={404: not_found, 405: not_allowed}, routes=routes + moved)

@@ -46,7 +46,7 @@ def chat_routes(sim: SimState, gate: Gate) -> list[Route]:
             params = parse_chat_request(body)
         except InvalidRequest as exc:
             return error_response(400, exc.message, param=exc.param, headers=headers)
-        if params.model not in sim.config.models:
+        if not sim.has_model(params.model):
             return model_not_found(params.model, headers)
         wanted = _int_header(request, REPLY_TOKENS_HEADER) or sim.config.reply_tokens
         reply = compose_reply(params.last_user_text, seed=sim.config.seed, min_tokens=wanted)

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sim.gate import Gate
-from tui.sim.state import SimState, error_response
+from tui.sim.state import SimState, cursor_page, error_response
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 """What an upload may be for (CreateFileRequest.purpose)."""
@@ -105,15 +105,8 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
             ids = [f["id"] for f in files]
             files = files[ids.index(after) + 1 :] if after in ids else []
         page = files[:limit]
-        body = {
-            "object": "list",
-            "data": page,
-            # The spec has these as required strings, even for an empty list.
-            "first_id": page[0]["id"] if page else "",
-            "last_id": page[-1]["id"] if page else "",
-            "has_more": len(files) > limit,
-        }
-        return JSONResponse(body, headers=headers)
+        # The spec has the ids as required strings, even for an empty list.
+        return JSONResponse(cursor_page(page, len(files) > limit, empty_id=""), headers=headers)
 
     async def retrieve(request: Request) -> Response:
         headers, entry, answer = found(request)

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sim.gate import Gate
+from tui.sim.jobs import OWNER
 from tui.sim.state import MODEL_CREATED, SimState, error_response
 
 
@@ -26,19 +27,15 @@ def model_not_found(model_id: str, headers: dict[str, str]) -> Response:
 def model_routes(sim: SimState, gate: Gate) -> list[Route]:
     """The model list and one model."""
 
-    def model_object(model_id: str) -> dict[str, Any]:
-        return {
-            "id": model_id,
-            "object": "model",
-            "created": MODEL_CREATED,
-            "owned_by": "loom-simulator",
-        }
+    def model_object(model_id: str, created: int = MODEL_CREATED) -> dict[str, Any]:
+        owner = OWNER if model_id.startswith("ft:") else "loom-simulator"
+        return {"id": model_id, "object": "model", "created": created, "owned_by": owner}
 
     async def list_models(request: Request) -> Response:
         headers, _, early = gate.prelude(request, "models")
         if early is not None:
             return early
-        data = [model_object(m) for m in sim.config.models]
+        data = [model_object(m, created) for m, created in sim.model_ids()]
         return JSONResponse({"object": "list", "data": data}, headers=headers)
 
     async def retrieve_model(request: Request) -> Response:
@@ -46,9 +43,10 @@ def model_routes(sim: SimState, gate: Gate) -> list[Route]:
         if early is not None:
             return early
         model_id = request.path_params["model"]
-        if model_id not in sim.config.models:
+        created = dict(sim.model_ids()).get(model_id)
+        if created is None:
             return model_not_found(model_id, headers)
-        return JSONResponse(model_object(model_id), headers=headers)
+        return JSONResponse(model_object(model_id, created), headers=headers)
 
     return [
         Route("/v1/models", list_models, methods=["GET"]),

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 
 from tui.sim.faults import FaultQueue
+from tui.sim.jobs import FineTuningState, Timing
 
 MODEL_IDS = (
     "gpt-4o-mini",
@@ -39,7 +40,6 @@ class SimulatedCut(Exception):
 
 
 @dataclass
-@dataclass
 class SimConfig:
     """How the simulator behaves."""
 
@@ -51,6 +51,10 @@ class SimConfig:
     models: tuple[str, ...] = MODEL_IDS
     reply_tokens: int | None = None
     """Make every reply at least this long (tokens)."""
+    fine_tuning_timing: Timing = field(default_factory=Timing)
+    """How fast a new fine-tuning job goes through its phases."""
+    demo_jobs: bool = False
+    """Start with fine-tuning jobs in every state, one training live (`loom --demo`)."""
 
 
 @dataclass
@@ -69,6 +73,11 @@ class SimState:
     """The JSON body of the last chat request (for tests of what the client sends)."""
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Files uploaded to the simulator, by id: their object and content."""
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Uploads in parts, by id: their object and parts."""
+    fine_tuning: FineTuningState = field(default_factory=FineTuningState)
+    permissions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Checkpoint permissions: checkpoint model -> permission id -> object."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,6 +85,17 @@ class SimState:
         """A fresh number for request and completion ids."""
         with self._lock:
             return next(self._ids)
+
+    def model_ids(self) -> list[tuple[str, int]]:
+        """(id, created) of every model served: the configured ones, then those that
+        fine-tuning made (models and checkpoints)."""
+        return [(m, MODEL_CREATED) for m in self.config.models] + self.fine_tuning.models()
+
+    def has_model(self, model_id: str) -> bool:
+        """Whether a model of this id is served."""
+        return model_id in self.config.models or any(
+            m == model_id for m, _ in self.fine_tuning.models()
+        )
 
 
 class InvalidRequest(Exception):
@@ -99,3 +119,29 @@ def error_response(
     """An error in the official `ErrorResponse` shape."""
     body = {"error": {"message": message, "type": type, "param": param, "code": code}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def json_object(request: Any) -> dict[str, Any] | None:
+    """A request's JSON object body; None when it is not one (the route answers 400)."""
+    import json
+
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def cursor_page(
+    data: list[dict[str, Any]], has_more: bool, *, empty_id: str | None = None
+) -> dict[str, Any]:
+    """A list page as the API pages with `after`: data, first and last ids, has_more.
+    `empty_id` is what the ids are when there is no item ("" where the spec makes them
+    required strings, None where it lets them be null)."""
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["id"] if data else empty_id,
+        "last_id": data[-1]["id"] if data else empty_id,
+        "has_more": has_more,
+    }

@@ -108,7 +108,18 @@ V4 = """
         CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+V5 = """
+        -- Fine-tuning jobs being watched, per server, with the status last seen.
+        CREATE TABLE watched_job (
+            server TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '',
+            added REAL NOT NULL,
+            PRIMARY KEY (server, job_id)
+        );
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

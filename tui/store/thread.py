@@ -25,6 +25,7 @@ from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, explain, open_store
 from tui.store.errors import StoreError, StoreFailure
 from tui.store.presets import PresetStore
+from tui.store.watched import WatchedJobs
 
 T = TypeVar("T")
 
@@ -38,6 +39,7 @@ class Repositories:
 
     conversations: ConversationStore
     presets: PresetStore
+    watched: WatchedJobs
     generation: int
     """Which opening of the database these belong to (see StoreThread.generation)."""
 
@@ -158,7 +160,9 @@ class StoreThread:
                 "folder exists and can be written."
             ) from error
         self._generation += 1
-        self._repos = Repositories(ConversationStore(db), PresetStore(db), self._generation)
+        self._repos = Repositories(
+            ConversationStore(db), PresetStore(db), WatchedJobs(db), self._generation
+        )
         return self._repos
 
     def _close(self) -> None:
