@@ -180,10 +180,13 @@ class _Encoder:
             count, self.blanks = self.blanks, 0
             least = ERASE_FROM if moving else ERASE_AND_MOVE_FROM
             if self.erase and not last and count >= least:
-                self.out.append(f"\x1b[{count}X")
                 if not moving:
-                    self.out.append(f"\x1b[{count}C")
-                elif self.cursor is not None:  # erasing leaves the cursor where it was
+                    # The last blank is written: a run that ends at the right edge leaves
+                    # the cursor where writing it would (past the edge, not on it).
+                    self.out.append(f"\x1b[{count - 1}X\x1b[{count - 1}C ")
+                else:
+                    self.out.append(f"\x1b[{count}X")
+                if moving and self.cursor is not None:  # erasing leaves the cursor where it was
                     self.cursor = (self.cursor[0], self.cursor[1] - count)
             else:
                 self.out.append(" " * count)
