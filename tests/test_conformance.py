@@ -27,6 +27,21 @@ OPERATIONS = [
     "listFiles",
     "retrieveFile",
     "deleteFile",
+    "createFineTuningJob",
+    "listPaginatedFineTuningJobs",
+    "retrieveFineTuningJob",
+    "cancelFineTuningJob",
+    "pauseFineTuningJob",
+    "resumeFineTuningJob",
+    "listFineTuningEvents",
+    "listFineTuningJobCheckpoints",
+    "listFineTuningCheckpointPermissions",
+    "createFineTuningCheckpointPermission",
+    "deleteFineTuningCheckpointPermission",
+    "createUpload",
+    "addUploadPart",
+    "completeUpload",
+    "cancelUpload",
 ]
 
 

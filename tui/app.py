@@ -366,10 +366,10 @@ class LoomApp(App[None]):
 
     # --- moving around -------------------------------------------------------------------
 
-    def go_to(self, mode: str) -> None:
-        """Show the screen of a mode (see tui.screens.modes)."""
+    async def go_to(self, mode: str) -> None:
+        """Show the screen of a mode (see tui.screens.modes), once it is ready."""
         if mode != self.current_mode:
-            self.switch_mode(mode)
+            await self.switch_mode(mode)
 
     def action_focus_next(self) -> None:
         """Tab: a field that completes with Tab (a path) does so; else focus moves on."""
@@ -379,21 +379,22 @@ class LoomApp(App[None]):
             return
         super().action_focus_next()
 
-    def action_go_to(self, mode: str) -> None:
+    async def action_go_to(self, mode: str) -> None:
         """Show the screen of a mode (its key, or the palette's "Go to …")."""
-        self.go_to(mode)
+        await self.go_to(mode)
 
     async def open_conversation(self, conversation_id: int) -> None:
         """Show a stored conversation in the chat screen."""
-        self.go_to("chat")
+        await self.go_to("chat")
         load = getattr(self.screen, "load_conversation", None)
         if callable(load):
             await load(conversation_id)
 
-    async def use_model(self, model: str) -> None:
-        """Send the next messages of the chat to `model`."""
-        self.go_to("chat")
-        pick = getattr(self.screen, "use_model", None)
+    async def use_model(self, model: str, *, new_chat: bool = False) -> None:
+        """Send the next messages of the chat to `model` (in a conversation of its own
+        with `new_chat`)."""
+        await self.go_to("chat")
+        pick = getattr(self.screen, "chat_with" if new_chat else "use_model", None)
         if callable(pick):
             await pick(model)
 

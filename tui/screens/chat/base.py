@@ -97,7 +97,7 @@ class ChatBase(Screen[None]):
         """Show a stored conversation (see ChatScreen)."""
         raise NotImplementedError
 
-    async def action_new_chat(self) -> None:
+    async def action_new_chat(self, offer_presets: bool = True) -> None:
         """Start a new conversation (see ChatScreen)."""
         raise NotImplementedError
 

@@ -32,6 +32,17 @@ class Panels(ChatBase):
             ModelPicker(self.models, self.session.model, self.models_status), chosen
         )
 
+    async def chat_with(self, model: str) -> None:
+        """Talk to `model` in a conversation of its own: a new one unless the one on
+        screen is empty (the other stays in the list)."""
+        if self.streaming:
+            self.notify("A reply is still arriving: press Esc to stop it first.", timeout=4)
+            return
+        if self.session.turns:
+            await self.action_new_chat(offer_presets=False)
+        await self.use_model(model)
+        self.notify(f"New conversation with {model}.", title="Model", timeout=4)
+
     async def use_model(self, model: str) -> None:
         """Send the next messages to `model` (and start with it next time)."""
         self._status().model = model

@@ -582,7 +582,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
             await self.session.save()
             await self._start_reply(reply)
 
-    async def action_new_chat(self) -> None:
+    async def action_new_chat(self, offer_presets: bool = True) -> None:
         """Start a new conversation (the one on screen stays in the list)."""
         await self._stop_streaming()
         conversation = await self._clear_view()
@@ -591,7 +591,8 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         await conversation.mount(Static(plain(self._welcome()), id="welcome"))
         self.reload_sidebar()
         self._prompt().focus()
-        await self._offer_presets()
+        if offer_presets:
+            await self._offer_presets()
 
     async def action_page_back(self) -> None:
         """Scroll the conversation up a page; at the top, show older messages."""

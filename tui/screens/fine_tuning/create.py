@@ -274,6 +274,15 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
     def _training_entered(self) -> None:
         self.action_check()
 
+    @on(Input.Changed, "#training")
+    def _training_typed(self, event: Input.Changed) -> None:
+        # A whole file name (typed, pasted or completed with Tab) is checked at once.
+        if (
+            event.value.endswith((".jsonl", ".json", ".txt"))
+            and Path(event.value).expanduser().is_file()
+        ):
+            self.action_check()
+
     @on(Input.Blurred, "#training")
     def _training_left(self) -> None:
         self.action_check()

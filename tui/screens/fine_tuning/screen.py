@@ -267,7 +267,7 @@ class FineTuningScreen(LoomScreen):
             ("valid", "valid loss"),
             ("full", "full valid"),
             ("acc", "accuracy"),
-            ("model", "model"),
+            ("model", "model (Enter chats, c copies)"),
         ):
             checkpoints.add_column(label, key=key)
         table.focus()
@@ -527,7 +527,7 @@ class FineTuningScreen(LoomScreen):
                 Text(_figure(m.valid_loss)),
                 Text(_figure(m.full_valid_loss)),
                 Text(_figure(m.full_valid_mean_token_accuracy or m.train_mean_token_accuracy)),
-                plain(c.fine_tuned_model_checkpoint),
+                plain(c.fine_tuned_model_checkpoint.rsplit(":", 1)[-1]),
                 key=c.id,
             )
 
@@ -752,7 +752,7 @@ class FineTuningScreen(LoomScreen):
             return
         use = getattr(self.app, "use_model", None)
         if callable(use):
-            await use(model)
+            await use(model, new_chat=True)
 
     def action_copy(self) -> None:
         """Copy an id of the job: its id, its model, its files."""

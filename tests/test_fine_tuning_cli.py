@@ -1,0 +1,103 @@
+"""`loom fine-tuning validate FILE` and `loom fine-tuning watch JOB_ID` from the shell, in a
+subprocess against the simulator over loopback: the lines, and the exit statuses scripts
+rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.sim.app import SimConfig
+from tui.sim.fine_tuning import add_file, make_job, parse_job_request, training_jsonl
+from tui.sim.jobs import Timing
+from tui.sim.server import SimServer
+
+
+@pytest.fixture(scope="module")
+def ft_server() -> Iterator[SimServer]:
+    with SimServer(SimConfig(seed=13, fine_tuning_timing=Timing(0.2, 0.2, 0.02))) as server:
+        yield server
+
+
+def loom(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def _job(sim: SimServer, examples: int) -> str:
+    state = sim.state
+    with state.fine_tuning.lock:
+        file_id = add_file(state, "t.jsonl", training_jsonl(examples), created_at=0)
+        request = parse_job_request({"model": "gpt-4o-mini", "training_file": file_id}, state)
+        return make_job(state, request).id
+
+
+def test_validate_says_what_the_file_holds_and_exits_by_its_verdict(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(training_jsonl(15))
+    done = loom("fine-tuning", "validate", str(good))
+    assert done.returncode == 0, done.stderr
+    assert "15 examples" in done.stdout and "no problems found" in done.stdout
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(training_jsonl(15).decode() + "{oops\n" + json.dumps({"messages": []}) + "\n")
+    refused = loom("fine-tuning", "validate", str(bad))
+    assert refused.returncode == 1
+    assert "line 16: is not JSON" in refused.stdout and "line 17:" in refused.stdout
+    dpo = loom("fine-tuning", "validate", str(good), "--method", "dpo")
+    assert dpo.returncode == 1 and "input should be an object" in dpo.stdout
+    missing = loom("fine-tuning", "validate", str(tmp_path / "none.jsonl"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert "Traceback" not in missing.stderr + refused.stderr
+
+
+def test_watch_prints_each_event_once_and_exits_0_when_the_job_succeeds(
+    ft_server: SimServer, tmp_path: Path
+) -> None:
+    job_id = _job(ft_server, 40)
+    env = {
+        "OPENAI_BASE_URL": ft_server.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    done = loom("fine-tuning", "watch", job_id, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    statuses = [line for line in lines if line.startswith("status: ")]
+    assert statuses[0] in ("status: … validating", "status: … queued", "status: ▶ running")
+    assert statuses[-1].endswith("→ ✓ succeeded")
+    assert lines[0].endswith(f"Created fine-tuning job: {job_id}")
+    assert lines[-1].startswith("fine-tuned model: ft:gpt-4o-mini")
+    events = [line for line in lines if "Step " in line]
+    assert len(events) == len(set(events)) > 10
+    assert "Traceback" not in done.stderr
+
+
+def test_watch_exits_1_for_a_failed_job_and_4_for_an_unknown_one(
+    ft_server: SimServer, tmp_path: Path
+) -> None:
+    env = {
+        "OPENAI_BASE_URL": ft_server.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    failed = loom("fine-tuning", "watch", _job(ft_server, 3), env=env)
+    assert failed.returncode == 1 and "✗ failed" in failed.stdout
+    assert "validation failed" in failed.stdout
+    unknown = loom("fine-tuning", "watch", "ftjob-nope", env=env)
+    assert unknown.returncode == 4 and "404" in unknown.stderr
+    usage = loom("fine-tuning", "watch", env=env)
+    assert usage.returncode == 2
