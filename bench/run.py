@@ -41,6 +41,10 @@ TARGETS = {
     "pty_cpu_share": ("<=", 0.15),
     "pty_idle_bytes_per_s": ("<=", 20),
     "pty_low_bandwidth_bytes_per_text_byte": ("<=", 3),
+    "ft_first_poll_s": ("<=", 0.5),
+    "ft_chart_redraw_ms": ("<=", 16.7),
+    "ft_chart_add_point_us": ("<=", 10),
+    "ft_watched_20_cpu_share": ("<=", 0.02),
 }
 
 
@@ -172,6 +176,8 @@ def main() -> None:
     long = measure_long(2000, 3 if args.quick else 7)
     log("long conversation:", json.dumps(long))
     pty = pty_runs(repeats, 1 if args.quick else 3)
+    ft = run_child(["bench/fine_tuning.py", *(["--quick"] if args.quick else [])])
+    log("fine-tuning:", json.dumps(ft))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -190,6 +196,16 @@ def main() -> None:
         "long_conversation_extra_shown_s": long["long_extra_shown_s"],
         "long_conversation_rss_mib": long["long_rss_mib"],
         **pty,
+        # Fine-tuning (bench/fine_tuning.py): a job of 50,000 events, its chart, 20 watched.
+        "ft_first_poll_s": ft["first_poll_s"],
+        "ft_poll_nothing_new_s": ft["poll_nothing_new_s"],
+        "ft_history_50k_s": ft["history_s"],
+        "ft_chart_redraw_ms": ft["chart_redraw_ms"],
+        "ft_chart_add_point_us": ft["chart_add_point_us"],
+        "ft_watched_20_cpu_share": ft["watched_cpu_share"],
+        "floor_ft_one_get_s": ft["floor_one_get_s"],
+        "floor_ft_text_redraw_ms": ft["floor_text_redraw_ms"],
+        "floor_ft_watched_httpx_cpu_share": ft["floor_watched_httpx_cpu_share"],
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],

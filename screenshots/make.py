@@ -22,7 +22,7 @@ os.environ["TERM"] = "xterm-256color"
 os.environ["COLORTERM"] = "truecolor"
 
 
-def demo_app(theme: str | None = None) -> LoomApp:
+def demo_app(theme: str | None = None, mode: str | None = None) -> LoomApp:
     # A fresh, empty history for every shot, and no config file: what a newcomer sees.
     settings = Settings.load(
         {"LOOM_STATE_DIR": tempfile.mkdtemp(prefix="loom-shots-state-")},
@@ -32,7 +32,7 @@ def demo_app(theme: str | None = None) -> LoomApp:
     )
     settings.sim_tokens_per_second = 0
     settings.theme = theme
-    return LoomApp(settings)
+    return LoomApp(settings, mode=mode)
 
 
 async def settled(pilot: Any) -> None:
@@ -59,8 +59,9 @@ async def shoot(
     size: tuple[int, int],
     steps: Callable[[Any], Awaitable[None]],
     theme: str | None = None,
+    mode: str | None = None,
 ) -> None:
-    app = demo_app(theme)
+    app = demo_app(theme, mode)
     async with app.run_test(size=size) as pilot:
         for prompt in app.query(PromptInput):
             prompt.cursor_blink = False
@@ -154,7 +155,88 @@ async def presets(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+async def running_job(pilot: Any) -> None:
+    """The cockpit on the job training live, its curve a few seconds further on."""
+    from tui.screens.fine_tuning import FineTuningScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, FineTuningScreen)
+    for _ in range(200):
+        if screen.listed_at is not None:
+            break
+        await pilot.pause(0.05)
+    for _ in range(10):
+        job = screen.jobs.get(screen.selected or "")
+        if job is not None and job.status == "running":
+            break
+        await pilot.press("down")
+        await pilot.pause(0.1)
+    await pilot.pause(3)
+
+
+async def job_view(tab: str) -> Callable[[Any], Awaitable[None]]:
+    async def steps(pilot: Any) -> None:
+        await running_job(pilot)
+        await pilot.press(tab)
+        await pilot.pause(1)
+
+    return steps
+
+
+async def succeeded_checkpoints(pilot: Any) -> None:
+    from tui.screens.fine_tuning import FineTuningScreen
+
+    await running_job(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FineTuningScreen)
+    for _ in range(10):
+        job = screen.jobs.get(screen.selected or "")
+        if job is not None and job.status == "succeeded":
+            break
+        await pilot.press("down")
+        await pilot.pause(0.3)
+    await pilot.press("3")
+    await pilot.pause(1)
+
+
+async def zoomed_chart(pilot: Any) -> None:
+    await running_job(pilot)
+    await pilot.press("z", "m")
+    await pilot.pause(1)
+
+
+async def create_form(pilot: Any) -> None:
+    import json
+
+    folder = Path(tempfile.mkdtemp(prefix="loom-shots-ft-"))
+    path = folder / "support-chats.jsonl"
+    good = {
+        "messages": [
+            {"role": "user", "content": "Where is my order?"},
+            {"role": "assistant", "content": "Let me check: what is its number?"},
+        ]
+    }
+    rows = [json.dumps(good)] * 40
+    rows[6] = '{"messages": [{"role": "user", "content": "hi"}'
+    rows[17] = json.dumps({"messages": [{"role": "user", "content": "only a question"}]})
+    path.write_text("\n".join(rows) + "\n")
+    await running_job(pilot)
+    await pilot.press("n")
+    await pilot.pause(0.5)
+    await pilot.press(*str(folder / "supp"), "tab")
+    await pilot.pause(1.5)
+
+
 async def main() -> None:
+    ft = "fine-tuning"
+    await shoot("fine-tuning-80x24", (80, 24), running_job, mode=ft)
+    await shoot("fine-tuning-120x40", (120, 40), running_job, mode=ft)
+    await shoot("fine-tuning-events-80x24", (80, 24), await job_view("2"), mode=ft)
+    await shoot("fine-tuning-details-80x24", (80, 24), await job_view("5"), mode=ft)
+    await shoot("fine-tuning-checkpoints-80x24", (80, 24), succeeded_checkpoints, mode=ft)
+    await shoot("fine-tuning-zoomed-80x24", (80, 24), zoomed_chart, mode=ft)
+    await shoot("fine-tuning-create-80x24", (80, 24), create_form, mode=ft)
+    await shoot("fine-tuning-16-colours-80x24", (80, 24), running_job, theme="loom-ansi", mode=ft)
     await shoot("chat-welcome-80x24", (80, 24), welcome)
     await shoot("chat-80x24", (80, 24), chat)
     await shoot("chat-scrolled-80x24", (80, 24), chat_scrolled)

@@ -244,3 +244,20 @@ async def test_a_server_without_fine_tuning_says_so(sim: SimServer) -> None:
         assert app.is_running
         await pilot.press("n")
         assert isinstance(app.screen, CreateJobScreen)
+
+
+async def test_loom_fine_tuning_job_id_opens_on_that_job(ft_sim: SimServer) -> None:
+    wanted = _add_job(ft_sim, 3000, suffix="wanted")
+    for n in range(3):
+        _add_job(ft_sim, 20, suffix=f"newer-{n}")
+    app = LoomApp(settings_for(ft_sim), mode="fine-tuning", job=wanted)
+    async with app.run_test(size=(80, 24)):
+        await until(lambda: _screen(app).selected == wanted, "the job asked for, highlighted")
+        table = _screen(app).query_one("#jobs")
+        assert table.cursor_row == table.get_row_index(wanted)
+    unknown = LoomApp(settings_for(ft_sim), mode="fine-tuning", job="ftjob-nothing")
+    async with unknown.run_test(size=(80, 24)):
+        await until(
+            lambda: any("no job ftjob-nothing" in n.message for n in unknown._notifications),
+            "the notice that there is no such job",
+        )

@@ -390,6 +390,13 @@ class LoomApp(App[None]):
         if callable(load):
             await load(conversation_id)
 
+    async def open_job(self, job_id: str) -> None:
+        """Follow a fine-tuning job on its screen."""
+        await self.go_to("fine-tuning")
+        opening = getattr(self.screen, "open_job", None)
+        if callable(opening):
+            opening(job_id)
+
     async def use_model(self, model: str, *, new_chat: bool = False) -> None:
         """Send the next messages of the chat to `model` (in a conversation of its own
         with `new_chat`)."""

@@ -83,10 +83,9 @@ class JobState:
         """The newest event known."""
         return self.lines[0].id if self.lines else None
 
-    @property
-    def oldest_id(self) -> str | None:
-        """The oldest event known."""
-        return self.lines[-1].id if self.lines else None
+    oldest_id: str | None = None
+    """The oldest event fetched (where fetching history goes on from; the log may keep
+    fewer lines than were fetched)."""
 
     @property
     def step(self) -> tuple[int, int] | None:
@@ -127,6 +126,8 @@ class JobState:
             self.lines.extend(fresh)
         else:
             self.lines[:0] = fresh
+        if events and (older or self.oldest_id is None):
+            self.oldest_id = events[-1].id
         del self.lines[KEEP_LINES:]
         self.events_seen += len(fresh)
         return fresh

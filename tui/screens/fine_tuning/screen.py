@@ -380,6 +380,8 @@ class FineTuningScreen(LoomScreen):
 
     def _fill_table(self) -> None:
         table = self._table()
+        if self._opening in self.jobs and self._opening not in [j.id for j in self._shown_jobs()]:
+            self.status_filter = "all"  # the job asked for is hidden by the filter
         keep = self._opening or self.selected
         if keep is None and table.row_count:
             keep = self._row_key_at(table.cursor_row)
@@ -389,6 +391,10 @@ class FineTuningScreen(LoomScreen):
         ):
             for job in shown:  # the same rows: only their cells change
                 self._update_row(job)
+            if self._opening in self.jobs:
+                wanted, self._opening = self._opening, None
+                table.move_cursor(row=table.get_row_index(wanted))
+                self._select(wanted)
             return
         self._set_columns()
         table.clear()
