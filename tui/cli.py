@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.store.conversations import ConversationStore
 
-COMMANDS = ("demo-server", "export", "import", "list", "config", "fine-tuning")
+COMMANDS = ("demo-server", "export", "import", "list", "config", "fine-tuning", "models")
 
 
 class Parser(argparse.ArgumentParser):
@@ -225,6 +225,14 @@ def _parser() -> Parser:
         help="validate: the method the file is for (default supervised)",
     )
     _global_options(tuning, suppress=True)
+
+    models = commands.add_parser(
+        "models",
+        help="the model browser",
+        description="Open the model browser: every model the server offers, its kind, "
+        "context window, prices and shutdown date; one key chats with it.",
+    )
+    _global_options(models, suppress=True)
     return parser
 
 
@@ -610,6 +618,7 @@ RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "list": run_list,
     "config": run_config,
     "fine-tuning": run_fine_tuning,
+    "models": lambda args: run_app(args, mode="models"),
 }
 
 

@@ -97,9 +97,10 @@ class Model(_Tolerant):
     """`Model`: one model the server offers."""
 
     id: str
-    object: str = "model"
-    created: int = 0
-    owned_by: str = ""
+    object: str | None = "model"
+    created: int | None = 0
+    """0 or None where the server gives no date."""
+    owned_by: str | None = ""
 
 
 class ModelList(_Tolerant):

@@ -92,6 +92,7 @@ def defaults() -> dict[str, Any]:
         "profiles": {},
         "chat": {"model": None, "system_prompt": "", "params": {}},
         "prices": {},
+        "models": {},
         "ui": {
             "cursor_blink": False,
             "low_bandwidth": None,
@@ -137,7 +138,7 @@ def explain_validation(error: ValidationError, text: str, path: Path) -> str:
 def _advice(error: Mapping[str, Any], where: list[str]) -> str:
     from pydantic import BaseModel
 
-    from tui.config.schema import ChatDefaults, ConfigFile, Price, Profile, Ui
+    from tui.config.schema import ChatDefaults, ConfigFile, ModelFact, Price, Profile, Ui
 
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -145,6 +146,7 @@ def _advice(error: Mapping[str, Any], where: list[str]) -> str:
             "profiles": Profile,
             "chat": ChatDefaults,
             "prices": Price,
+            "models": ModelFact,
             "ui": Ui,
         }
         model = known.get(where[0], ConfigFile) if len(where) > 1 else ConfigFile

@@ -56,6 +56,22 @@ class Price(_Strict):
     cached_input: float | None = Field(default=None, ge=0)
 
 
+class ModelFact(_Strict):
+    """What Loom should know of a model (and the ids that start with it) that the server
+    does not say; laid over the facts Loom ships."""
+
+    kind: (
+        Literal["chat", "reasoning", "embedding", "image", "audio", "moderation", "unknown"] | None
+    ) = None
+    context_window: int | None = Field(default=None, gt=0)
+    max_output: int | None = Field(default=None, gt=0)
+    deprecated: str | None = None
+    """The date it was deprecated, as YYYY-MM-DD."""
+    shutdown: str | None = None
+    """The date it stops working, as YYYY-MM-DD."""
+    replacement: str | None = None
+
+
 class ChatDefaults(_Strict):
     """What a new conversation starts with."""
 
@@ -82,6 +98,8 @@ class ConfigFile(_Strict):
     profiles: dict[str, Profile] = Field(default_factory=dict)
     chat: ChatDefaults = Field(default_factory=ChatDefaults)
     prices: dict[str, Price] = Field(default_factory=dict)
+    models: dict[str, ModelFact] = Field(default_factory=dict)
+    """Facts about models by id (see tui/data/models.toml)."""
     ui: Ui = Field(default_factory=Ui)
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to keys, e.g. "chat.chats" = "ctrl+l" (see the help screen)."""

@@ -64,6 +64,8 @@ class Settings:
     """What a new conversation starts with (the config's [chat])."""
     params: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    model_facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The config's [models."ID"] tables: what Loom should know of those models."""
     """Price overrides from the config: model id to input/output/cached_input."""
     config_path: Path | None = None
     """The config file read (it may not exist)."""
@@ -159,6 +161,10 @@ class Settings:
             prices={
                 name: {k: v for k, v in price.items() if v is not None}
                 for name, price in file["prices"].items()
+            },
+            model_facts={
+                name: {k: v for k, v in fact.items() if v is not None}
+                for name, fact in file.get("models", {}).items()
             },
             demo=demo,
             data_dir=data_dir,

@@ -20,6 +20,7 @@ from tui.core.text import SECRETS
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
     from tui.api.observe import Observer, RequestRecord
+    from tui.core.catalogue import ModelCatalogue
     from tui.core.job_board import JobBoard
     from tui.core.pricing import PriceTable
     from tui.sim.server import SimServer
@@ -46,6 +47,7 @@ class Services:
         self._admin: OpenAIClient | None = None
         self._sim: SimServer | None = None
         self._jobs: JobBoard | None = None
+        self._catalogue: ModelCatalogue | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -103,6 +105,15 @@ class Services:
             self._jobs = JobBoard(self)
         return self._jobs
 
+    @property
+    def catalogue(self) -> ModelCatalogue:
+        """The models of the server in use, with their facts (see tui.core.catalogue)."""
+        if self._catalogue is None:
+            from tui.core.catalogue import ModelCatalogue
+
+            self._catalogue = ModelCatalogue(self)
+        return self._catalogue
+
     def remember(
         self,
         *,
@@ -143,6 +154,8 @@ class Services:
             SECRETS.add(secret)
         if self._jobs is not None:
             self._jobs.stop_all()  # job ids belong to the server they were made on
+        if self._catalogue is not None:
+            self._catalogue.reset()
         client, self._client = self._client, None
         admin, self._admin = self._admin, None
         self.settings = settings

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.widgets.plain import plain
+
+if TYPE_CHECKING:
+    from tui.core.model_facts import ModelInfo
 
 
 class ModelPicker(ModalScreen[str | None]):
@@ -20,7 +27,7 @@ class ModelPicker(ModalScreen[str | None]):
     ModelPicker { align: center middle; }
     ModelPicker > Footer { dock: bottom; }
     ModelPicker > Vertical {
-        width: 60; max-width: 95%; height: auto; max-height: 90%;
+        width: 72; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     ModelPicker OptionList { height: auto; max-height: 14; border: none; }
@@ -41,9 +48,17 @@ class ModelPicker(ModalScreen[str | None]):
         Binding("up", "cursor_up", "Previous", show=False),
     ]
 
-    def __init__(self, models: list[str], current: str, status: str = "") -> None:
+    def __init__(
+        self,
+        models: list[str],
+        current: str,
+        status: str = "",
+        infos: dict[str, ModelInfo] | None = None,
+    ) -> None:
         super().__init__()
         self.models = models
+        self.infos = infos or {}
+        """What is known of each model (kind, context, prices), from the catalogue."""
         self.current = current
         self.status = status
         self.show_all = False
@@ -61,10 +76,31 @@ class ModelPicker(ModalScreen[str | None]):
         self._fill("")
         self.query_one("#filter", Input).focus()
 
-    def _hint(self) -> str:
+    def _chat(self, model: str) -> bool:
         from tui.core.models import is_chat_model
 
-        hidden = sum(not is_chat_model(m) for m in self.models)
+        info = self.infos.get(model)
+        return info.chat if info is not None else is_chat_model(model)
+
+    def _prompt(self, model: str) -> Text:
+        from tui.core.model_facts import dollars, tokens
+
+        line = plain(model)
+        info = self.infos.get(model)
+        if info is not None:
+            facts = [info.kind.value]
+            if info.context_window:
+                facts.append(tokens(info.context_window))
+            if info.input_price or info.output_price:
+                facts.append(f"{dollars(info.input_price)}/{dollars(info.output_price)}")
+            ends = info.ends()
+            if ends is not None and ends[0] in ("past", "soon"):
+                facts.append(("✗ " if ends[0] == "past" else "! ") + ends[1])
+            line.append("  " + " · ".join(facts), style="dim")
+        return line
+
+    def _hint(self) -> str:
+        hidden = sum(not self._chat(m) for m in self.models)
         toggle = (
             "F2 shows only chat models"
             if self.show_all
@@ -74,17 +110,15 @@ class ModelPicker(ModalScreen[str | None]):
         return (self.status + "\n" if self.status else "") + words
 
     def _fill(self, needle: str) -> None:
-        from tui.core.models import is_chat_model
-
         options = self.query_one("#models", OptionList)
         options.clear_options()
         needle = needle.strip().lower()
         shown = [
             m
             for m in self.models
-            if needle in m.lower() and (self.show_all or is_chat_model(m) or m == self.current)
+            if needle in m.lower() and (self.show_all or self._chat(m) or m == self.current)
         ]
-        options.add_options([Option(plain(m), id=m) for m in shown])
+        options.add_options([Option(Content.from_rich_text(self._prompt(m)), id=m) for m in shown])
         if shown:
             index = shown.index(self.current) if self.current in shown else 0
             options.highlighted = index

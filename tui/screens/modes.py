@@ -43,6 +43,13 @@ MODES: tuple[Mode, ...] = (
         "Jobs of this server followed live: loss curves, events, checkpoints; start one",
         "f10",
     ),
+    Mode(
+        "models",
+        "Models",
+        "tui.screens.models:ModelsScreen",
+        "Every model of this server: its kind, context, prices, shutdown date; chat with one",
+        "f11",
+    ),
 )
 
 

@@ -18,7 +18,14 @@ from tui.sim.faults import Fault
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found
 from tui.sim.reply import compose_reply, count_tokens, tokenize
-from tui.sim.state import ROLES, InvalidRequest, SimState, SimulatedCut, error_response
+from tui.sim.state import (
+    NOT_CHAT,
+    ROLES,
+    InvalidRequest,
+    SimState,
+    SimulatedCut,
+    error_response,
+)
 
 REPLY_TOKENS_HEADER = "x-loom-sim-reply-tokens"
 """Request header asking for a reply of at least this many tokens (for benchmarks)."""
@@ -48,6 +55,15 @@ def chat_routes(sim: SimState, gate: Gate) -> list[Route]:
             return error_response(400, exc.message, param=exc.param, headers=headers)
         if not sim.has_model(params.model):
             return model_not_found(params.model, headers)
+        if params.model in NOT_CHAT:
+            return error_response(
+                404,
+                "This is not a chat model and thus not supported in the v1/chat/completions "
+                "endpoint.",
+                param="model",
+                code="model_not_supported",
+                headers=headers,
+            )
         wanted = _int_header(request, REPLY_TOKENS_HEADER) or sim.config.reply_tokens
         reply = compose_reply(params.last_user_text, seed=sim.config.seed, min_tokens=wanted)
         tokens = _after(tokenize(reply), params.continue_from)

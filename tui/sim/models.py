@@ -48,7 +48,27 @@ def model_routes(sim: SimState, gate: Gate) -> list[Route]:
             return model_not_found(model_id, headers)
         return JSONResponse(model_object(model_id, created), headers=headers)
 
+    async def delete_model(request: Request) -> Response:
+        headers, _, early = gate.prelude(request, "models")
+        if early is not None:
+            return early
+        model_id = request.path_params["model"]
+        if dict(sim.model_ids()).get(model_id) is None:
+            return model_not_found(model_id, headers)
+        if not model_id.startswith("ft:"):
+            return error_response(
+                403,
+                f"You have insufficient permissions to delete the model {model_id}: only "
+                "fine-tuned models can be deleted, by an owner of their organization.",
+                type="invalid_request_error",
+                code="insufficient_permissions",
+                headers=headers,
+            )
+        sim.deleted.add(model_id)
+        return JSONResponse({"id": model_id, "object": "model", "deleted": True}, headers=headers)
+
     return [
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/models/{model:path}", retrieve_model, methods=["GET"]),
+        Route("/v1/models/{model:path}", delete_model, methods=["DELETE"]),
     ]

@@ -20,8 +20,32 @@ MODEL_IDS = (
     "gpt-4.1-nano",
     "gpt-5-mini",
     "o4-mini",
+    "o3",
+    "gpt-4.5-preview",
+    "gpt-4o-mini-2024-07-18",
     "text-embedding-3-small",
+    "text-embedding-3-large",
+    "dall-e-3",
+    "gpt-image-1",
+    "whisper-1",
+    "tts-1",
+    "gpt-4o-transcribe",
+    "omni-moderation-latest",
 )
+"""A catalogue like OpenAI's: chat and reasoning models, one deprecated (gpt-4.5-preview),
+embeddings, images, audio and moderation; fine-tuned models and checkpoints join it as
+jobs make them."""
+NOT_CHAT = (
+    "text-embedding-3-small",
+    "text-embedding-3-large",
+    "dall-e-3",
+    "gpt-image-1",
+    "whisper-1",
+    "tts-1",
+    "gpt-4o-transcribe",
+    "omni-moderation-latest",
+)
+"""Models the chat completions endpoint refuses, as OpenAI's does."""
 MODEL_CREATED = 1_715_367_049
 ROLES = ("developer", "system", "user", "assistant", "tool", "function")
 MOVED = "/moved"
@@ -86,15 +110,21 @@ class SimState:
         with self._lock:
             return next(self._ids)
 
+    deleted: set[str] = field(default_factory=set)
+    """Fine-tuned models deleted (they are no longer listed or served)."""
+
     def model_ids(self) -> list[tuple[str, int]]:
-        """(id, created) of every model served: the configured ones, then those that
-        fine-tuning made (models and checkpoints)."""
-        return [(m, MODEL_CREATED) for m in self.config.models] + self.fine_tuning.models()
+        """(id, created) of every model served: the configured ones (a day apart, as
+        releases are), then those that fine-tuning made (models and checkpoints)."""
+        base = [(m, MODEL_CREATED + n * 86_400) for n, m in enumerate(self.config.models)]
+        made = [(m, c) for m, c in self.fine_tuning.models() if m not in self.deleted]
+        return base + made
 
     def has_model(self, model_id: str) -> bool:
         """Whether a model of this id is served."""
-        return model_id in self.config.models or any(
-            m == model_id for m, _ in self.fine_tuning.models()
+        return model_id in self.config.models or (
+            model_id not in self.deleted
+            and any(m == model_id for m, _ in self.fine_tuning.models())
         )
 
 

@@ -119,7 +119,16 @@ V5 = """
         );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
+V6 = """
+        -- The model list each server gave last (shown at once, refreshed in the background).
+        CREATE TABLE model_cache (
+            server TEXT PRIMARY KEY,
+            fetched_at REAL NOT NULL,
+            models TEXT NOT NULL
+        );
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

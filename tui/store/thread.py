@@ -24,6 +24,7 @@ from typing import TypeVar
 from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, explain, open_store
 from tui.store.errors import StoreError, StoreFailure
+from tui.store.model_cache import ModelCache
 from tui.store.presets import PresetStore
 from tui.store.watched import WatchedJobs
 
@@ -40,6 +41,7 @@ class Repositories:
     conversations: ConversationStore
     presets: PresetStore
     watched: WatchedJobs
+    models: ModelCache
     generation: int
     """Which opening of the database these belong to (see StoreThread.generation)."""
 
@@ -161,7 +163,11 @@ class StoreThread:
             ) from error
         self._generation += 1
         self._repos = Repositories(
-            ConversationStore(db), PresetStore(db), WatchedJobs(db), self._generation
+            ConversationStore(db),
+            PresetStore(db),
+            WatchedJobs(db),
+            ModelCache(db),
+            self._generation,
         )
         return self._repos
 

@@ -28,8 +28,9 @@ class Panels(ChatBase):
             if model:
                 await self.use_model(model)
 
+        infos = {m.id: m for m in self.services.catalogue.current.models}
         self.app.push_screen(
-            ModelPicker(self.models, self.session.model, self.models_status), chosen
+            ModelPicker(self.models, self.session.model, self.models_status, infos), chosen
         )
 
     async def chat_with(self, model: str) -> None:

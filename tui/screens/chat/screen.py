@@ -234,18 +234,22 @@ class ChatScreen(MessageActions, ConversationList, Panels):
     async def load_models(self) -> None:
         """Fill the model list from the server, in the background."""
         # The client and its imports (httpx, pydantic) load in a thread, off the event loop.
-        client = await self.services.client()
+        await self.services.client()
         self._update_server_label()
         from tui.api.errors import APIError
 
+        catalogue = self.services.catalogue
         try:
-            models = await client.models.list()
+            await catalogue.refresh()
         except APIError as error:
             advice = explain(error, self.services.settings)
             self.models_status = f"model list: {advice.headline} {advice.fix}"
+            if catalogue.current.models:  # the list kept from last time is still offered
+                self.models = catalogue.current.ids()
+                self.models_status += " (the list from last time is shown)"
             self.notify(f"{advice.headline}\n{advice.fix}", title="Model list", severity="warning")
             return
-        self.models = [m.id for m in models]
+        self.models = catalogue.current.ids()
         self.models_status = f"{len(self.models)} models from the server"
 
     def _save_state_changed(self) -> None:

@@ -1,0 +1,232 @@
+"""One model in full: every field the server returned for it (`GET /models/{id}`), the
+facts with their source, how often it was used here; for a fine-tuned model or checkpoint
+its job, base model, trained tokens, final metrics and checkpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from tui.core.model_facts import Fact, ModelInfo, dollars, tokens
+from tui.core.text import safe
+
+if TYPE_CHECKING:
+    from tui.api.schemas import FineTuningCheckpoint, FineTuningJob
+    from tui.core.services import Services
+
+
+def one_line(info: ModelInfo, uses: dict[str, Any]) -> Text:
+    """A model's facts in a line or two (the browser's foot, the chat's picker)."""
+    text = Text()
+    text.append(safe(info.id), style="bold")
+    text.append(f"  {info.kind.value}")
+    parts = []
+    if info.context_window:
+        parts.append(f"{tokens(info.context_window)} context")
+    if info.max_output:
+        parts.append(f"{tokens(info.max_output)} out")
+    if info.input_price or info.output_price:
+        parts.append(f"{dollars(info.input_price)} in / {dollars(info.output_price)} out per M")
+    ends = info.ends()
+    if ends is not None:
+        when, day = ends
+        what = "shut down" if info.shutdown else "deprecated"
+        parts.append(f"{what} {'since' if when == 'past' else 'on'} {day}")
+        if info.replacement:
+            parts.append(f"use {safe(str(info.replacement.value))}")
+    use = uses.get(info.id)
+    if use is not None:
+        parts.append(f"{use.replies:,} replies here")
+    if parts:
+        text.append("  ·  " + " · ".join(parts), style="dim")
+    return text
+
+
+def _fact(name: str, fact: Fact | None, shown: str) -> tuple[str, str]:
+    return name, (f"{shown}   ({fact.source})" if fact is not None else "–")
+
+
+class ModelDetail(Screen[None]):
+    """Everything about one model."""
+
+    DEFAULT_CSS = """
+    ModelDetail { layout: vertical; }
+    ModelDetail #detail-title { text-style: bold; padding: 0 1; background: $panel; }
+    ModelDetail VerticalScroll { height: 1fr; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", id="model.back"),
+        Binding("t", "chat", "Chat", id="model.chat", tooltip="A new conversation with it"),
+        Binding("j", "job", "Job", id="model.job", tooltip="Open the fine-tuning job that made it"),
+        Binding("c", "copy", "Copy", id="model.copy", tooltip="Copy its id"),
+    ]
+
+    def __init__(self, info: ModelInfo) -> None:
+        super().__init__()
+        self.info = info
+        self.job: FineTuningJob | None = None
+        self.checkpoints: list[FineTuningCheckpoint] = []
+        self.served: dict[str, Any] | None = None
+        self.problem: str | None = None
+
+    @property
+    def services(self) -> Services:
+        """The app's services."""
+        services: Services = self.app.services  # type: ignore[attr-defined]
+        return services
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(f"Model {safe(self.info.id)}"), id="detail-title")
+        with VerticalScroll():
+            yield Static(Content.from_rich_text(self._text()), id="detail")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.fetch()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "job":
+            return self.job is not None
+        if action == "chat":
+            return self.info.chat
+        return True
+
+    @work(group="model-detail", exclusive=True, exit_on_error=False)
+    async def fetch(self) -> None:
+        """Ask the server for the model, and for the job that made it."""
+        from tui.api.errors import APIError, NotFoundError
+        from tui.core.advice import explain_call
+
+        client = await self.services.client()
+        try:
+            found = await client.models.retrieve(self.info.id)
+        except NotFoundError as error:
+            self.problem = (
+                f"The server has no model {self.info.id} now (404: deleted meanwhile, or it "
+                f"does not answer GET /models/ID): {safe(error.message)}"
+            )
+        except APIError as error:
+            advice = explain_call(error, self.services.settings, doing="asking for the model")
+            self.problem = f"{advice.headline} {advice.detail}"
+        else:
+            self.served = found.model_dump(mode="json")
+        if self.info.base is not None:
+            try:
+                async for job in client.fine_tuning.list(page_size=100):
+                    model = job.fine_tuned_model or ""
+                    if self.info.id == model or (model and self.info.id.startswith(model + ":")):
+                        self.job = job
+                        break
+                    if job.id.removeprefix("ftjob-")[:8] in self.info.id.split(":"):
+                        self.job = job
+                        break
+                if self.job is not None:
+                    self.checkpoints = sorted(
+                        [c async for c in client.fine_tuning.checkpoints(self.job.id)],
+                        key=lambda c: c.step_number,
+                    )
+            except APIError:
+                pass  # the facts without the job
+        self.query_one("#detail", Static).update(self._text())
+        self.refresh_bindings()
+
+    def _text(self) -> Text:
+        info = self.info
+        out = Text()
+
+        def row(name: str, value: str, style: str = "") -> None:
+            out.append(f"{name:<18}", style="bold")
+            out.append(safe(value) + "\n", style=style)
+
+        row("id", info.id)
+        row("owned by", info.owned_by or "–")
+        row(
+            "created", time.strftime("%Y-%m-%d", time.gmtime(info.created)) if info.created else "–"
+        )
+        row(*_fact("kind", info.kind, str(info.kind.value)))
+        row(*_fact("context window", info.context_window, tokens(info.context_window)))
+        row(*_fact("max output", info.max_output, tokens(info.max_output)))
+        row(*_fact("input price", info.input_price, dollars(info.input_price) + " per M tokens"))
+        row(*_fact("output price", info.output_price, dollars(info.output_price) + " per M tokens"))
+        for name, fact in (("deprecated", info.deprecated), ("shut down", info.shutdown)):
+            if fact is not None:
+                ends = info.ends()
+                style = "bold" if ends and ends[0] in ("past", "soon") else ""
+                row(*_fact(name, fact, str(fact.value)), style)
+        if info.replacement is not None:
+            row(*_fact("replacement", info.replacement, str(info.replacement.value)))
+        if info.base:
+            row("fine-tuned from", info.base)
+        job = self.job
+        if job is not None:
+            row("job", f"{job.id} ({job.status}; j opens it)")
+            if job.trained_tokens:
+                row("trained tokens", f"{job.trained_tokens:,}")
+        if self.checkpoints:
+            last = self.checkpoints[-1].metrics
+            figures = [
+                f"{name} {value:.4f}"
+                for name, value in (
+                    ("train loss", last.train_loss),
+                    ("valid loss", last.valid_loss),
+                    ("full valid loss", last.full_valid_loss),
+                    ("accuracy", last.full_valid_mean_token_accuracy),
+                )
+                if value is not None
+            ]
+            row("final metrics", " · ".join(figures) or "–")
+            out.append("checkpoints\n", style="bold")
+            for c in self.checkpoints:
+                m = c.metrics
+                loss = m.full_valid_loss if m.full_valid_loss is not None else m.train_loss
+                mark = "  ← this one" if c.fine_tuned_model_checkpoint == info.id else ""
+                shown = "–" if loss is None else f"{loss:.4f}"
+                out.append(
+                    f"  step {c.step_number:>6,}  loss {shown}  "
+                    f"{safe(c.fine_tuned_model_checkpoint)}{mark}\n"
+                )
+        if self.problem:
+            out.append("\n" + self.problem + "\n", style="bold")
+        served = self.served if self.served is not None else None
+        if served is not None:
+            out.append("\nWhat the server says of it:\n", style="bold")
+            out.append(safe(json.dumps(served, indent=2, ensure_ascii=False)) + "\n")
+        elif info.extra:
+            out.append("\nWhat the server listed with it:\n", style="bold")
+            out.append(safe(json.dumps(info.extra, indent=2, ensure_ascii=False)) + "\n")
+        return out
+
+    def action_back(self) -> None:
+        """Back to the list."""
+        self.dismiss(None)
+
+    async def action_chat(self) -> None:
+        """A new conversation with the model."""
+        self.dismiss(None)
+        await self.app.use_model(self.info.id, new_chat=True)  # type: ignore[attr-defined]
+
+    async def action_job(self) -> None:
+        """Open the job that made this model."""
+        if self.job is not None:
+            job_id = self.job.id
+            self.dismiss(None)
+            await self.app.open_job(job_id)  # type: ignore[attr-defined]
+
+    def action_copy(self) -> None:
+        """Copy the model's id."""
+        from tui.core.terminal import copy_advice
+
+        self.app.copy_to_clipboard(self.info.id)
+        said, _ = copy_advice()
+        self.notify(f"{self.info.id}: {said}", title="Copy", timeout=6)

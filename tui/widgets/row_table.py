@@ -1,0 +1,223 @@
+"""A table of many rows drawn line by line: only the rows on screen are rendered, so a list
+of thousands (OpenRouter's models, an organisation's fine-tunes) is shown, filtered and
+sorted in well under a frame. The header stays on top; a cursor row is moved with the
+arrow and page keys and told to the screen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its key, header, and width (None: as wide as what it holds, up to
+    `most`)."""
+
+    key: str
+    label: str
+    width: int | None = None
+    most: int = 40
+    right: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A row: its key and its cells, in the order of the columns."""
+
+    key: str
+    cells: tuple[Text, ...]
+
+
+class RowTable(ScrollView, can_focus=True):
+    """Rows under a header, one line each."""
+
+    DEFAULT_CSS = """
+    RowTable {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    RowTable > .row-table--header { text-style: bold; color: $text-muted; }
+    RowTable > .row-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: bold;
+    }
+    RowTable:blur > .row-table--cursor { background: $block-cursor-blurred-background; }
+    """
+    COMPONENT_CLASSES = {"row-table--header", "row-table--cursor"}
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "to(0)", "First", show=False),
+        Binding("end", "to(-1)", "Last", show=False),
+        Binding("enter", "choose", "Open", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+    """The row the cursor is on."""
+
+    class Highlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: RowTable, key: str | None) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> RowTable:
+            """The table (what `@on(..., "#id")` matches)."""
+            return self.table
+
+    class Chosen(Message):
+        """Enter on a row."""
+
+        def __init__(self, table: RowTable, key: str) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+
+        @property
+        def control(self) -> RowTable:
+            """The table (what `@on(..., "#id")` matches)."""
+            return self.table
+
+    def __init__(self, columns: Sequence[Column], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self.rows: list[Row] = []
+        self._widths: list[int] = []
+        self._told: str | None = None
+
+    # --- data -----------------------------------------------------------------------------
+
+    def show(self, rows: list[Row], *, keep: str | None = None) -> None:
+        """Show these rows; the cursor stays on `keep` (a row key) if it is among them."""
+        self.rows = rows
+        self._widths = self._measure()
+        index = 0
+        if keep is not None:
+            index = next((n for n, row in enumerate(rows) if row.key == keep), 0)
+        self.virtual_size = Size(sum(self._widths) + len(self._widths), len(rows) + 1)
+        self.set_reactive(RowTable.cursor, min(index, max(0, len(rows) - 1)))
+        self._follow_cursor()
+        self.refresh()
+        self._tell()
+
+    def _measure(self) -> list[int]:
+        widths = []
+        sample = self.rows[:300]
+        for n, column in enumerate(self.columns):
+            if column.width is not None:
+                widths.append(column.width)
+                continue
+            longest = max([len(column.label), *(row.cells[n].cell_len for row in sample)])
+            widths.append(min(column.most, longest))
+        # Too wide for the screen: the flexible columns give up room, down to 12 cells.
+        room = self.size.width - len(widths) - 1
+        over = sum(widths) - room
+        for n, column in enumerate(self.columns):
+            if over <= 0 or room <= 0:
+                break
+            if column.width is None:
+                give = min(over, max(0, widths[n] - 12))
+                widths[n] -= give
+                over -= give
+        return widths
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self._widths = self._measure()
+            self.refresh()
+
+    @property
+    def current(self) -> Row | None:
+        """The row under the cursor."""
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def _tell(self) -> None:
+        key = self.current.key if self.current is not None else None
+        if key != self._told:
+            self._told = key
+            self.post_message(self.Highlighted(self, key))
+
+    # --- keys -----------------------------------------------------------------------------
+
+    def _follow_cursor(self) -> None:
+        height = max(1, self.size.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def watch_cursor(self) -> None:
+        self._follow_cursor()
+        self.refresh()
+        self._tell()
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor by rows."""
+        if self.rows:
+            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor by a screenful."""
+        self.action_move(direction * max(1, self.size.height - 2))
+
+    def action_to(self, end: int) -> None:
+        """The first (0) or last (-1) row."""
+        if self.rows:
+            self.cursor = 0 if end == 0 else len(self.rows) - 1
+
+    def action_choose(self) -> None:
+        """Enter: tell the screen which row."""
+        if self.current is not None:
+            self.post_message(self.Chosen(self, self.current.key))
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def _line(self, cells: Sequence[Text], style: Style) -> Strip:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for n, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
+            shown = cell.copy()
+            shown.truncate(width, overflow="ellipsis")
+            if self.columns[n].right:
+                shown.pad_left(width - shown.cell_len)
+            else:
+                shown.pad_right(width - shown.cell_len)
+            line.append_text(shown)
+            line.append(" ")
+        width = self.size.width
+        strip = Strip(list(line.render(self.app.console))).crop_extend(
+            int(self.scroll_x), int(self.scroll_x) + width, None
+        )
+        return strip.apply_style(style)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("row-table--header")
+            labels = tuple(Text(c.label) for c in self.columns)
+            return self._line(labels, base + header)
+        index = int(self.scroll_y) + y - 1
+        if not 0 <= index < len(self.rows):
+            return Strip.blank(width, base)
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("row-table--cursor")
+        return self._line(self.rows[index].cells, style)
