@@ -227,7 +227,39 @@ async def create_form(pilot: Any) -> None:
     await pilot.pause(1.5)
 
 
+async def model_list(pilot: Any) -> None:
+    from tui.screens.models import ModelsScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, ModelsScreen)
+    for _ in range(200):
+        if screen.shown:
+            break
+        await pilot.pause(0.05)
+    for _ in range(8):
+        await pilot.press("down")
+    await pilot.pause(0.3)
+
+
+async def model_filtered(pilot: Any) -> None:
+    await model_list(pilot)
+    await pilot.press("/", *"gpt-4", "enter")
+    await pilot.pause(0.3)
+
+
+async def model_detail(pilot: Any) -> None:
+    await model_list(pilot)
+    await pilot.press("/", *"loomis-v1:", "enter")
+    await pilot.pause(0.2)
+    await pilot.press("enter")
+    await pilot.pause(1.5)
+
+
 async def main() -> None:
+    await shoot("models-80x24", (80, 24), model_list, mode="models")
+    await shoot("models-filtered-80x24", (80, 24), model_filtered, mode="models")
+    await shoot("models-detail-80x24", (80, 24), model_detail, mode="models")
+    await shoot("models-120x40", (120, 40), model_list, mode="models")
     ft = "fine-tuning"
     await shoot("fine-tuning-80x24", (80, 24), running_job, mode=ft)
     await shoot("fine-tuning-120x40", (120, 40), running_job, mode=ft)

@@ -23,6 +23,7 @@ AUTH = {"Authorization": "Bearer sim-key"}
 OPERATIONS = [
     "listModels",
     "retrieveModel",
+    "deleteModel",
     "createChatCompletion",
     "listFiles",
     "retrieveFile",

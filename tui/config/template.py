@@ -64,6 +64,13 @@ base_url = "http://localhost:1234/v1"
 # input = 0.0
 # output = 0.0
 
+# What the model browser should know of models the server says little about:
+# [models."llama3.2"]                   # matches llama3.2, llama3.2-... and llama3.2:... ids
+# kind = "chat"                         # chat, reasoning, embedding, image, audio, moderation
+# context_window = 131072
+# max_output = 8192
+# shutdown = "2026-03-01"               # YYYY-MM-DD; deprecated = "..." and replacement too
+
 [ui]
 # How Loom draws, and what that costs in a terminal over SSH (README: "Over SSH").
 # cursor_blink = false     # a blinking cursor redraws its line twice a second

@@ -127,7 +127,8 @@ def _lookup(entries: dict[str, dict[str, Any]], model: str) -> dict[str, Any] | 
     key = model.rsplit("/", 1)[-1]  # openai/gpt-4o on OpenRouter is gpt-4o
     if key in entries:
         return entries[key]
-    prefixes = [name for name in entries if key.startswith(name + "-")]
+    # gpt-4o-2024-08-06 is gpt-4o; Ollama's llama3.2:3b is llama3.2.
+    prefixes = [name for name in entries if key.startswith((name + "-", name + ":"))]
     return entries[max(prefixes, key=len)] if prefixes else None
 
 
@@ -246,7 +247,9 @@ def describe(
         kind = Fact(guess_kind(model_id), "its id")
     input_price = fact("input_price")
     output_price = fact("output_price")
-    if (input_price is None or output_price is None) and prices is not None:
+    chat_like = kind.value in ("chat", "reasoning", "fine-tuned", "checkpoint")
+    # The price table is per chat token: gpt-4o's is not gpt-4o-transcribe's.
+    if (input_price is None or output_price is None) and prices is not None and chat_like:
         price = prices.price(model_id)
         if price is not None:
             source = f"prices ({prices.as_of})"

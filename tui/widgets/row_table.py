@@ -5,7 +5,7 @@ arrow and page keys and told to the screen."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -30,12 +30,28 @@ class Column:
     right: bool = False
 
 
-@dataclass(frozen=True, slots=True)
 class Row:
-    """A row: its key and its cells, in the order of the columns."""
+    """A row: its key and its cells, in the order of the columns; the cells may be made
+    when the row is first drawn (`make`), so a list of thousands costs only its keys."""
 
-    key: str
-    cells: tuple[Text, ...]
+    __slots__ = ("_cells", "_make", "key")
+
+    def __init__(
+        self,
+        key: str,
+        cells: tuple[Text, ...] | None = None,
+        make: Callable[[], tuple[Text, ...]] | None = None,
+    ) -> None:
+        self.key = key
+        self._cells = cells
+        self._make = make
+
+    @property
+    def cells(self) -> tuple[Text, ...]:
+        """The row's cells (made now if they were not)."""
+        if self._cells is None:
+            self._cells = self._make() if self._make is not None else ()
+        return self._cells
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -114,12 +130,15 @@ class RowTable(ScrollView, can_focus=True):
         self.virtual_size = Size(sum(self._widths) + len(self._widths), len(rows) + 1)
         self.set_reactive(RowTable.cursor, min(index, max(0, len(rows) - 1)))
         self._follow_cursor()
+        self.call_after_refresh(self._follow_cursor)
         self.refresh()
         self._tell()
 
     def _measure(self) -> list[int]:
         widths = []
-        sample = self.rows[:300]
+        rows = self.rows
+        step = max(1, len(rows) // 40)
+        sample = rows[:40] + rows[::step] + rows[-20:]  # not every row: about a hundred
         for n, column in enumerate(self.columns):
             if column.width is not None:
                 widths.append(column.width)
@@ -166,6 +185,9 @@ class RowTable(ScrollView, can_focus=True):
 
     def watch_cursor(self) -> None:
         self._follow_cursor()
+        # Once more after the next refresh: a scroll asked for before the new virtual
+        # size is laid out is held to the old one.
+        self.call_after_refresh(self._follow_cursor)
         self.refresh()
         self._tell()
 

@@ -34,7 +34,7 @@ WIDE = 110
 """From this many columns the owner, date, longest output and last use are shown too."""
 SORTS = ("id", "kind", "context", "input", "output", "used", "ends", "created", "owner")
 GROUPS = ("none", "kind", "owner")
-SHOWN_KINDS = ("all", "chat", *KINDS)
+SHOWN_KINDS = ("all", "for chat", *KINDS)
 """The kind filter: all, those the chat serves, then each kind."""
 
 
@@ -159,7 +159,7 @@ class ModelsScreen(LoomScreen):
             Column("input", "in $/M", width=7, right=True),
             Column("output", "out $/M", width=7, right=True),
             Column("used", "used", width=5, right=True),
-            Column("ends", "ends", width=16),
+            Column("ends", "ends", width=17),
         ]
         if self.app.size.width >= WIDE:
             columns[1:1] = [Column("owner", "owner", most=16)]
@@ -228,9 +228,10 @@ class ModelsScreen(LoomScreen):
             return
         today = datetime.date.today()
         keys = [c.key for c in self.query_one(RowTable).columns]
-        rows = []
-        for info in catalogue.models:
-            replies, last = _used(info, catalogue.uses)
+        uses = catalogue.uses
+
+        def cells(info: ModelInfo) -> tuple[Text, ...]:
+            replies, last = _used(info, uses)
             values = {
                 "id": plain(short_name(info.id)),
                 "owner": plain(info.owned_by),
@@ -246,10 +247,16 @@ class ModelsScreen(LoomScreen):
                 ),
                 "last": Text(time.strftime("%m-%d %H:%M", time.localtime(last)) if last else ""),
             }
-            row = Row(info.id, tuple(values[k] for k in keys))
-            haystack = f"{info.id} {info.kind.value} {info.owned_by}".lower()
-            rows.append((info, row, haystack))
-        self._rows = rows
+            return tuple(values[k] for k in keys)
+
+        self._rows = [
+            (
+                info,
+                Row(info.id, make=lambda info=info: cells(info)),  # type: ignore[misc]
+                f"{info.id} {info.kind.value} {info.owned_by}".lower(),
+            )
+            for info in catalogue.models
+        ]
 
     def _sort_key(self, info: ModelInfo) -> Any:
         uses = self.catalogue.uses if self.catalogue else {}
@@ -279,7 +286,7 @@ class ModelsScreen(LoomScreen):
             (info, row)
             for info, row, haystack in self._rows
             if (not needle or needle in haystack)
-            and (kind == "all" or (kind == "chat" and info.chat) or info.kind.value == kind)
+            and (kind == "all" or (kind == "for chat" and info.chat) or info.kind.value == kind)
         ]
         picked.sort(key=lambda pair: self._sort_key(pair[0]), reverse=self.reverse)
         if self.group != "none":
@@ -384,7 +391,7 @@ class ModelsScreen(LoomScreen):
     def action_kind(self) -> None:
         """Show another kind of model."""
         present = {m.kind.value for m in (self.catalogue.models if self.catalogue else [])}
-        choices = [k for k in SHOWN_KINDS if k in ("all", "chat") or k in present]
+        choices = [k for k in SHOWN_KINDS if k in ("all", "for chat") or k in present]
         self.kind = (
             choices[(choices.index(self.kind) + 1) % len(choices)]
             if self.kind in choices
