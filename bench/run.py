@@ -47,6 +47,9 @@ TARGETS = {
     "ft_watched_20_cpu_share": ("<=", 0.02),
     "models_5000_first_paint_ms": ("<=", 16.7),
     "models_5000_filter_key_worst_ms": ("<=", 16),
+    "usage_first_chart_s": ("<=", 1.0),
+    "usage_switch_grouping_ms": ("<=", 16.7),
+    "ledger_1m_aggregate_s": ("<=", 0.5),
 }
 
 
@@ -97,11 +100,13 @@ def _stream_result(
 
 def paced_run(tokens: int, rate: float, repeats: int = 3) -> dict[str, Any]:
     """A reply at a realistic speed: the share of one core the UI uses (median of
-    `repeats` runs; single runs here vary by +-20%), and its stalls."""
-    uis, clients = [], []
+    `repeats` runs; single runs here vary by +-20%), and its stalls; and, paired in each
+    repeat, the same run without Loom's ledger (what recording requests costs)."""
+    uis, clients, bare = [], [], []
     with simulator(reply_tokens=tokens, tokens_per_second=rate) as url:
         for _ in range(repeats):
             uis.append(run_child(["bench/stream.py", "ui", url]))
+            bare.append(run_child(["bench/stream.py", "ui", url], {"LOOM_BENCH_LEDGER": "off"}))
             clients.append(run_child(["bench/stream.py", "client", url]))
     shares = [ui["cpu_share"] for ui in uis]
     result = {
@@ -111,6 +116,7 @@ def paced_run(tokens: int, rate: float, repeats: int = 3) -> dict[str, Any]:
         "ui_cpu_share_runs": shares,
         "ui_max_stall_ms": median([ui["max_stall_ms"] for ui in uis]),
         "ui_max_stall_ms_runs": [ui["max_stall_ms"] for ui in uis],
+        "no_ledger_cpu_share": median([b["cpu_share"] for b in bare]),
         "client_cpu_share": median(
             [c["us_per_chunk"] * c["chunks"] / 1e6 / c["wall_s"] for c in clients]
         ),
@@ -182,12 +188,15 @@ def main() -> None:
     log("fine-tuning:", json.dumps(ft))
     browser = run_child(["bench/models.py"])
     log("models:", json.dumps(browser))
+    usage = run_child(["bench/usage.py", *(["--quick"] if args.quick else [])])
+    log("usage:", json.dumps(usage))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
         "stream_20k_tokens_per_s": streams[20000]["ui_tokens_per_s"],
         "stream_scaling_50k_over_20k": round(scaling, 3),
         "paced_200_cpu_share": paced["ui_cpu_share"],
+        "paced_200_no_ledger_cpu_share": paced["no_ledger_cpu_share"],
         "max_stall_ms": max(
             [s["ui_max_stall_ms"] for s in streams.values()] + [paced["ui_max_stall_ms"]]
         ),
@@ -216,6 +225,13 @@ def main() -> None:
         "models_5000_filter_key_worst_ms": browser["filter_key_worst_ms"],
         "floor_models_datatable_first_paint_ms": browser["floor_datatable_first_paint_ms"],
         "floor_models_datatable_filter_ms": browser["floor_datatable_filter_ms"],
+        # Usage (bench/usage.py): 90 days x 1 h x 20 models; a ledger of 1,000,000 requests.
+        "usage_points": usage["points"],
+        "usage_first_chart_s": round(usage["first_chart_ms"] / 1000, 3),
+        "usage_switch_grouping_ms": usage["switch_grouping_ms"],
+        "floor_usage_chart_draw_ms": usage["floor_chart_draw_ms"],
+        "ledger_1m_aggregate_s": usage["ledger_aggregate_s"],
+        "floor_ledger_1m_scan_s": usage["floor_ledger_scan_s"],
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],

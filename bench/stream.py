@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from typing import Any
 
@@ -52,6 +53,8 @@ async def ui(url: str) -> dict[str, Any]:
     from tui.widgets.status_line import StatusLine
 
     settings = Settings(base_url=url, api_key="bench-key", data_dir=tempfile.mkdtemp())
+    # LOOM_BENCH_LEDGER=off: the same run without Loom's ledger (its cost, paired).
+    settings.ledger = os.environ.get("LOOM_BENCH_LEDGER", "on") != "off"
     app = LoomApp(settings)
     async with app.run_test(size=(100, 30)):
         screen = app.screen

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.store.conversations import ConversationStore
 
-COMMANDS = ("demo-server", "export", "import", "list", "config", "fine-tuning", "models")
+COMMANDS = (
+    "demo-server",
+    "export",
+    "import",
+    "list",
+    "config",
+    "fine-tuning",
+    "models",
+    "usage",
+    "requests",
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -233,6 +243,36 @@ def _parser() -> Parser:
         "context window, prices and shutdown date; one key chats with it.",
     )
     _global_options(models, suppress=True)
+
+    usage = commands.add_parser(
+        "usage",
+        help="usage and cost: the screen, or --json/--csv for scripts",
+        description="Open the usage screen; with --json or --csv, print usage instead: Loom's "
+        "own ledger of its requests, or with --org the organisation's usage API (an admin "
+        "key: OPENAI_ADMIN_KEY or the profile's admin_key_env).",
+    )
+    shape = usage.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print JSON")
+    shape.add_argument("--csv", action="store_true", help="print CSV")
+    usage.add_argument("--org", action="store_true", help="the organisation's usage API")
+    usage.add_argument(
+        "--metric",
+        choices=["tokens", "requests", "images", "audio seconds", "cost"],
+        default="tokens",
+    )
+    usage.add_argument("--days", type=_count, default=30, help="0 = today (default 30)")
+    usage.add_argument("--bucket", choices=["1m", "1h", "1d"], default="1d")
+    usage.add_argument(
+        "--group",
+        default="model",
+        help="model, project_id, api_key_id, user_id, line_item, endpoint, profile, server or none",
+    )
+    _global_options(usage, suppress=True)
+
+    requests = commands.add_parser(
+        "requests", help="the request inspector", description="Open the request inspector."
+    )
+    _global_options(requests, suppress=True)
     return parser
 
 
@@ -297,6 +337,8 @@ def run_demo_server(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         reply_tokens=args.reply_tokens,
         demo_jobs=True,
+        requests_a_minute=600,  # gauges that move in a client's inspector
+        tokens_a_minute=150_000,
     )
     try:
         serve_forever(config, host=args.host, port=args.port)
@@ -492,6 +534,56 @@ async def _watch(args: argparse.Namespace, job_id: str) -> int:
     return {"succeeded": 0, "failed": 1, "cancelled": 3}.get(state.status, 4)
 
 
+def run_usage(args: argparse.Namespace) -> int:
+    """`loom usage`: the screen, or `--json` / `--csv` for scripts."""
+    if not (args.json or args.csv):
+        return run_app(args, mode="usage")
+    import asyncio
+
+    return asyncio.run(_print_usage(args))
+
+
+async def _print_usage(args: argparse.Namespace) -> int:
+    from tui.api.errors import APIError
+    from tui.core.services import Services
+    from tui.core.usage import LEDGER_GROUPS, ORG_GROUPS, NeedsAdminKey, Query, UsageBook
+    from tui.core.usage_export import to_csv, to_json
+    from tui.store.errors import StoreError
+
+    group = None if args.group == "none" else args.group
+    allowed = ORG_GROUPS[args.metric] if args.org else LEDGER_GROUPS
+    if group is not None and group not in allowed:
+        _err(f"loom usage: --group {group}: one of {', '.join(allowed)} or none here")
+        return 2
+    if not args.org and args.metric in ("images", "audio seconds"):
+        _err("loom usage: the ledger records Loom's own requests (no images or audio): use --org")
+        return 2
+    services = Services(_settings(args))
+    query = Query(
+        source="org" if args.org else "ledger",
+        metric=args.metric,
+        days=args.days,
+        width=args.bucket,
+        group=group,
+    )
+    book = UsageBook(services)
+    try:
+        dataset = await (book.fetch_org(query) if args.org else book.from_ledger(query))
+    except NeedsAdminKey as need:
+        _err(f"loom usage: {need}")
+        return 1
+    except (APIError, StoreError) as error:
+        _err(f"loom usage: {error}")
+        return 1
+    finally:
+        await services.aclose()
+    _out(to_json(dataset) + "\n" if args.json else to_csv(dataset))
+    if dataset.problem:
+        _err(f"loom usage: {dataset.problem}")
+        return 1
+    return 0
+
+
 def run_app(args: argparse.Namespace, *, mode: str | None = None, job: str | None = None) -> int:
     """The workbench."""
     if args.version:
@@ -619,6 +711,8 @@ RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "config": run_config,
     "fine-tuning": run_fine_tuning,
     "models": lambda args: run_app(args, mode="models"),
+    "usage": lambda args: run_usage(args),
+    "requests": lambda args: run_app(args, mode="requests"),
 }
 
 

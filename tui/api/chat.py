@@ -216,9 +216,15 @@ class ChatStream:
     async def _stream(
         self, response: httpx.Response, first: str, texts: AsyncIterator[str]
     ) -> AsyncIterator[ChatCompletionChunk]:
+        exchange = self._exchange
+
         async def body() -> AsyncIterator[str]:
+            if exchange is not None:
+                exchange.received(first)
             yield first
             async for text in texts:
+                if exchange is not None and exchange.room > 0:
+                    exchange.received(text)  # the events as they came, for the inspector
                 yield text
 
         self._events = SSEEvents(response, self._read_gap, body())
@@ -282,6 +288,8 @@ class ChatStream:
                 continue
             delta = choice.delta
             if delta.content:
+                if not self._parts and self._exchange is not None:
+                    self._exchange.first_token = time.monotonic()
                 self._parts.append(delta.content)
             if delta.refusal:
                 self._refusal.append(delta.refusal)
@@ -292,9 +300,13 @@ class ChatStream:
                 self.finish_reason = choice.finish_reason
         if chunk.usage is not None:
             self.usage = chunk.usage
+            if self._exchange is not None:
+                self._exchange.usage = chunk.usage.model_dump()
         if self.model is None and chunk.model:
             self.model = chunk.model
             self.completion_id = chunk.id
+            if self._exchange is not None:
+                self._exchange.model = chunk.model
 
     def _add_call(self, call: ToolCallDelta) -> None:
         record = self._calls.get(call.index)

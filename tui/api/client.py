@@ -7,7 +7,7 @@ import random
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -26,7 +26,7 @@ from tui.api.errors import (
     parse_retry_after,
 )
 from tui.api.multipart import Multipart, Progress
-from tui.api.observe import Observer, RequestLog, RequestRecord
+from tui.api.observe import BODY_CUT, CONTEXT, Observer, RequestLog, RequestRecord
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -103,7 +103,7 @@ class OpenAIClient:
         self.key_hint = mask_key(api_key)
         self.read_timeout = read_timeout
         self.retry = retry or RetryPolicy()
-        self.request_log = RequestLog()
+        self.request_log = RequestLog(maxlen=200)
         self.observers: list[Observer] = [self.request_log, *observers]
         self._sleep = sleep
         self._http = httpx.AsyncClient(
@@ -117,12 +117,14 @@ class OpenAIClient:
         from tui.api.fine_tuning import FineTuningResource
         from tui.api.models import ModelsResource
         from tui.api.uploads import UploadsResource
+        from tui.api.usage import UsageResource
 
         self.chat = ChatResource(self)
         self.models = ModelsResource(self)
         self.files = FilesResource(self)
         self.fine_tuning = FineTuningResource(self)
         self.uploads = UploadsResource(self)
+        self.usage = UsageResource(self)
 
     def __repr__(self) -> str:
         return f"OpenAIClient(base_url={self.base_url!r}, key={self.key_hint})"
@@ -173,6 +175,7 @@ class OpenAIClient:
             exchange.started = time.monotonic()
             exchange.response = None
             request = self._build(method, target, query, json_body, body, progress)
+            exchange.sent(request, body, json_body)
             error: APIError
             try:
                 response = await self._http.send(request, stream=True)
@@ -198,6 +201,7 @@ class OpenAIClient:
                     raw = b""
                 finally:
                     await response.aclose()
+                exchange.received(raw)
                 error = error_from_response(response, raw)
             self.observe(exchange.record(error=str(error)))
             response_or_none = exchange.response
@@ -283,15 +287,18 @@ class OpenAIClient:
         exchange = await self.send(
             method, path, params=params, json_body=json_body, body=body, progress=progress
         )
-        raw = await self._read(exchange)
+        raw = await self._read(exchange, observe=False)
         try:
             payload = json.loads(raw)
         except ValueError as exc:
+            self.observe(exchange.record())
             raise MalformedResponseError(
                 f"the server's reply to {method} {path} is not JSON: {raw[:120]!r}",
                 status=exchange.status,
                 request_id=exchange.request_id,
             ) from exc
+        exchange.learn(payload)
+        self.observe(exchange.record())
         if model is None:
             return payload
         from pydantic import ValidationError
@@ -318,7 +325,7 @@ class OpenAIClient:
         """Send a request and return its body as it is (a file's content)."""
         return await self._read(await self.send(method, path, params=params))
 
-    async def _read(self, exchange: Exchange) -> bytes:
+    async def _read(self, exchange: Exchange, *, observe: bool = True) -> bytes:
         response = exchange.response
         assert response is not None
         try:
@@ -328,7 +335,9 @@ class OpenAIClient:
             raise APIConnectionError(f"the connection broke while reading: {_reason(exc)}") from exc
         finally:
             await response.aclose()
-        self.observe(exchange.record())
+        exchange.received(raw)
+        if observe:
+            self.observe(exchange.record())
         return raw
 
     # --- lists ---------------------------------------------------------------------------
@@ -380,6 +389,10 @@ class OpenAIClient:
             seen.add(cursor)
 
 
+SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "cookie")
+"""Request headers whose values are masked in a record."""
+
+
 @dataclass(slots=True)
 class Exchange:
     """One request on its way: its response (once it came) and what its record needs."""
@@ -392,6 +405,54 @@ class Exchange:
     attempt: int = 0
     response: httpx.Response | None = None
     ttfb: float | None = None
+    url: str = ""
+    headers_sent: dict[str, str] | None = None
+    body_sent: str | None = None
+    body_received: list[str] = field(default_factory=list)
+    """What came back (a stream's text as it was read), up to BODY_CUT characters."""
+    room: int = BODY_CUT
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    first_token: float | None = None
+
+    def sent(self, request: httpx.Request, body: Multipart | None, json_body: Any) -> None:
+        """Note what is sent (keys masked), for the inspector."""
+        self.url = str(request.url)
+        self.body_received = []
+        self.room = BODY_CUT
+        if isinstance(json_body, dict) and isinstance(json_body.get("model"), str):
+            self.model = json_body["model"]
+        self.headers_sent = {
+            name: (mask_key(value.split(" ", 1)[-1]) if name.lower() in SECRET_HEADERS else value)
+            for name, value in request.headers.items()
+        }
+        if body is not None:
+            self.body_sent = f"(multipart/form-data, {body.size():,} bytes)"
+        else:
+            try:
+                content = request.content
+            except httpx.RequestNotRead:
+                content = b""
+            self.body_sent = content[:BODY_CUT].decode("utf-8", "replace") if content else None
+
+    def received(self, text: str | bytes) -> None:
+        """Keep what came back, while there is room."""
+        if self.room <= 0:
+            return
+        if isinstance(text, bytes):
+            text = text[: self.room].decode("utf-8", "replace")
+        piece = text[: self.room]
+        self.room -= len(piece)
+        self.body_received.append(piece)
+
+    def learn(self, payload: Any) -> None:
+        """What a JSON reply says of the model and the tokens it used."""
+        if not isinstance(payload, dict):
+            return
+        if isinstance(payload.get("model"), str):
+            self.model = payload["model"]
+        if isinstance(payload.get("usage"), dict):
+            self.usage = payload["usage"]
 
     @property
     def status(self) -> int | None:
@@ -406,6 +467,9 @@ class Exchange:
     def record(self, *, error: str | None = None) -> RequestRecord:
         """What the exchange did, for the observers: the one place records are made."""
         response = self.response
+        usage = self.usage or {}
+        details = usage.get("prompt_tokens_details") or {}
+        processing = None if response is None else response.headers.get("openai-processing-ms")
         return RequestRecord(
             method=self.method,
             path=self.path,
@@ -418,7 +482,26 @@ class Exchange:
             attempt=self.attempt,
             stream=self.stream,
             error=error,
+            url=self.url,
+            model=self.model,
+            prompt_tokens=_int(usage.get("prompt_tokens", usage.get("input_tokens"))),
+            completion_tokens=_int(usage.get("completion_tokens", usage.get("output_tokens"))),
+            cached_tokens=_int(details.get("cached_tokens")) if isinstance(details, dict) else None,
+            first_token=None if self.first_token is None else self.first_token - self.started,
+            processing_ms=_int(processing),
+            context=CONTEXT.get(),
+            request_headers=self.headers_sent,
+            request_body=self.body_sent,
+            response_headers=None if response is None else dict(response.headers),
+            response_body="".join(self.body_received) or None,
         )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 QueryValue = str | int | float | bool | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
 from tui.api.errors import RateLimitInfo
@@ -28,6 +29,39 @@ class RequestRecord:
     """0 for the first try, 1 for the first retry, and so on."""
     stream: bool
     error: str | None = None
+    url: str = ""
+    """The full URL, query included."""
+    model: str | None = None
+    """The model asked for (or answering), where there is one."""
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cached_tokens: int | None = None
+    first_token: float | None = None
+    """Seconds from sending to the first token of a reply (a stream's first content)."""
+    processing_ms: int | None = None
+    """The server's own time for it (`openai-processing-ms`)."""
+    context: dict[str, object] | None = None
+    """What the request was for, as its caller said (`tagged`): a conversation's id."""
+    request_headers: dict[str, str] | None = None
+    """Headers sent, every secret masked."""
+    request_body: str | None = None
+    """The body sent, cut at BODY_CUT characters (shown and stored with every configured
+    secret masked: tui.core.text)."""
+    response_headers: dict[str, str] | None = None
+    response_body: str | None = None
+    """The body received (a stream's events as they came), cut at BODY_CUT characters."""
+
+
+BODY_CUT = 32 * 1024
+"""Characters of a body kept with its record (the rest is counted, not kept)."""
+CONTEXT: ContextVar[dict[str, object] | None] = ContextVar("loom_request_context", default=None)
+"""What the requests made in this task are for (see `tagged`)."""
+
+
+def tagged(**context: object) -> Token[dict[str, object] | None]:
+    """Say what the requests made from here on in this task are for (a conversation's
+    id, say); their records carry it. Returns the token to undo it with CONTEXT.reset."""
+    return CONTEXT.set({**(CONTEXT.get() or {}), **context})
 
 
 Observer = Callable[[RequestRecord], None]

@@ -408,3 +408,25 @@ class UploadPart(_Tolerant):
     object: str = "upload.part"
     created_at: int = 0
     upload_id: str = ""
+
+
+# --- organisation usage and costs ------------------------------------------------------
+
+
+class UsageBucket(_Tolerant):
+    """`UsageTimeBucket`: one stretch of time and what was used in it, per group. The
+    results stay as the server wrote them (each kind of usage has its own fields)."""
+
+    object: str = "bucket"
+    start_time: int
+    end_time: int
+    results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class UsagePage(_Tolerant):
+    """`UsageResponse`: a page of buckets; `next_page` goes on."""
+
+    object: str = "page"
+    data: list[UsageBucket] = Field(default_factory=list)
+    has_more: bool = False
+    next_page: str | None = None

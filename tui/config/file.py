@@ -99,6 +99,7 @@ def defaults() -> dict[str, Any]:
             "terminal_erase": "auto",
             "glyphs": "auto",
         },
+        "ledger": {"enabled": True, "keep_bodies": False},
         "keymap": {},
     }
 
@@ -138,7 +139,15 @@ def explain_validation(error: ValidationError, text: str, path: Path) -> str:
 def _advice(error: Mapping[str, Any], where: list[str]) -> str:
     from pydantic import BaseModel
 
-    from tui.config.schema import ChatDefaults, ConfigFile, ModelFact, Price, Profile, Ui
+    from tui.config.schema import (
+        ChatDefaults,
+        ConfigFile,
+        LedgerSettings,
+        ModelFact,
+        Price,
+        Profile,
+        Ui,
+    )
 
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -147,6 +156,7 @@ def _advice(error: Mapping[str, Any], where: list[str]) -> str:
             "chat": ChatDefaults,
             "prices": Price,
             "models": ModelFact,
+            "ledger": LedgerSettings,
             "ui": Ui,
         }
         model = known.get(where[0], ConfigFile) if len(where) > 1 else ConfigFile

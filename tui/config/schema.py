@@ -90,6 +90,15 @@ class Ui(_Strict):
     glyphs: Literal["auto", "unicode", "plain"] = "auto"
 
 
+class LedgerSettings(_Strict):
+    """Loom's own record of every request it makes (the usage screen's "ledger")."""
+
+    enabled: bool = True
+    keep_bodies: bool = False
+    """Keep request and response bodies in the store too (cut at 64 KB, keys masked);
+    otherwise only the last requests' bodies are kept, in memory, for the inspector."""
+
+
 class ConfigFile(_Strict):
     """The whole of `config.toml`."""
 
@@ -101,5 +110,6 @@ class ConfigFile(_Strict):
     models: dict[str, ModelFact] = Field(default_factory=dict)
     """Facts about models by id (see tui/data/models.toml)."""
     ui: Ui = Field(default_factory=Ui)
+    ledger: LedgerSettings = Field(default_factory=LedgerSettings)
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id to keys, e.g. "chat.chats" = "ctrl+l" (see the help screen)."""

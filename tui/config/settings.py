@@ -64,6 +64,10 @@ class Settings:
     """What a new conversation starts with (the config's [chat])."""
     params: dict[str, Any] = field(default_factory=dict)
     prices: dict[str, dict[str, float]] = field(default_factory=dict)
+    ledger: bool = True
+    """Whether every request is recorded in Loom's ledger ([ledger] enabled)."""
+    ledger_bodies: bool = False
+    """Whether the ledger keeps bodies too ([ledger] keep_bodies)."""
     model_facts: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The config's [models."ID"] tables: what Loom should know of those models."""
     """Price overrides from the config: model id to input/output/cached_input."""
@@ -162,6 +166,8 @@ class Settings:
                 name: {k: v for k, v in price.items() if v is not None}
                 for name, price in file["prices"].items()
             },
+            ledger=file.get("ledger", {}).get("enabled", True),
+            ledger_bodies=file.get("ledger", {}).get("keep_bodies", False),
             model_facts={
                 name: {k: v for k, v in fact.items() if v is not None}
                 for name, fact in file.get("models", {}).items()

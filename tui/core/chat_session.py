@@ -403,7 +403,9 @@ class ChatSession:
             return
         client = await self.services.client()
         from tui.api.errors import APIError
+        from tui.api.observe import tagged
 
+        tagged(conversation=self.conversation_id)  # the ledger says which conversation
         before = reply.content  # a continued reply keeps what it had
         parts = self._parts = [before] if before else []
         sent = time.monotonic()

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from tui.store.thread import Listener, StoreThread
 
 
+REQUESTS_KEPT = 300
+"""Requests the inspector keeps in memory, newest last."""
+
+
 class Services:
     """The client, the simulator, the store, observers, watchers and prices of one app."""
 
@@ -48,6 +52,14 @@ class Services:
         self._sim: SimServer | None = None
         self._jobs: JobBoard | None = None
         self._catalogue: ModelCatalogue | None = None
+        from tui.api.observe import RequestLog
+        from tui.core.ledger import LedgerRecorder
+
+        self.ledger = LedgerRecorder(self)
+        """Loom's own record of every request (see tui.core.ledger)."""
+        self.requests = RequestLog(maxlen=REQUESTS_KEPT)
+        """The last requests of every client (the inspector), with their bodies (cut)."""
+        self.observers += [self.requests, self.ledger]
         self._lock = asyncio.Lock()
 
     @property
@@ -191,6 +203,8 @@ class Services:
             seed=self.settings.sim_seed,
             tokens_per_second=self.settings.sim_tokens_per_second,
             demo_jobs=True,
+            requests_a_minute=600,  # gauges that move in the request inspector
+            tokens_a_minute=150_000,
         )
         return SimServer(config).start()
 
@@ -224,6 +238,8 @@ class Services:
         for last in self.on_close:
             with contextlib.suppress(Exception):
                 await last()
+        with contextlib.suppress(Exception):
+            await self.ledger.flush()  # the last requests' rows
         for task in list(self.watchers.values()):
             task.cancel()
         if self._store is not None:

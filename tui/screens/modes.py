@@ -50,6 +50,20 @@ MODES: tuple[Mode, ...] = (
         "Every model of this server: its kind, context, prices, shutdown date; chat with one",
         "f11",
     ),
+    Mode(
+        "usage",
+        "Usage",
+        "tui.screens.usage:UsageScreen",
+        "Tokens, requests and cost over time: the organisation's, or Loom's own ledger",
+        "f12",
+    ),
+    Mode(
+        "requests",
+        "Requests",
+        "tui.screens.requests:RequestsScreen",
+        "Every request Loom made: status, timings, rate limits, headers, bodies, as curl",
+        "f8",
+    ),
 )
 
 

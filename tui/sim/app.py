@@ -55,6 +55,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
     from tui.sim.chat import chat_routes
     from tui.sim.fine_tuning import fine_tuning_routes, seed_demo
     from tui.sim.uploads import upload_routes
+    from tui.sim.usage import usage_routes
 
     if sim.config.demo_jobs and not sim.fine_tuning.jobs:
         seed_demo(sim)
@@ -64,6 +65,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         *file_routes(sim, gate),
         *upload_routes(sim, gate),
         *fine_tuning_routes(sim, gate),
+        *usage_routes(sim, gate),
     ]
     # Where the `redirect` fault points: the same API under another path.
     moved = [Route(MOVED + r.path, r.endpoint, methods=r.methods) for r in routes]

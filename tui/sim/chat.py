@@ -76,6 +76,7 @@ def chat_routes(sim: SimState, gate: Gate) -> list[Route]:
             tokens = tokens[: params.max_tokens]
             finish = "length"
         completion_id = f"chatcmpl-sim{sim.config.seed:04d}{sim.next_id():08d}"
+        sim.spend(params.prompt_tokens + len(tokens), request=False)
         created = int(time.time())
         usage: dict[str, Any] = {
             "prompt_tokens": params.prompt_tokens,

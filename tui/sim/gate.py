@@ -18,15 +18,16 @@ class Gate:
         self.sim = sim
 
     def common_headers(self, request_no: int) -> dict[str, str]:
+        requests_left, tokens_left, reset = self.sim.budget()
         return {
             "x-request-id": f"req_sim{self.sim.config.seed:04d}{request_no:08d}",
-            "openai-processing-ms": "1",
-            "x-ratelimit-limit-requests": "10000",
-            "x-ratelimit-remaining-requests": str(max(0, 10000 - request_no)),
-            "x-ratelimit-limit-tokens": "2000000",
-            "x-ratelimit-remaining-tokens": "1999000",
-            "x-ratelimit-reset-requests": "6ms",
-            "x-ratelimit-reset-tokens": "30ms",
+            "openai-processing-ms": str(1 + request_no % 7),
+            "x-ratelimit-limit-requests": str(self.sim.config.requests_a_minute),
+            "x-ratelimit-remaining-requests": str(requests_left),
+            "x-ratelimit-limit-tokens": str(self.sim.config.tokens_a_minute),
+            "x-ratelimit-remaining-tokens": str(tokens_left),
+            "x-ratelimit-reset-requests": reset,
+            "x-ratelimit-reset-tokens": reset,
         }
 
     def check_auth(self, request: Request, headers: dict[str, str]) -> Response | None:
@@ -128,6 +129,7 @@ class Gate:
         """Count the request, check its key, take its fault: (response headers, the fault
         for the route to apply, or the response to give at once)."""
         self.sim.requests += 1
+        self.sim.spend()
         self.sim.last_headers = {
             k: v for k, v in request.headers.items() if k.lower() != "authorization"
         }

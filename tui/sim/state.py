@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import JSONResponse
 
 from tui.sim.faults import FaultQueue
 from tui.sim.jobs import FineTuningState, Timing
+
+if TYPE_CHECKING:
+    from tui.sim.usage import UsageData
 
 MODEL_IDS = (
     "gpt-4o-mini",
@@ -47,6 +52,7 @@ NOT_CHAT = (
 )
 """Models the chat completions endpoint refuses, as OpenAI's does."""
 MODEL_CREATED = 1_715_367_049
+
 ROLES = ("developer", "system", "user", "assistant", "tool", "function")
 MOVED = "/moved"
 """The `redirect` fault sends clients here: the same routes, without faults."""
@@ -79,6 +85,13 @@ class SimConfig:
     """How fast a new fine-tuning job goes through its phases."""
     demo_jobs: bool = False
     """Start with fine-tuning jobs in every state, one training live (`loom --demo`)."""
+    usage_models: tuple[str, ...] | None = None
+    """The chat models of the 90 days of usage (None: six of OpenAI's)."""
+    usage_density: float = 0.35
+    """How likely each of them is used in an hour."""
+    requests_a_minute: int = 10_000
+    tokens_a_minute: int = 2_000_000
+    """The rate limits its x-ratelimit-* headers count down from (a minute's window)."""
 
 
 @dataclass
@@ -110,8 +123,45 @@ class SimState:
         with self._lock:
             return next(self._ids)
 
+    _window: deque[tuple[float, int, int]] = field(default_factory=deque)
+    """(when, requests, tokens) of the last minute: the rate limits count them."""
+
+    def spend(self, tokens: int = 0, *, request: bool = True) -> None:
+        """A request, or the tokens a reply used, counts against the minute's budget."""
+        with self._lock:
+            self._window.append((time.monotonic(), int(request), tokens))
+
+    def budget(self) -> tuple[int, int, str]:
+        """(requests left, tokens left, when the oldest leaves the window) this minute."""
+        now = time.monotonic()
+        with self._lock:
+            while self._window and now - self._window[0][0] > 60:
+                self._window.popleft()
+            used = sum(r for _, r, _ in self._window)
+            tokens = sum(t for _, _, t in self._window)
+            reset = 60 - (now - self._window[0][0]) if self._window else 0.0
+        return (
+            max(0, self.config.requests_a_minute - used),
+            max(0, self.config.tokens_a_minute - tokens),
+            f"{reset:.0f}s" if reset >= 1 else f"{max(1, int(reset * 1000))}ms",
+        )
+
     deleted: set[str] = field(default_factory=set)
     """Fine-tuned models deleted (they are no longer listed or served)."""
+    _usage: UsageData | None = None
+
+    @property
+    def usage(self) -> UsageData:
+        """The organisation's 90 days of usage (made on the first request for it)."""
+        if self._usage is None:
+            from tui.sim.usage import CHAT_MODELS, UsageData
+
+            self._usage = UsageData(
+                seed=self.config.seed,
+                models=self.config.usage_models or CHAT_MODELS,
+                density=self.config.usage_density,
+            )
+        return self._usage
 
     def model_ids(self) -> list[tuple[str, int]]:
         """(id, created) of every model served: the configured ones (a day apart, as

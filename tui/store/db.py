@@ -128,7 +128,60 @@ V6 = """
         );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6]
+V7 = """
+        -- Loom's ledger: every request it made, and the same folded into hours.
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            server TEXT NOT NULL,
+            profile TEXT NOT NULL DEFAULT '',
+            method TEXT NOT NULL DEFAULT '',
+            endpoint TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            status INTEGER,
+            request_id TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            cached_tokens INTEGER,
+            latency REAL NOT NULL DEFAULT 0,
+            ttft REAL,
+            cost REAL,
+            conversation_id INTEGER,
+            error TEXT,
+            attempt INTEGER NOT NULL DEFAULT 0,
+            stream INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX ledger_by_time ON ledger(at);
+        CREATE TABLE ledger_hourly (
+            hour INTEGER NOT NULL,
+            server TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            model TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            requests INTEGER NOT NULL DEFAULT 0,
+            errors INTEGER NOT NULL DEFAULT 0,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            cached_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            cost REAL NOT NULL DEFAULT 0,
+            latency REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (hour, server, profile, model, endpoint)
+        );
+        -- Bodies, only when the config asks to keep them ([ledger] keep_bodies).
+        CREATE TABLE request_body (
+            ledger_id INTEGER PRIMARY KEY REFERENCES ledger(id) ON DELETE CASCADE,
+            request TEXT,
+            response TEXT
+        );
+        -- Organisation usage pages as the server gave them, per query.
+        CREATE TABLE usage_cache (
+            key TEXT PRIMARY KEY,
+            fetched_at REAL NOT NULL,
+            pages TEXT NOT NULL
+        );
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

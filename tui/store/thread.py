@@ -24,8 +24,10 @@ from typing import TypeVar
 from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, explain, open_store
 from tui.store.errors import StoreError, StoreFailure
+from tui.store.ledger import Ledger
 from tui.store.model_cache import ModelCache
 from tui.store.presets import PresetStore
+from tui.store.usage_cache import UsageCache
 from tui.store.watched import WatchedJobs
 
 T = TypeVar("T")
@@ -42,6 +44,8 @@ class Repositories:
     presets: PresetStore
     watched: WatchedJobs
     models: ModelCache
+    ledger: Ledger
+    usage: UsageCache
     generation: int
     """Which opening of the database these belong to (see StoreThread.generation)."""
 
@@ -167,6 +171,8 @@ class StoreThread:
             PresetStore(db),
             WatchedJobs(db),
             ModelCache(db),
+            Ledger(db),
+            UsageCache(db),
             self._generation,
         )
         return self._repos

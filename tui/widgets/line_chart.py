@@ -63,6 +63,8 @@ class LineChart(Widget, can_focus=True):
         height: 1fr;
         min-height: 5;
         padding: 0 1 0 0;
+        text-wrap: nowrap;
+        text-overflow: clip;
     }
     LineChart:focus {
         background: $boost;

@@ -1,0 +1,127 @@
+"""Loom's ledger of every request it makes: an observer of the client that turns each record
+into a row (server, profile, endpoint, model, status, tokens, latency, time to first token,
+estimated cost, conversation) and hands rows to the store's thread in batches, never
+waiting on the disk. If the store fails, rows wait (up to a bound) and go when it works."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from typing import TYPE_CHECKING
+
+from tui.core.text import safe
+
+if TYPE_CHECKING:
+    from tui.api.observe import RequestRecord
+    from tui.core.services import Services
+    from tui.store.ledger import LedgerRow
+
+FLUSH_SECONDS = 1.0
+"""Rows are written at most this often (or when BATCH are waiting)."""
+BATCH = 200
+WAITING_MOST = 50_000
+"""Rows kept while the store fails; older ones are dropped past this."""
+_ID = re.compile(r"/(ftjob-|ftckpt_|file-|upload_|batch_|cp_|chatcmpl-)[^/]+|/ft:[^/]+")
+
+
+def endpoint_of(path: str) -> str:
+    """A path with its ids taken out: `/fine_tuning/jobs/ftjob-1/events` ->
+    `/fine_tuning/jobs/{id}/events`."""
+    bare = path.split("?", 1)[0]
+    if bare.startswith("/models/"):
+        return "/models/{model}"
+    return _ID.sub("/{id}", bare)
+
+
+class LedgerRecorder:
+    """The client's observer that keeps the ledger."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.waiting: list[LedgerRow] = []
+        self._task: asyncio.Task[None] | None = None
+        self.written = 0
+        self.dropped = 0
+        self.problem: str | None = None
+        """Why the last write failed, if it did (rows wait meanwhile)."""
+
+    def __call__(self, record: RequestRecord) -> None:
+        """Take a record (on the event loop, quickly: the write comes later)."""
+        settings = self.services.settings
+        if not settings.ledger:
+            return
+        from tui.store.ledger import LedgerRow
+
+        cost = None
+        if record.prompt_tokens is not None and record.model:
+            price = self.services.prices().price(record.model)
+            if price is not None:
+                cached = record.cached_tokens or 0
+                cached_price = price.cached_input if price.cached_input is not None else price.input
+                cost = (
+                    (record.prompt_tokens - cached) * price.input
+                    + cached * cached_price
+                    + (record.completion_tokens or 0) * price.output
+                ) / 1e6
+        context = record.context or {}
+        conversation = context.get("conversation")
+        keep = settings.ledger_bodies
+        self.waiting.append(
+            LedgerRow(
+                at=record.started_at,
+                server=settings.base_url,
+                profile=settings.profile or "",
+                method=record.method,
+                endpoint=endpoint_of(record.path),
+                model=record.model or "",
+                status=record.status,
+                request_id=record.request_id,
+                prompt_tokens=record.prompt_tokens,
+                completion_tokens=record.completion_tokens,
+                cached_tokens=record.cached_tokens,
+                latency=record.latency,
+                ttft=record.first_token,
+                cost=cost,
+                conversation_id=conversation if isinstance(conversation, int) else None,
+                error=safe(record.error) if record.error else None,
+                attempt=record.attempt,
+                stream=record.stream,
+                request_body=safe(record.request_body) if keep and record.request_body else None,
+                response_body=safe(record.response_body) if keep and record.response_body else None,
+            )
+        )
+        if len(self.waiting) > WAITING_MOST:
+            over = len(self.waiting) - WAITING_MOST
+            del self.waiting[:over]
+            self.dropped += over
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        with contextlib.suppress(RuntimeError):  # no loop: the CLI's last records
+            self._task = asyncio.get_running_loop().create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(0 if len(self.waiting) >= BATCH else FLUSH_SECONDS)
+        await self.flush()
+        if self.waiting and self.problem is None:
+            self._schedule()
+
+    async def flush(self) -> None:
+        """Write what is waiting (in the store's thread)."""
+        from tui.store.errors import StoreError
+
+        rows, self.waiting = self.waiting, []
+        if not rows:
+            return
+        try:
+            self.written += await self.services.store.run(
+                "recording requests in the ledger", lambda r: r.ledger.add(rows)
+            )
+        except StoreError as error:
+            self.problem = str(error)
+            self.waiting[:0] = rows  # tried again with the next request
+            return
+        self.problem = None
