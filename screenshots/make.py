@@ -255,7 +255,62 @@ async def model_detail(pilot: Any) -> None:
     await pilot.pause(1.5)
 
 
+async def usage_chart(pilot: Any) -> None:
+    from tui.screens.usage import UsageScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, UsageScreen)
+    for _ in range(400):
+        if screen.dataset is not None and screen.dataset.complete:
+            break
+        await pilot.pause(0.05)
+    await pilot.press("left", "left", "left")
+    await pilot.pause(0.3)
+
+
+async def usage_costs(pilot: Any) -> None:
+    await usage_chart(pilot)
+    await pilot.press("m", "m", "m", "m")
+    await pilot.pause(1.5)
+
+
+async def usage_ledger(pilot: Any) -> None:
+    await ask(pilot, "How are you?")
+    await ask(pilot, "Tell me about looms")
+    await pilot.press("f12")
+    await pilot.pause(1.5)
+    await pilot.press("o", "d")  # Loom's ledger, today
+    await pilot.pause(1.5)
+
+
+async def inspector(pilot: Any) -> None:
+    await ask(pilot, "How do I list models with curl?")
+    await pilot.press("f8")
+    await pilot.pause(0.5)
+
+
+async def inspector_detail(pilot: Any) -> None:
+    await inspector(pilot)
+    from tui.screens.requests import RequestsScreen
+    from tui.widgets.row_table import RowTable
+
+    screen = pilot.app.screen
+    assert isinstance(screen, RequestsScreen)
+    table = screen.query_one(RowTable)
+    table.cursor = next(n for n, r in enumerate(screen.records) if r.path == "/chat/completions")
+    await pilot.press("enter")
+    await pilot.pause(0.5)
+
+
 async def main() -> None:
+    await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
+    await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")
+    await shoot("usage-costs-80x24", (80, 24), usage_costs, mode="usage")
+    await shoot("usage-16-colours-80x24", (80, 24), usage_chart, theme="loom-ansi", mode="usage")
+    await shoot("usage-ledger-80x24", (80, 24), usage_ledger)
+    await shoot("requests-80x24", (80, 24), inspector)
+    await shoot("requests-120x40", (120, 40), inspector)
+    await shoot("request-detail-80x24", (80, 24), inspector_detail)
     await shoot("models-80x24", (80, 24), model_list, mode="models")
     await shoot("models-filtered-80x24", (80, 24), model_filtered, mode="models")
     await shoot("models-detail-80x24", (80, 24), model_detail, mode="models")

@@ -447,12 +447,13 @@ class Exchange:
 
     def learn(self, payload: Any) -> None:
         """What a JSON reply says of the model and the tokens it used."""
-        if not isinstance(payload, dict):
+        # Only a reply that used a model (it says how much): a fine-tuning job's `model`
+        # is the model it trains, not one this request used.
+        if not isinstance(payload, dict) or not isinstance(payload.get("usage"), dict):
             return
+        self.usage = payload["usage"]
         if isinstance(payload.get("model"), str):
             self.model = payload["model"]
-        if isinstance(payload.get("usage"), dict):
-            self.usage = payload["usage"]
 
     @property
     def status(self) -> int | None:

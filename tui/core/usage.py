@@ -101,9 +101,12 @@ class Dataset:
     fetched_at: float | None = None
 
     def totals(self) -> dict[str, float]:
-        """Each group's total over the range, largest first."""
+        """Each group's total over the range, largest first (groups with nothing left out:
+        the ledger's requests that used no tokens)."""
         sums = {group: sum(sum(part) for part in parts) for group, parts in self.values.items()}
-        return dict(sorted(sums.items(), key=lambda kv: kv[1], reverse=True))
+        return dict(
+            sorted(((g, v) for g, v in sums.items() if v), key=lambda kv: kv[1], reverse=True)
+        )
 
     def total(self) -> float:
         """Everything shown, added up."""

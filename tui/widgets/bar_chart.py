@@ -200,6 +200,9 @@ class BarChart(Widget, can_focus=True):
         groups = self._groups()
         first = self.label_of(self.starts[groups[0][0]], self.starts[groups[0][0]])
         last = self.label_of(self.starts[groups[-1][1]], self.starts[groups[-1][1]])
-        axis = first.ljust(max(0, len(groups) - len(last))) + last
+        room = len(groups)
+        axis = (
+            first.ljust(max(0, room - len(last))) + last if len(first) + len(last) < room else first
+        )
         out.append(" " * 8 + axis[: self._plot_width()], "dim")
         return out
