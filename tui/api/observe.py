@@ -6,8 +6,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui.api.errors import RateLimitInfo
+if TYPE_CHECKING:
+    from tui.api.errors import RateLimitInfo
 
 
 @dataclass(slots=True)
