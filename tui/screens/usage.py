@@ -239,7 +239,10 @@ class UsageScreen(LoomScreen):
             names = list(totals)
             shown, rest = names[:SHOWN], names[SHOWN:]
             stacks = [
-                Stack(name, [sum(col) for col in zip(*dataset.values[name], strict=True)])
+                Stack(
+                    short_model(name),
+                    [sum(col) for col in zip(*dataset.values[name], strict=True)],
+                )
                 for name in shown
             ]
             if rest:
