@@ -251,6 +251,20 @@ class LoomApp(App[None]):
             safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False
         )
 
+    def copy_and_say(self, text: str, what: str) -> None:
+        """Send `text` to the clipboard (OSC 52) and say what was copied, and what to do
+        where the copy cannot arrive (tmux without set-clipboard on)."""
+        from tui.core.terminal import copy_advice
+
+        self.copy_to_clipboard(text)
+        advice, warn = copy_advice()
+        self.notify(
+            f"Copied {what}. {advice}",
+            title="Copy",
+            severity="warning" if warn else "information",
+            timeout=8 if warn else 4,
+        )
+
     def action_help_quit(self) -> None:
         """ctrl+c outside a text field: say how to quit (Textual's own words use markup)."""
         self.notify("Press ctrl+q to quit Loom.", title="Quit?")

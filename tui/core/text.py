@@ -89,3 +89,12 @@ def redact(text: str) -> str:
 def safe(text: str) -> str:
     """Outside text made ready to show or write: secrets masked, controls removed."""
     return strip_controls(SECRETS.redact(text))
+
+
+def size_words(size: int | float) -> str:
+    """A number of bytes as people read it: 812 bytes, 56.8 KB, 1.2 GB."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{int(size):,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} bytes"

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.text import size_words
+
 METHODS = ("supervised", "dpo", "reinforcement")
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
 MAX_FILE_BYTES = 8 * 1024**3
@@ -79,7 +81,7 @@ class Report:
         counted = "" if self.tokens_exact else " (estimated: about 4 characters a token)"
         out = [
             f"{self.path}: {self.method}, {self.examples:,} examples in {self.lines:,} lines, "
-            f"{_size(self.size)}",
+            f"{size_words(self.size)}",
             f"tokens: {self.tokens:,}{counted}; longest example {self.longest_tokens:,}",
         ]
         if self.roles:
@@ -97,14 +99,6 @@ class Report:
         else:
             out.append("no problems found")
         return out
-
-
-def _size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} bytes"
 
 
 def token_counter() -> tuple[Callable[[str], int], bool]:
@@ -242,7 +236,7 @@ def check_file(path: Path, method: str = "supervised") -> Report:
         raise ValueError(f"method should be one of {', '.join(METHODS)}")
     report = Report(str(path), method, size=path.stat().st_size)
     if report.size > MAX_FILE_BYTES:
-        report.problem(0, f"the file is {_size(report.size)}; the API takes at most 8 GB")
+        report.problem(0, f"the file is {size_words(report.size)}; the API takes at most 8 GB")
         return report
     count, report.tokens_exact = token_counter()
     checker = _Checker(report, count)

@@ -303,16 +303,7 @@ class RequestDetail(Screen[None]):
             scroll.scroll_page_down()
 
     def _copy(self, text: str, what: str) -> None:
-        from tui.core.terminal import copy_advice
-
-        self.app.copy_to_clipboard(text)
-        said, warn = copy_advice()
-        self.notify(
-            f"{what}: {said}",
-            title="Copy",
-            severity="warning" if warn else "information",
-            timeout=8,
-        )
+        self.app.copy_and_say(text, f"the {what}")  # type: ignore[attr-defined]
 
     def action_curl(self) -> None:
         """Copy the request as a curl command."""

@@ -46,15 +46,7 @@ class MessageActions(ChatBase):
         self._copy(item.content, f"the message ({item.content.count(chr(10)) + 1} lines)")
 
     def _copy(self, text: str, what: str) -> None:
-        from tui.core.terminal import copy_advice
-
-        self.app.copy_to_clipboard(text)
-        advice, warn = copy_advice()
-        self.notify(
-            f"Copied {what}. {advice}",
-            severity="warning" if warn else "information",
-            timeout=8 if warn else 4,
-        )
+        self.app.copy_and_say(text, what)  # type: ignore[attr-defined]
 
     async def _item_code(self, item: ChatItem) -> None:
         from tui.core.codeblocks import code_blocks

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from tui.core.job_text import duration, error_advice, job_name, status_words, when
-from tui.core.text import safe
+from tui.core.text import safe, size_words
 
 if TYPE_CHECKING:
     from tui.core.fine_tuning import JobState
@@ -23,14 +23,6 @@ HYPER_WORDS = {
     "compute_multiplier": "compute mult.",
     "reasoning_effort": "reasoning",
 }
-
-
-def _size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} bytes"
 
 
 def details_text(state: JobState, watched: bool, files: dict[str, FileFacts] | None = None) -> Text:
@@ -75,7 +67,7 @@ def details_text(state: JobState, watched: bool, files: dict[str, FileFacts] | N
             row(label, f"{file_id}: {facts.problem}")
         else:
             lines = f", {facts.lines:,} lines" if facts.lines is not None else ""
-            row(label, f"{facts.name} ({file_id}), {_size(facts.size)}{lines}")
+            row(label, f"{facts.name} ({file_id}), {size_words(facts.size)}{lines}")
     row("seed", "–" if job.seed is None else str(job.seed))
     row("created", when(job.created_at))
     if job.finished_at:

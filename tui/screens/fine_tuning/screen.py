@@ -780,16 +780,8 @@ class FineTuningScreen(LoomScreen):
         def chosen(index: int | None) -> None:
             if index is None:
                 return
-            from tui.core.terminal import copy_advice
-
-            self.app.copy_to_clipboard(ids[index][1])
-            said, warn = copy_advice()
-            self.notify(
-                f"{ids[index][0]} {ids[index][1]}: {said}",
-                title="Copy",
-                severity="warning" if warn else "information",
-                timeout=6,
-            )
+            name, value = ids[index]
+            self.app.copy_and_say(value, f"the {name} {value}")  # type: ignore[attr-defined]
 
         self.app.push_screen(
             Choose("Copy which id?", [f"{name}: {value}" for name, value in ids]), chosen

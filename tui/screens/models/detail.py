@@ -225,8 +225,4 @@ class ModelDetail(Screen[None]):
 
     def action_copy(self) -> None:
         """Copy the model's id."""
-        from tui.core.terminal import copy_advice
-
-        self.app.copy_to_clipboard(self.info.id)
-        said, _ = copy_advice()
-        self.notify(f"{self.info.id}: {said}", title="Copy", timeout=6)
+        self.app.copy_and_say(self.info.id, f"the id {self.info.id}")  # type: ignore[attr-defined]

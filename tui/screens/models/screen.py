@@ -451,19 +451,9 @@ class ModelsScreen(LoomScreen):
 
     def action_copy(self) -> None:
         """Copy the model's id."""
-        from tui.core.terminal import copy_advice
-
         info = self._current()
-        if info is None:
-            return
-        self.app.copy_to_clipboard(info.id)
-        said, warn = copy_advice()
-        self.notify(
-            f"{info.id}: {said}",
-            title="Copy",
-            severity="warning" if warn else "information",
-            timeout=6,
-        )
+        if info is not None:
+            self.app.copy_and_say(info.id, f"the id {info.id}")  # type: ignore[attr-defined]
 
     def action_delete(self) -> None:
         """Delete a fine-tuned model (asks first)."""
