@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static
 
 from tui.core.text import safe
 from tui.screens.base import HELP_BINDING, LoomScreen
-from tui.widgets.plain import plain
+from tui.widgets.plain import Facts, plain
 from tui.widgets.row_table import Column, Row, RowTable
 
 if TYPE_CHECKING:
@@ -223,11 +223,10 @@ class RequestDetail(Screen[None]):
     def text(self) -> Text:
         """Everything about the request, secrets masked."""
         r = self.record
-        out = Text()
+        sheet = Facts(16)
+        out = sheet.text
 
-        def row(name: str, value: str, style: str = "") -> None:
-            out.append(f"{name:<16}", style="bold")
-            out.append(safe(value) + "\n", style=style)
+        row = sheet.row
 
         row("when", time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)))
         row(

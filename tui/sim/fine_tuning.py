@@ -395,43 +395,28 @@ def fine_tuning_routes(sim: SimState, gate: Gate) -> list[Route]:
 def permission_routes(sim: SimState, gate: Gate) -> list[Route]:
     """Checkpoint permissions: only with the simulator's admin key (`sk-admin-…`)."""
 
-    def admin_only(request: Request) -> tuple[dict[str, str], Response | None]:
+    def permitted(request: Request) -> tuple[dict[str, str], str, Response | None]:
+        """The gate, an admin key, then the checkpoint the path names: (headers, the
+        checkpoint, or the answer to give)."""
         headers, _, early = gate.prelude(request, ROUTE)
-        if early is not None:
-            return headers, early
-        key = request.headers.get("authorization", "").partition(" ")[2].strip()
-        if not key.startswith("sk-admin-"):
-            return headers, error_response(
-                403,
-                "This endpoint requires an admin API key (sk-admin-…). Create one in the "
-                "organization settings.",
-                type="invalid_request_error",
-                code="insufficient_permissions",
-                headers=headers,
-            )
-        return headers, None
-
-    def checkpoint_of(request: Request) -> str | None:
+        if early is None:
+            early = gate.admin_only(request, headers, "api.fine_tuning.checkpoints.write")
         wanted = request.path_params["checkpoint"]
-        return wanted if any(m == wanted for m, _ in sim.fine_tuning.models()) else None
+        if early is None and not any(m == wanted for m, _ in sim.fine_tuning.models()):
+            early = error_response(404, "No such checkpoint.", param="checkpoint", headers=headers)
+        return headers, wanted, early
 
     async def listed(request: Request) -> Response:
-        headers, denied = admin_only(request)
-        if denied is not None:
-            return denied
-        checkpoint = checkpoint_of(request)
-        if checkpoint is None:
-            return error_response(404, "No such checkpoint.", param="checkpoint", headers=headers)
+        headers, checkpoint, early = permitted(request)
+        if early is not None:
+            return early
         data = list(sim.permissions.get(checkpoint, {}).values())
         return JSONResponse(cursor_page(data, False), headers=headers)
 
     async def grant(request: Request) -> Response:
-        headers, denied = admin_only(request)
-        if denied is not None:
-            return denied
-        checkpoint = checkpoint_of(request)
-        if checkpoint is None:
-            return error_response(404, "No such checkpoint.", param="checkpoint", headers=headers)
+        headers, checkpoint, early = permitted(request)
+        if early is not None:
+            return early
         body = await json_object(request) or {}
         projects = body.get("project_ids")
         if not isinstance(projects, list) or not all(isinstance(p, str) for p in projects):
@@ -454,10 +439,9 @@ def permission_routes(sim: SimState, gate: Gate) -> list[Route]:
         return JSONResponse(cursor_page(made, False), headers=headers)
 
     async def revoke(request: Request) -> Response:
-        headers, denied = admin_only(request)
-        if denied is not None:
-            return denied
-        checkpoint = request.path_params["checkpoint"]
+        headers, checkpoint, early = permitted(request)
+        if early is not None:
+            return early
         permission_id = request.path_params["permission_id"]
         held = sim.permissions.get(checkpoint, {})
         if permission_id not in held:

@@ -51,6 +51,20 @@ class Gate:
             )
         return None
 
+    def admin_only(self, request: Request, headers: dict[str, str], scope: str) -> Response | None:
+        """A 403 unless the request carries an admin key (`sk-admin-…`), as the
+        organisation's endpoints want; `scope` names what is missing."""
+        key = request.headers.get("authorization", "").partition(" ")[2].strip()
+        if key.startswith("sk-admin-"):
+            return None
+        return error_response(
+            403,
+            f"You have insufficient permissions for this operation. Missing scopes: {scope}. "
+            "This endpoint needs an admin key (sk-admin-…).",
+            code="insufficient_permissions",
+            headers=headers,
+        )
+
     def take_fault(self, request: Request, route: str) -> Fault | Response:
         if request.url.path.startswith(MOVED):
             return Response(status_code=204)  # where a redirect leads: no fault again

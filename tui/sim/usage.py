@@ -393,15 +393,9 @@ def usage_routes(sim: SimState, gate: Gate) -> list[Route]:
             headers, _, early = gate.prelude(request, "usage")
             if early is not None:
                 return early
-            key = request.headers.get("authorization", "").partition(" ")[2].strip()
-            if not key.startswith("sk-admin-"):
-                return error_response(
-                    403,
-                    "You have insufficient permissions for this operation. Missing scopes: "
-                    "api.usage.read. This endpoint needs an admin key (sk-admin-…).",
-                    code="insufficient_permissions",
-                    headers=headers,
-                )
+            denied = gate.admin_only(request, headers, "api.usage.read")
+            if denied is not None:
+                return denied
             try:
                 page = answer(sim.usage, kind, request.query_params, time.time())
             except Invalid as exc:

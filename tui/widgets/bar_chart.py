@@ -13,13 +13,13 @@ from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.color import Color
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.widgets.theme_styles import series_styles
+
 EIGHTHS = " ▁▂▃▄▅▆▇█"
-THEME_COLOURS = ("primary", "warning", "success", "accent", "secondary", "error")
 MARKS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -144,23 +144,12 @@ class BarChart(Widget, can_focus=True):
 
     # --- drawing --------------------------------------------------------------------------
 
-    def _styles(self) -> list[Style]:
-        theme = self.app.current_theme
-        out = []
-        for name in THEME_COLOURS:
-            value = getattr(theme, name, None) or "white"
-            try:
-                out.append(Style(color=Color.parse(value).rich_color))
-            except Exception:
-                out.append(Style())
-        return out
-
     def render(self) -> RenderableType:
         height = self.size.height
         columns = self._column_values()
         if not columns or not self.stacks or height < 4:
             return Text(self.empty, style="dim")
-        styles = self._styles()
+        styles = series_styles(self.app)
         top = max((sum(c) for c in columns), default=0.0)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for n, stack in enumerate(self.stacks):

@@ -9,24 +9,22 @@ the points; a redraw is asked at most `FRAME` seconds apart however often data a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.console import RenderableType
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
-from textual.color import Color
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.core.series import Column, Series, Smoother
+from tui.widgets.theme_styles import series_styles
 
 FRAME = 0.25
 """Seconds between redraws while data streams in."""
 BRAILLE_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """The dot of each (row, column) of a Braille cell."""
-THEME_COLOURS = ("primary", "warning", "success", "accent", "secondary", "error")
 
 
 @dataclass
@@ -204,24 +202,13 @@ class LineChart(Widget, can_focus=True):
         x1 = max(ends) if self.x_end is None else max(self.x_end, max(ends))
         return (x0, x1 if x1 > x0 else x0 + 1)
 
-    def _colours(self) -> list[Style]:
-        theme = self.app.current_theme
-        styles = []
-        for name in THEME_COLOURS:
-            value = getattr(theme, name, None) or "white"
-            try:
-                styles.append(Style(color=Color.parse(value).rich_color))
-            except Exception:
-                styles.append(Style())
-        return styles
-
     def render(self) -> RenderableType:
         width, height = self.size.width - 1, self.size.height
         shown = [line for line in self.lines if line.shown]
         x_range = self._x_range()
         if width < 12 or height < 3 or x_range is None or not shown:
             return Text(self.empty if not shown or x_range is None else "", style="dim")
-        colours = self._colours()
+        colours = series_styles(self.app)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for n, line in enumerate(self.lines):
             style = colours[n % len(colours)] if line.shown else Style(dim=True)
@@ -305,8 +292,3 @@ class LineChart(Widget, can_focus=True):
         if self.plain:
             return {1: "▀", 2: "▄", 3: "█"}[mask & 3]
         return chr(0x2800 + mask)
-
-
-def finite(value: float | None) -> bool:
-    """Whether a value can be drawn."""
-    return value is not None and math.isfinite(value)

@@ -17,3 +17,17 @@ from tui.core.text import safe
 def plain(text: str, style: str = "") -> Text:
     """Outside text as a `Text` to show literally: no markup, no controls, no secrets."""
     return Text(safe(text), style=style)
+
+
+class Facts:
+    """A sheet of `name  value` lines (a job's details, a model's, a request's): the names
+    Loom's, in a bold column; the values outside text, shown as `plain` shows it."""
+
+    def __init__(self, width: int = 16) -> None:
+        self.text = Text()
+        self.width = width
+
+    def row(self, name: str, value: str, style: str = "") -> None:
+        """One line: a name and its value."""
+        self.text.append(f"{name:<{self.width}}", style="bold")
+        self.text.append(safe(value) + "\n", style=style)

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from tui.core.job_text import duration, error_advice, job_name, status_words, when
 from tui.core.text import safe, size_words
+from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
     from tui.core.fine_tuning import JobState
@@ -28,14 +29,13 @@ HYPER_WORDS = {
 def details_text(state: JobState, watched: bool, files: dict[str, FileFacts] | None = None) -> Text:
     """Everything known of the job, one fact a line."""
     job = state.job
-    out = Text()
+    sheet = Facts(16)
+    out = sheet.text
     if job is None:
         out.append("Loading the job…" if state.problem is None else safe(state.problem))
         return out
 
-    def row(name: str, value: str, style: str = "") -> None:
-        out.append(f"{name:<16}", style="bold")
-        out.append(safe(value) + "\n", style=style)
+    row = sheet.row
 
     row("job", f"{job_name(job)}  ({job.id})")
     row("status", status_words(job.status) + ("  · watched" if watched else ""))

@@ -39,13 +39,16 @@ from tui.screens.fine_tuning.details import details_text
 from tui.widgets.event_log import EventLog
 from tui.widgets.line_chart import Line, LineChart
 from tui.widgets.plain import plain
+from tui.widgets.theme_styles import theme_style
 
 if TYPE_CHECKING:
     from tui.api.schemas import FineTuningJob
     from tui.core.fine_tuning import JobFollower, JobState
 
 LIST_EVERY = 5.0
-"""Seconds between asking for the job list while the screen is shown."""
+"""Seconds between asking for the newest jobs while the screen is shown."""
+LIST_PAGE = 100
+"""Jobs asked for a page (and in each refresh)."""
 FILTERS = ("all", "active", "succeeded", "failed", "cancelled")
 SORTS = ("newest", "status", "name")
 SMOOTHING = (0.0, 0.6, 0.9)
@@ -286,18 +289,22 @@ class FineTuningScreen(LoomScreen):
 
     def _list_if_shown(self) -> None:
         if self.is_current:
-            self.list_jobs()
+            self.list_jobs(newest_only=bool(self.jobs))
 
     @work(group="ft-list", exclusive=True, exit_on_error=False)
-    async def list_jobs(self) -> None:
-        """Ask the server for every job (page by page) and show them."""
+    async def list_jobs(self, newest_only: bool = False) -> None:
+        """Ask the server for every job (page by page) and show them; `newest_only`: only
+        the first page, the rest kept from before (a refresh every few seconds must not
+        page through an organisation's whole history)."""
         from tui.api.errors import APIError
 
         client = await self.services.client()
         found: dict[str, FineTuningJob] = {}
         try:
-            async for job in client.fine_tuning.list(page_size=100):
+            async for job in client.fine_tuning.list(page_size=LIST_PAGE):
                 found[job.id] = job
+                if newest_only and len(found) >= LIST_PAGE:
+                    break
         except APIError as error:
             self.problem = self.said(error, "listing the fine-tuning jobs", "fine-tuning")
             self._show_status()
@@ -313,6 +320,8 @@ class FineTuningScreen(LoomScreen):
                 mine = follower.state.job
                 if mine.status != job.status and not job.finished:
                     found[job_id] = mine
+        if newest_only:
+            found = {**self.jobs, **found}  # older jobs as listed before
         self.jobs = found
         self._fill_table()
         if self._opening and self._opening not in self.jobs:
@@ -361,7 +370,7 @@ class FineTuningScreen(LoomScreen):
 
     def _row(self, job: FineTuningJob) -> list[Text]:
         _, colour = status_mark(job.status)
-        style = _theme_style(self, colour)
+        style = theme_style(self.app, colour)
         follower = self.services.jobs.follower(job.id)
         step = follower.state.step if follower is not None else None
         watched = "◉" if self.services.jobs.is_watched(job.id) else ""
@@ -918,7 +927,7 @@ class FineTuningScreen(LoomScreen):
         self.app.push_screen(CreateJobScreen(self.draft), made)
 
     def on_screen_resume(self) -> None:
-        self.list_jobs()
+        self.list_jobs(newest_only=bool(self.jobs))
         if self._stale:
             self._stale = False
             follower = self.services.jobs.follower(self.selected or "")
@@ -931,15 +940,6 @@ class FineTuningScreen(LoomScreen):
 def _figure(value: float | None) -> str:
     return "–" if value is None else f"{value:.4f}"
 
-
-def _theme_style(screen: Any, colour: str) -> str:
-    """A Rich style for a theme colour name (muted: dim)."""
-    if colour == "muted":
-        return "dim"
-    theme = screen.app.current_theme
-    value = getattr(theme, colour, None)
-    if not value:
-        return ""
     from textual.color import Color
 
     try:

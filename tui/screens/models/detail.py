@@ -19,6 +19,7 @@ from textual.widgets import Footer, Static
 
 from tui.core.model_facts import Fact, ModelInfo, dollars, tokens
 from tui.core.text import safe
+from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
     from tui.api.schemas import FineTuningCheckpoint, FineTuningJob
@@ -143,11 +144,10 @@ class ModelDetail(Screen[None]):
 
     def _text(self) -> Text:
         info = self.info
-        out = Text()
+        sheet = Facts(18)
+        out = sheet.text
 
-        def row(name: str, value: str, style: str = "") -> None:
-            out.append(f"{name:<18}", style="bold")
-            out.append(safe(value) + "\n", style=style)
+        row = sheet.row
 
         row("id", info.id)
         row("owned by", info.owned_by or "–")
