@@ -99,6 +99,13 @@ class OpenAIClient:
         if project:
             sent["OpenAI-Project"] = project
         sent.update(headers or {})  # a profile's own (an Azure api-key, say) go last
+        from tui.config.settings import secret_header
+
+        self.masked_headers = frozenset(
+            {*SECRET_HEADERS, *(name.lower() for name in headers or {} if secret_header(name))}
+        )
+        """Request headers whose values no record holds: the key's, and every header the
+        profile added that may carry a credential (Helicone-Auth, a proxy's token)."""
         self.base_url = base_url.rstrip("/")
         self.key_hint = mask_key(api_key)
         self.read_timeout = read_timeout
@@ -166,7 +173,7 @@ class OpenAIClient:
     ) -> Exchange:
         """Send with retries until a non-error status; the exchange holds the response,
         whose body is not read yet. Errors are typed (tui.api.errors), each recorded."""
-        exchange = Exchange(method, path, stream)
+        exchange = Exchange(method, path, stream, masked=self.masked_headers)
         target: str | httpx.URL = path
         redirects = 0
         query = _query(params)
@@ -400,6 +407,8 @@ class Exchange:
     method: str
     path: str
     stream: bool
+    masked: frozenset[str] = frozenset(SECRET_HEADERS)
+    """Names (lower case) of the request headers whose values are masked in its record."""
     wall: float = 0.0
     started: float = 0.0
     attempt: int = 0
@@ -407,6 +416,7 @@ class Exchange:
     ttfb: float | None = None
     url: str = ""
     headers_sent: dict[str, str] | None = None
+    headers_masked: list[str] = field(default_factory=list)
     body_sent: str | None = None
     body_received: list[str] = field(default_factory=list)
     """What came back (a stream's text as it was read), up to BODY_CUT characters."""
@@ -422,10 +432,13 @@ class Exchange:
         self.room = BODY_CUT
         if isinstance(json_body, dict) and isinstance(json_body.get("model"), str):
             self.model = json_body["model"]
-        self.headers_sent = {
-            name: (mask_key(value.split(" ", 1)[-1]) if name.lower() in SECRET_HEADERS else value)
-            for name, value in request.headers.items()
-        }
+        self.headers_sent = {}
+        self.headers_masked = []
+        for name, value in request.headers.items():
+            if name.lower() in self.masked or _looks_like_a_key(value):
+                self.headers_masked.append(name)
+                value = mask_key(value.split(" ", 1)[-1])
+            self.headers_sent[name] = value
         if body is not None:
             self.body_sent = f"(multipart/form-data, {body.size():,} bytes)"
         else:
@@ -492,10 +505,19 @@ class Exchange:
             processing_ms=_int(processing),
             context=CONTEXT.get(),
             request_headers=self.headers_sent,
+            masked_headers=tuple(self.headers_masked),
             request_body=self.body_sent,
             response_headers=None if response is None else dict(response.headers),
             response_body="".join(self.body_received) or None,
         )
+
+
+def _looks_like_a_key(value: str) -> bool:
+    """A header value that carries a credential whatever its header's name."""
+    token = value.split(" ", 1)[-1] if value[:7].lower() == "bearer " else value
+    return (token.startswith("sk-") and len(token) >= 19) or (
+        value[:7].lower() == "bearer " and len(token) >= 16
+    )
 
 
 def _int(value: Any) -> int | None:

@@ -46,6 +46,9 @@ class RequestRecord:
     """What the request was for, as its caller said (`tagged`): a conversation's id."""
     request_headers: dict[str, str] | None = None
     """Headers sent, every secret masked."""
+    masked_headers: tuple[str, ...] = ()
+    """The names of the headers sent whose values were masked (a copied command sends
+    each from an environment variable)."""
     request_body: str | None = None
     """The body sent, cut at BODY_CUT characters (shown and stored with every configured
     secret masked: tui.core.text)."""

@@ -89,7 +89,7 @@ class Settings:
     def secrets(self) -> list[str]:
         """Every secret these settings hold, to be masked wherever text is shown."""
         values = [self.api_key, self.admin_key]
-        values += [v for k, v in self.headers.items() if k.lower() in _SECRET_HEADERS]
+        values += [v for k, v in self.headers.items() if secret_header(k)]
         return [value for value in values if value]
 
     @property
@@ -247,7 +247,17 @@ class Settings:
         self.admin_key = env.get("OPENAI_ADMIN_KEY") or self.admin_key
 
 
-_SECRET_HEADERS = {"api-key", "authorization", "x-api-key"}
+PUBLIC_HEADERS = frozenset(
+    {"http-referer", "referer", "x-title", "user-agent", "accept", "content-type", "openai-beta"}
+)
+"""Headers a profile may add whose values are not secret (OpenRouter's title and referer,
+say); every other header a profile adds may carry a credential (Helicone-Auth, a proxy's
+token) and is masked wherever it would be shown, logged or exported."""
+
+
+def secret_header(name: str) -> bool:
+    """Whether a header a profile adds is treated as a secret (all but PUBLIC_HEADERS)."""
+    return name.lower() not in PUBLIC_HEADERS
 
 
 def _lower(headers: Mapping[str, str]) -> set[str]:

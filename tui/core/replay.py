@@ -13,19 +13,41 @@ from tui.core.text import safe
 if TYPE_CHECKING:
     from tui.api.observe import RequestRecord
 
-LEFT_OUT = {
-    "host",
-    "content-length",
-    "accept-encoding",
-    "connection",
-    "user-agent",
-    "authorization",
-    "openai-organization",
-    "openai-project",
-    "api-key",
-    "cookie",
+LEFT_OUT = {"host", "content-length", "accept-encoding", "connection", "user-agent", "cookie"}
+"""Headers not written into a command (curl sets its own)."""
+FROM_VARIABLES = {
+    "authorization": ("Authorization", "Bearer $OPENAI_API_KEY"),
+    "api-key": ("api-key", "$OPENAI_API_KEY"),
+    "x-api-key": ("x-api-key", "$OPENAI_API_KEY"),
+    "openai-organization": ("OpenAI-Organization", "$OPENAI_ORG_ID"),
+    "openai-project": ("OpenAI-Project", "$OPENAI_PROJECT_ID"),
 }
-"""Headers not written into a command (curl sets its own; the secrets come from variables)."""
+"""Headers whose values come from the SDK's environment variables in a command."""
+
+
+def variable_for(header: str) -> str:
+    """The environment variable a copied command reads a masked header from
+    (`Helicone-Auth` -> `$HELICONE_AUTH`)."""
+    return "$" + "".join(ch if ch.isalnum() else "_" for ch in header.upper())
+
+
+def _header_lines(record: RequestRecord) -> list[str]:
+    """`-H` options: secrets from variables, so the command works as copied and holds none."""
+    headers = record.request_headers or {}
+    masked = {name.lower() for name in record.masked_headers}
+    lines = ['  -H "Authorization: Bearer $OPENAI_API_KEY"']
+    for name, value in headers.items():
+        low = name.lower()
+        if low in LEFT_OUT or low == "content-type" or low == "authorization":
+            continue
+        if low in FROM_VARIABLES:
+            shown, variable = FROM_VARIABLES[low]
+            lines.append(f'  -H "{shown}: {variable}"')
+        elif low in masked:
+            lines.append(f'  -H "{safe(name)}: {variable_for(name)}"')
+        else:
+            lines.append(f"  -H {shlex.quote(safe(f'{name}: {value}'))}")
+    return lines
 
 
 def _body(record: RequestRecord) -> Any:
@@ -41,16 +63,7 @@ def _body(record: RequestRecord) -> Any:
 def as_curl(record: RequestRecord) -> str:
     """A curl command that sends the same request (secrets from the environment)."""
     lines = [f"curl -sS -X {record.method} {shlex.quote(safe(record.url))}"]
-    lines.append('  -H "Authorization: Bearer $OPENAI_API_KEY"')
-    headers = {k.lower(): v for k, v in (record.request_headers or {}).items()}
-    if "openai-organization" in headers:
-        lines.append('  -H "OpenAI-Organization: $OPENAI_ORG_ID"')
-    if "openai-project" in headers:
-        lines.append('  -H "OpenAI-Project: $OPENAI_PROJECT_ID"')
-    for name, value in (record.request_headers or {}).items():
-        if name.lower() in LEFT_OUT or name.lower() == "content-type":
-            continue
-        lines.append(f"  -H {shlex.quote(safe(f'{name}: {value}'))}")
+    lines += _header_lines(record)
     body = record.request_body
     if body and body.startswith("(multipart"):
         lines.append("  # the body was multipart/form-data: add -F purpose=... -F file=@PATH")
@@ -71,8 +84,17 @@ def as_python(record: RequestRecord) -> str:
         "",
         "from openai import OpenAI",
         "",
-        f'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url={safe(root)!r})',
     ]
+    masked = {name.lower() for name in record.masked_headers}
+    from_env = [
+        f"{safe(name)!r}: os.environ[{variable_for(name)[1:]!r}]"
+        for name in (record.request_headers or {})
+        if name.lower() in masked and name.lower() not in FROM_VARIABLES
+    ]
+    headers = f", default_headers={{{', '.join(from_env)}}}" if from_env else ""
+    lines.append(
+        f'client = OpenAI(api_key=os.environ["OPENAI_API_KEY"], base_url={safe(root)!r}{headers})'
+    )
     if record.method == "POST" and path == "/chat/completions" and isinstance(body, dict):
         args = ", ".join(f"{k}={v!r}" for k, v in body.items())
         if body.get("stream"):

@@ -44,18 +44,18 @@ async def metrics_table(client: OpenAIClient, file_id: str) -> list[list[str]]:
 
 
 async def save_result_files(client: OpenAIClient, job: FineTuningJob, folder: Path) -> list[Path]:
-    """Write the job's result files into `folder` (decoded); the paths written."""
+    """Write the job's result files into `folder` (decoded); the paths written. The names
+    are made from the job's id and the file's name as slugs: a server chooses no path."""
     import asyncio
 
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    from tui.core.safe_files import slug, write_inside
+
     saved = []
     for file_id in job.result_files:
         info = await client.files.retrieve(file_id)
         content = decoded(await client.files.content(file_id))
-        name = Path(safe(info.filename) or f"{file_id}.csv").name or f"{file_id}.csv"
-        target = folder / f"{job.id}-{name}"
-        await asyncio.to_thread(target.write_bytes, content)
-        saved.append(target)
+        name = slug(f"{job.id}-{info.filename or file_id}", fallback=slug(file_id, "result"))
+        saved.append(await asyncio.to_thread(write_inside, folder, name, content))
     return saved
 
 

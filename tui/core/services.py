@@ -103,6 +103,7 @@ class Services:
         if key is None:
             return None
         await self.client()  # the simulator, in demo mode, is started by then
+        SECRETS.add(key)
         async with self._lock:
             if self._admin is None:
                 self._admin = await asyncio.to_thread(self._make_client, key)

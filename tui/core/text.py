@@ -67,14 +67,32 @@ class Secrets:
             self._pattern = re.compile("|".join(re.escape(value) for value in ordered))
 
     def redact(self, text: str) -> str:
-        """`text` with every known secret replaced by its masked form."""
-        pattern = self._pattern
-        if pattern is None or not text:
+        """`text` with every known secret replaced by its masked form, and every value that
+        looks like a key (`sk-…`, a bearer token) masked too, known or not: servers echo
+        keys Loom was never told about (a proxy's, an admin key in a header)."""
+        if not text:
             return text
-        return pattern.sub(lambda match: self._values[match.group(0)], text)
+        pattern = self._pattern
+        if pattern is not None:
+            text = pattern.sub(lambda match: self._values[match.group(0)], text)
+        if "sk-" in text or "earer " in text:
+            text = LOOKS_LIKE_A_KEY.sub(_mask_match, text)
+        return text
 
     def __contains__(self, secret: object) -> bool:
         return secret in self._values
+
+
+LOOKS_LIKE_A_KEY = re.compile(
+    r"(?<![A-Za-z0-9_-])(sk-[A-Za-z0-9_-]{16,})|((?<=[Bb]earer )[A-Za-z0-9._~+/=-]{16,})"
+)
+"""An OpenAI-style key (`sk-`, `sk-proj-`, `sk-admin-`, OpenRouter's `sk-or-v1-`, …) or a
+bearer token, as a server may echo it."""
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    value = match.group(0)
+    return value if value.startswith("…") else mask(value)
 
 
 SECRETS = Secrets()

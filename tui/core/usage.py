@@ -176,6 +176,7 @@ class UsageBook:
         with what has arrived); kept, so asking again is not a request. NeedsAdminKey when
         there is no admin key or the key is refused."""
         from tui.api.errors import APIError, AuthenticationError, PermissionDeniedError
+        from tui.core.text import safe
         from tui.store.errors import StoreError
 
         start, end = query.span()
@@ -227,7 +228,7 @@ class UsageBook:
                     partial.pages, partial.pages_expected = count, max(expected, count)
                     on_page(partial)
         except (AuthenticationError, PermissionDeniedError) as error:
-            raise NeedsAdminKey(self._no_admin_words(refused=str(error))) from error
+            raise NeedsAdminKey(self._no_admin_words(refused=safe(str(error)))) from error
         except APIError as error:
             if not arrived:
                 raise

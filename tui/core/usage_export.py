@@ -55,9 +55,9 @@ def to_json(dataset: Dataset) -> str:
 
 def write_csv(dataset: Dataset, folder: Path) -> Path:
     """Write the CSV into `folder`; its path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    from tui.core.safe_files import slug, write_inside
+
     q = dataset.query
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    path = folder / f"usage-{q.source}-{q.metric.replace(' ', '-')}-{stamp}.csv"
-    path.write_text(to_csv(dataset), encoding="utf-8")
-    return path
+    name = slug(f"usage-{q.source}-{q.metric}-{stamp}") + ".csv"
+    return write_inside(folder, name, to_csv(dataset))

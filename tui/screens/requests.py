@@ -319,23 +319,20 @@ class RequestDetail(Screen[None]):
     def action_write(self) -> None:
         """Write the request, its curl and its Python to a file in exports/."""
         from tui.core.replay import as_curl, as_python
+        from tui.core.safe_files import write_inside
 
         folder = self.app.services.settings.store_dir / "exports"  # type: ignore[attr-defined]
-        path = (
-            folder
-            / f"request-{time.strftime('%Y%m%d-%H%M%S', time.localtime(self.record.started_at))}"
-            ".txt"
-        )
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.record.started_at))
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(
+            path = write_inside(
+                folder,
+                f"request-{stamp}.txt",
                 f"{self.text().plain}\n# curl\n{as_curl(self.record)}\n\n"
                 f"# Python\n{as_python(self.record)}",
-                encoding="utf-8",
             )
         except OSError as error:
             self.notify(
-                f"Could not write {path}: {error.strerror or error}",
+                f"Could not write into {folder}: {error.strerror or error}",
                 title="Requests",
                 severity="error",
             )

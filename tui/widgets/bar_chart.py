@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tui.widgets.plain import plain
 from tui.widgets.theme_styles import series_styles
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
@@ -148,14 +149,14 @@ class BarChart(Widget, can_focus=True):
         height = self.size.height
         columns = self._column_values()
         if not columns or not self.stacks or height < 4:
-            return Text(self.empty, style="dim")
+            return plain(self.empty, style="dim")
         styles = series_styles(self.app)
         top = max((sum(c) for c in columns), default=0.0)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for n, stack in enumerate(self.stacks):
             legend.append(f"█{MARKS[n % 26]} {stack.name}  ", styles[n % len(styles)])
         if top <= 0:
-            return Text.assemble(legend, "\n", Text(self.empty, style="dim"))
+            return Text.assemble(legend, "\n", plain(self.empty, style="dim"))
         rows = height - 2
         eighths = rows * 8
         # Each column: which stack fills each eighth, from the bottom.

@@ -19,6 +19,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from tui.core.series import Column, Series, Smoother
+from tui.widgets.plain import plain as plain_text
 from tui.widgets.theme_styles import series_styles
 
 FRAME = 0.25
@@ -207,7 +208,7 @@ class LineChart(Widget, can_focus=True):
         shown = [line for line in self.lines if line.shown]
         x_range = self._x_range()
         if width < 12 or height < 3 or x_range is None or not shown:
-            return Text(self.empty if not shown or x_range is None else "", style="dim")
+            return plain_text(self.empty if not shown or x_range is None else "", style="dim")
         colours = series_styles(self.app)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for n, line in enumerate(self.lines):
@@ -223,7 +224,7 @@ class LineChart(Widget, can_focus=True):
         lows = [c.low for columns in drawn.values() for c in columns if c is not None]
         highs = [c.high for columns in drawn.values() for c in columns if c is not None]
         if not lows:
-            return Text(self.empty, style="dim")
+            return plain_text(self.empty, style="dim")
         y0, y1 = min(lows), max(highs)
         pad = (y1 - y0) * 0.05 or (abs(y1) * 0.05 or 1.0)
         y0, y1 = y0 - pad, y1 + pad

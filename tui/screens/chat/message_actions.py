@@ -77,14 +77,16 @@ class MessageActions(ChatBase):
 
     async def _write_message(self, item: ChatItem) -> Path | None:
         from tui.core.export import file_stem
+        from tui.core.safe_files import write_inside
         from tui.core.text import safe
 
         folder = export_dir(self.services.settings)
         name = f"message-{item.record_id}" if item.record_id else "message"
         path = folder / f"{file_stem(name)}.md"
         try:
-            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-            await asyncio.to_thread(path.write_text, safe(item.content) + "\n", "utf-8")
+            path = await asyncio.to_thread(
+                write_inside, folder, path.name, safe(item.content) + "\n"
+            )
         except OSError as error:
             self.notify(
                 f"Could not write {path}: {error.strerror or error}. Check the folder's "

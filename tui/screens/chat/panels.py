@@ -68,6 +68,7 @@ class Panels(ChatBase):
                 return
             fmt = ("md", "json")[index]
             from tui.core.export import file_stem, render
+            from tui.core.safe_files import write_inside
 
             text = await self._stored(
                 "exporting the conversation",
@@ -79,8 +80,7 @@ class Panels(ChatBase):
                 return
             path = folder / f"{file_stem(title)}-{conversation_id}.{fmt}"
             try:
-                await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-                await asyncio.to_thread(path.write_text, text, "utf-8")
+                path = await asyncio.to_thread(write_inside, folder, path.name, text)
             except OSError as error:
                 self.notify(
                     f"Could not write {path}: {error.strerror or error}. "
