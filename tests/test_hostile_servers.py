@@ -141,3 +141,191 @@ async def test_a_profile_header_is_masked_in_the_record_the_inspector_and_curl(
     python = as_python(record)
     assert "os.environ['HELICONE_AUTH']" in python and "h5kh5k" not in python
     assert "h5kh5k" not in RequestDetail(record).text().plain
+
+
+# --- D. no endless work from a server -----------------------------------------------------
+
+JOB = {
+    "id": "ftjob-endless",
+    "object": "fine_tuning.job",
+    "created_at": 1_764_000_000,
+    "model": "gpt-4o-mini",
+    "status": "running",
+    "training_file": "file-t",
+}
+
+
+def _event(n: int) -> dict[str, object]:
+    return {
+        "id": f"ftevent-{n}",
+        "object": "fine_tuning.job.event",
+        "created_at": 1_764_000_000 + n,
+        "level": "info",
+        "message": f"Step {n}",
+        "type": "message",
+    }
+
+
+def _page(data: list[dict[str, object]], has_more: bool = True) -> dict[str, object]:
+    return {"object": "list", "data": data, "has_more": has_more}
+
+
+async def _client(hostile: Hostile) -> OpenAIClient:  # noqa: F811
+    from tui.api.client import RetryPolicy
+
+    return OpenAIClient(
+        base_url=hostile.base_url, api_key="sk-test-fake-0001", retry=RetryPolicy(max_retries=0)
+    )
+
+
+async def test_events_that_ignore_after_are_listed_once_and_stop(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from tui.core.fine_tuning import JobFollower
+
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless", JOB)
+    hostile.json(
+        "GET",
+        "/fine_tuning/jobs/ftjob-endless/events",
+        _page([_event(n) for n in range(100, 0, -1)]),
+    )
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", _page([], False))
+    async with await _client(hostile) as client:
+
+        async def source() -> OpenAIClient:
+            return client
+
+        follower = JobFollower(source, "ftjob-endless")
+        await follower.poll()
+        for _ in range(50):
+            if not await follower.fetch_older():
+                break
+        state = follower.state
+        assert state.history_complete and state.note and "same events again" in state.note
+        assert len(state.lines) == 100 == len({line.id for line in state.lines})
+        assert hostile.hits["/fine_tuning/jobs/ftjob-endless/events"] <= 3
+        # The next poll pages back for new events: the same page again must end too.
+        hostile.json(
+            "GET",
+            "/fine_tuning/jobs/ftjob-endless/events",
+            _page([_event(n) for n in range(300, 200, -1)]),
+        )
+        from tui.api.errors import PagingStopped
+
+        with pytest.raises(PagingStopped, match="same page again"):
+            await follower.poll()
+        assert hostile.hits["/fine_tuning/jobs/ftjob-endless/events"] <= 6
+
+
+async def test_endless_events_and_checkpoints_stop_at_a_bound(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from starlette.requests import Request
+
+    from tui.core.fine_tuning import JobFollower
+
+    async def events(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after")
+        top = int(after.rsplit("-", 1)[1]) if after else 10**9
+        return _page([_event(n) for n in range(top - 1, top - 101, -1)])
+
+    async def checkpoints(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after")
+        top = int(after.rsplit("-", 1)[1]) if after else 10**9
+        return _page(
+            [
+                {
+                    "id": f"ftckpt-{n}",
+                    "object": "fine_tuning.job.checkpoint",
+                    "created_at": 1,
+                    "fine_tuned_model_checkpoint": f"ft:x:ckpt-step-{n}",
+                    "step_number": n,
+                    "metrics": {},
+                    "fine_tuning_job_id": "ftjob-endless",
+                }
+                for n in range(top - 1, top - 101, -1)
+            ]
+        )
+
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless", JOB)
+    hostile.on("GET", "/fine_tuning/jobs/ftjob-endless/events", events)
+    hostile.on("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", checkpoints)
+    async with await _client(hostile) as client:
+
+        async def source() -> OpenAIClient:
+            return client
+
+        follower = JobFollower(source, "ftjob-endless", history_pages=20)
+        await follower.poll()
+        assert len(follower.state.checkpoints) == 1000  # ten pages, then stopped
+        assert follower.state.note and "still said there was more" in follower.state.note
+        while await follower.fetch_older():
+            pass
+        assert hostile.hits["/fine_tuning/jobs/ftjob-endless/events"] == 21
+        assert hostile.hits["/fine_tuning/jobs/ftjob-endless/checkpoints"] == 10
+        assert follower.state.note and "stopped fetching the history" in follower.state.note
+
+
+async def test_an_endless_job_list_stops_and_usage_pages_that_repeat_end(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from starlette.requests import Request
+
+    from tui.api.errors import PagingStopped
+
+    async def jobs(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after")
+        top = int(after.rsplit("-", 1)[1]) if after else 10**9
+        return _page([{**JOB, "id": f"ftjob-{n}"} for n in range(top - 1, top - 101, -1)])
+
+    hostile.on("GET", "/fine_tuning/jobs", jobs)
+    hostile.json(
+        "GET",
+        "/organization/costs",
+        {"object": "page", "data": [], "has_more": True, "next_page": "page_again"},
+    )
+    async with await _client(hostile) as client:
+        seen: list[str] = []
+        with pytest.raises(PagingStopped, match="after 5 pages"):
+            async for job in client.fine_tuning.list(max_pages=5):
+                seen.append(job.id)
+        assert len(seen) == 500 and hostile.hits["/fine_tuning/jobs"] == 5
+        pages = 0
+        with pytest.raises(PagingStopped, match="same next_page"):
+            async for _ in client.usage.costs(start_time=0):
+                pages += 1
+        assert pages == 2 and hostile.hits["/organization/costs"] == 2
+
+
+async def test_the_cockpit_shows_an_endless_job_list_as_far_as_it_came(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from starlette.requests import Request
+    from textual.widgets import DataTable
+
+    from tui.app import LoomApp
+    from tui.config import Settings
+    from tui.screens.fine_tuning.screen import JOB_PAGES, LIST_PAGE
+
+    from .conftest import screen_text, until
+
+    async def jobs(request: Request) -> dict[str, object]:
+        after = request.query_params.get("after")
+        top = int(after.rsplit("-", 1)[1]) if after else 10**9
+        return _page([{**JOB, "id": f"ftjob-{n}"} for n in range(top - 1, top - 101, -1)])
+
+    hostile.on("GET", "/fine_tuning/jobs", jobs)
+    newest = "/fine_tuning/jobs/ftjob-999999999"
+    hostile.json("GET", newest, {**JOB, "id": "ftjob-999999999"})
+    hostile.json("GET", newest + "/events", _page([], False))
+    hostile.json("GET", newest + "/checkpoints", _page([], False))
+    settings = Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", max_retries=0)
+    app = LoomApp(settings, mode="fine-tuning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await until(lambda: bool(getattr(screen, "problem", None)), "the list to stop", 30)
+        table = screen.query_one("#jobs", DataTable)
+        assert table.row_count == JOB_PAGES * LIST_PAGE
+        assert hostile.hits["/fine_tuning/jobs"] == JOB_PAGES
+        await pilot.pause()
+        assert "showing the 5,000 jobs that came" in screen_text(app)

@@ -18,6 +18,7 @@ from tui.api.errors import (
     APIError,
     APITimeoutError,
     MalformedResponseError,
+    PagingStopped,
     RateLimitError,
     RateLimitInfo,
     RedirectError,
@@ -37,6 +38,9 @@ P = TypeVar("P", bound="BaseModel")
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5
+MAX_PAGES = 1000
+"""The most pages a list is followed for, by default: far more than any real list (a
+thousand pages of jobs, files or events), and an end to a server that never stops."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,14 +360,20 @@ class OpenAIClient:
         *,
         params: Mapping[str, Any] | None = None,
         page_size: int | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> AsyncIterator[M]:
         """Every item of a list that pages with `after` and `has_more` (files, fine-tuning
-        jobs, their events, batches), page after page, as they arrive."""
+        jobs, their events, batches), page after page, as they arrive. A server that sends
+        an item twice has it once; one that repeats a cursor, sends only items it sent
+        already, or still says `has_more` after `max_pages` pages gets PagingStopped, after
+        every item that came (what arrived is the caller's to show)."""
         from tui.api.schemas import CursorPage
 
         page_model = CursorPage[item]  # type: ignore[valid-type]
         after: str | None = None
-        seen: set[str] = set()
+        cursors: set[str] = set()
+        ids: set[str] = set()
+        pages = 0
         while True:
             query = dict(params or {})
             if page_size is not None:
@@ -371,28 +381,71 @@ class OpenAIClient:
             if after is not None:
                 query["after"] = after
             page = await self.request("GET", path, params=query, model=page_model)
+            pages += 1
+            fresh = 0
             for entry in page.data:
+                key = getattr(entry, "id", None)
+                if isinstance(key, str):
+                    if key in ids:
+                        continue
+                    ids.add(key)
+                fresh += 1
                 yield entry
+            if not page.has_more:
+                return
             after = page.next_cursor()
-            if not page.has_more or after is None or after in seen:
-                return  # the end (or a server that would send the same page again)
-            seen.add(after)
+            if after is None or not page.data:
+                return  # "more", with nothing to go on from: the end, as far as can be told
+            if after in cursors or not fresh:
+                raise PagingStopped(
+                    f"{path}: the server sent the same page again (it ignores `after`); "
+                    f"stopped after {pages:,} page(s), {len(ids) or fresh:,} item(s)",
+                    status=200,
+                )
+            if pages >= max_pages:
+                raise PagingStopped(
+                    f"{path}: the server still said there was more after {pages:,} pages "
+                    f"({len(ids):,} items); stopped there",
+                    status=200,
+                )
+            cursors.add(after)
 
     async def pages(
-        self, path: str, page: type[P], *, params: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        page: type[P],
+        *,
+        params: Mapping[str, Any] | None = None,
+        max_pages: int = MAX_PAGES,
     ) -> AsyncIterator[P]:
-        """Every page of a list that pages with `page` and `next_page` (usage, costs)."""
+        """Every page of a list that pages with `page` and `next_page` (usage, costs);
+        PagingStopped, after the pages that came, when a cursor repeats or there are still
+        more after `max_pages`."""
         cursor: str | None = None
         seen: set[str] = set()
+        count = 0
         while True:
             query = dict(params or {})
             if cursor is not None:
                 query["page"] = cursor
             got = await self.request("GET", path, params=query, model=page)
+            count += 1
             yield got
             cursor = getattr(got, "next_page", None)
-            if not getattr(got, "has_more", False) or cursor is None or cursor in seen:
+            if not getattr(got, "has_more", False) or cursor is None:
                 return
+            if cursor in seen:
+                raise PagingStopped(
+                    f"{path}: the server sent the same next_page again; stopped after "
+                    f"{count:,} page(s)",
+                    status=200,
+                )
+            if count >= max_pages:
+                raise PagingStopped(
+                    f"{path}: the server still said there was more after {count:,} pages; "
+                    "stopped there",
+                    status=200,
+                )
             seen.add(cursor)
 
 

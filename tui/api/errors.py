@@ -155,6 +155,12 @@ class MalformedResponseError(APIError):
     """The server's reply was not what the protocol says (bad JSON, wrong shape)."""
 
 
+class PagingStopped(MalformedResponseError):
+    """A list that did not end as lists do (a cursor repeated, the same items again, more
+    pages than any real list has): Loom stopped following it. What came before is kept by
+    the caller; the message says what the server did."""
+
+
 class RedirectError(APIError):
     """The server redirected elsewhere than the same scheme and host; not followed."""
 

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 JOBS = "/fine_tuning/jobs"
 EVENTS_PAGE = 100
 """Events asked for at a time."""
+NEW_EVENTS_PAGES = 50
+"""The most pages of new events one poll follows (5,000 events since the last poll: far
+more than a job logs in seconds)."""
+CHECKPOINT_PAGES = 10
+"""A job keeps a checkpoint per epoch (at most a few dozen): ten pages of 100 is plenty."""
 
 
 def _job(job_id: str) -> str:
@@ -43,12 +48,19 @@ class FineTuningResource:
         return made
 
     def list(
-        self, *, metadata: Mapping[str, str] | None = None, page_size: int | None = None
+        self,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        page_size: int | None = None,
+        max_pages: int | None = None,
     ) -> AsyncIterator[FineTuningJob]:
         """Every job, newest first, page by page as they arrive; `metadata` filters by
         key and value (sent as `metadata[key]=value`)."""
         params = {f"metadata[{key}]": value for key, value in (metadata or {}).items()}
-        return self._client.paginate(JOBS, FineTuningJob, params=params, page_size=page_size)
+        bound = {} if max_pages is None else {"max_pages": max_pages}
+        return self._client.paginate(
+            JOBS, FineTuningJob, params=params, page_size=page_size, **bound
+        )
 
     async def retrieve(self, job_id: str) -> FineTuningJob:
         """One job as it is now."""
@@ -87,25 +99,52 @@ class FineTuningResource:
         return page
 
     async def new_events(
-        self, job_id: str, known: set[str] | str | None, *, limit: int = EVENTS_PAGE
+        self,
+        job_id: str,
+        known: set[str] | str | None,
+        *,
+        limit: int = EVENTS_PAGE,
+        max_pages: int = NEW_EVENTS_PAGES,
     ) -> tuple[builtins.list[FineTuningEvent], bool]:
         """The events newer than those `known` (ids, or the newest known id), newest first,
         paging back until one is reached; and whether older ones are still unfetched (only
-        when nothing was known: the first page is all a screen needs to start)."""
+        when nothing was known: the first page is all a screen needs to start).
+        PagingStopped when the server repeats a page or pages on past `max_pages`."""
+        from tui.api.errors import PagingStopped
+
         seen = {known} if isinstance(known, str) else set(known or ())
         found: builtins.list[FineTuningEvent] = []
+        ids: set[str] = set()
         after: str | None = None
-        while True:
+        cursors: set[str] = set()
+        for pages in range(1, max_pages + 1):
             page = await self.events_page(job_id, after=after, limit=limit)
+            fresh = 0
             for event in page.data:
                 if event.id in seen:
                     return found, False
+                if event.id in ids:
+                    continue
+                ids.add(event.id)
+                fresh += 1
                 found.append(event)
             if not seen:
                 return found, page.has_more
             after = page.next_cursor()
             if not page.has_more or after is None or not page.data:
                 return found, False
+            if after in cursors or not fresh:
+                raise PagingStopped(
+                    f"the events of {job_id}: the server sent the same page again (it "
+                    f"ignores `after`); stopped after {pages:,} page(s)",
+                    status=200,
+                )
+            cursors.add(after)
+        raise PagingStopped(
+            f"the events of {job_id}: more than {max_pages * limit:,} new events at once, "
+            "and the server still said there were more; stopped there",
+            status=200,
+        )
 
     def events(
         self, job_id: str, *, page_size: int = EVENTS_PAGE
@@ -118,7 +157,10 @@ class FineTuningResource:
     ) -> AsyncIterator[FineTuningCheckpoint]:
         """A job's checkpoints, newest first."""
         return self._client.paginate(
-            f"{_job(job_id)}/checkpoints", FineTuningCheckpoint, page_size=page_size
+            f"{_job(job_id)}/checkpoints",
+            FineTuningCheckpoint,
+            page_size=page_size,
+            max_pages=CHECKPOINT_PAGES,
         )
 
     # Checkpoint permissions: an admin key's client (see Services.admin_client).

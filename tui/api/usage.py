@@ -45,6 +45,7 @@ class UsageResource:
         api_key_ids: Sequence[str] = (),
         models: Sequence[str] = (),
         batch: bool | None = None,
+        max_pages: int = 1000,
     ) -> AsyncIterator[UsagePage]:
         """Every page of one kind of usage, as they arrive."""
         if kind not in KINDS:
@@ -61,7 +62,9 @@ class UsageResource:
             "batch": batch,
             "limit": MOST_BUCKETS.get(bucket_width),
         }
-        return self._client.pages(f"/organization/usage/{kind}", UsagePage, params=params)
+        return self._client.pages(
+            f"/organization/usage/{kind}", UsagePage, params=params, max_pages=max_pages
+        )
 
     def costs(
         self,
@@ -71,6 +74,7 @@ class UsageResource:
         group_by: Sequence[str] = (),
         project_ids: Sequence[str] = (),
         api_key_ids: Sequence[str] = (),
+        max_pages: int = 1000,
     ) -> AsyncIterator[UsagePage]:
         """Every page of costs, a day a bucket, as they arrive."""
         params = {
@@ -82,4 +86,6 @@ class UsageResource:
             "api_key_ids": list(api_key_ids),
             "limit": 180,
         }
-        return self._client.pages("/organization/costs", UsagePage, params=params)
+        return self._client.pages(
+            "/organization/costs", UsagePage, params=params, max_pages=max_pages
+        )

@@ -38,6 +38,9 @@ METRICS = (
 """The metrics a job reports, by the name in its events, with what to call them."""
 KEEP_LINES = 5000
 """Log lines kept per job (the newest); metrics stay in their series whatever the count."""
+HISTORY_PAGES = 1000
+"""The most pages of older events fetched for a job's history (100,000 events: twice the
+longest jobs seen); a server that still says there are more is stopped there."""
 
 
 @dataclass(slots=True, frozen=True)
@@ -72,6 +75,13 @@ class JobState:
     """When the last poll worked."""
     stopped: str | None = None
     """Why following stopped for good (the job is gone, the key is refused)."""
+    note: str | None = None
+    """What the server did that Loom stopped following (a list that repeated itself or
+    never ended): what came is shown, and this says why there is no more."""
+    history_pages: int = 0
+    """Pages of older events fetched so far."""
+    _ids: set[str] = field(default_factory=set)
+    """Every event id taken: an event a server sends twice is listed once."""
 
     @property
     def status(self) -> str:
@@ -106,11 +116,12 @@ class JobState:
     def take_events(self, events: list[FineTuningEvent], *, older: bool) -> list[LogLine]:
         """Add events (newest first) as the newest (or, `older`, the oldest) known; the
         lines that were new."""
-        known = {line.id for line in self.lines[:200]} if not older else set()
+        known = self._ids
         fresh: list[LogLine] = []
         for event in events:
             if event.id in known:
                 continue
+            known.add(event.id)
             line = LogLine(
                 event.id,
                 event.created_at,
@@ -175,8 +186,10 @@ class JobFollower:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         page: int = 100,
+        history_pages: int = HISTORY_PAGES,
     ) -> None:
         self._client = client
+        self._history_pages = history_pages
         self.state = JobState(job_id)
         self.policy = policy or PollPolicy()
         self.listeners: list[Listener] = []
@@ -225,7 +238,7 @@ class JobFollower:
         if first:
             state.history_complete = not older
         if first or job.finished or any("checkpoint" in line.message.lower() for line in fresh):
-            state.checkpoints = [c async for c in client.fine_tuning.checkpoints(state.job_id)]
+            state.checkpoints = await self._checkpoints(client)
         state.problem = None
         state.failing_since = None
         state.updated_at = self._clock()
@@ -234,18 +247,44 @@ class JobFollower:
         self._tell(update)
         return update
 
+    async def _checkpoints(self, client: OpenAIClient) -> list[FineTuningCheckpoint]:
+        """The job's checkpoints; those that came, if the server's list never ends."""
+        from tui.api.errors import PagingStopped
+
+        got: list[FineTuningCheckpoint] = []
+        try:
+            async for checkpoint in client.fine_tuning.checkpoints(self.state.job_id):
+                got.append(checkpoint)
+        except PagingStopped as stopped:
+            self.state.note = str(stopped)
+        return got
+
     async def fetch_older(self) -> bool:
-        """Fetch one page of events older than those known; whether more remain."""
+        """Fetch one page of events older than those known; whether more remain. A page
+        that brings nothing new, or more pages than HISTORY_PAGES, ends the history (and
+        `note` says what the server did)."""
         state = self.state
         if state.history_complete or state.oldest_id is None:
             state.history_complete = True
             return False
         client = await self._client()
-        page = await client.fine_tuning.events_page(
-            state.job_id, after=state.oldest_id, limit=self._page
-        )
-        state.take_events(page.data, older=True)
+        asked = state.oldest_id
+        page = await client.fine_tuning.events_page(state.job_id, after=asked, limit=self._page)
+        state.history_pages += 1
+        fresh = state.take_events(page.data, older=True)
         state.history_complete = not page.has_more or not page.data
+        if not state.history_complete and (not fresh or state.oldest_id == asked):
+            state.history_complete = True
+            state.note = (
+                "the server sent the same events again when asked for older ones (it ignores "
+                f"`after`): the history shows the {state.events_seen:,} events that came"
+            )
+        elif not state.history_complete and state.history_pages >= self._history_pages:
+            state.history_complete = True
+            state.note = (
+                f"the server still said there were older events after {state.events_seen:,}; "
+                "Loom stopped fetching the history there"
+            )
         self._tell(JobUpdate(state, [], None, history=True))
         return not state.history_complete
 

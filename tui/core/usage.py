@@ -175,7 +175,12 @@ class UsageBook:
         """The organisation's usage for `query`, page by page (`on_page` is told after each
         with what has arrived); kept, so asking again is not a request. NeedsAdminKey when
         there is no admin key or the key is refused."""
-        from tui.api.errors import APIError, AuthenticationError, PermissionDeniedError
+        from tui.api.errors import (
+            APIError,
+            AuthenticationError,
+            PagingStopped,
+            PermissionDeniedError,
+        )
         from tui.core.text import safe
         from tui.store.errors import StoreError
 
@@ -207,8 +212,13 @@ class UsageBook:
         per_page = 180 if endpoint == "costs" else {"1m": 1440, "1h": 168, "1d": 31}[width]
         expected = max(1, -(-((end - start) // step + 1) // per_page))
         arrived: list[dict[str, Any]] = []
+        # The range says how many pages there can be: a server that goes on past twice
+        # that is stopped (the buckets that came are shown, and the problem says why).
+        bound = 2 * expected + 2
         if endpoint == "costs":
-            pages = client.usage.costs(start_time=start, end_time=end, group_by=ORG_GROUPS["cost"])
+            pages = client.usage.costs(
+                start_time=start, end_time=end, group_by=ORG_GROUPS["cost"], max_pages=bound
+            )
         else:
             pages = client.usage.usage(
                 endpoint,
@@ -216,6 +226,7 @@ class UsageBook:
                 end_time=end,
                 bucket_width=width,
                 group_by=ORG_GROUPS[query.metric],
+                max_pages=bound,
             )
         count = 0
         problem = None
@@ -229,12 +240,14 @@ class UsageBook:
                     on_page(partial)
         except (AuthenticationError, PermissionDeniedError) as error:
             raise NeedsAdminKey(self._no_admin_words(refused=safe(str(error)))) from error
+        except PagingStopped as error:
+            problem = f"{safe(str(error))}: showing the {count} page(s) that came"
         except APIError as error:
             if not arrived:
                 raise
             problem = (
-                f"page {count + 1} failed ({error}); showing the {count} that arrived: "
-                "the buckets after them are missing"
+                f"page {count + 1} failed ({safe(str(error))}); showing the {count} that "
+                "arrived: the buckets after them are missing"
             )
         dataset = self._sum(query, arrived, complete=problem is None, keep=problem is None)
         dataset.pages, dataset.pages_expected, dataset.problem = count, count, problem

@@ -49,6 +49,9 @@ LIST_EVERY = 5.0
 """Seconds between asking for the newest jobs while the screen is shown."""
 LIST_PAGE = 100
 """Jobs asked for a page (and in each refresh)."""
+JOB_PAGES = 50
+"""The most pages of jobs listed (the newest 5,000): a list that goes on past them is
+shown that far, and the status line says so."""
 FILTERS = ("all", "active", "succeeded", "failed", "cancelled")
 SORTS = ("newest", "status", "name")
 SMOOTHING = (0.0, 0.6, 0.9)
@@ -293,27 +296,38 @@ class FineTuningScreen(LoomScreen):
 
     @work(group="ft-list", exclusive=True, exit_on_error=False)
     async def list_jobs(self, newest_only: bool = False) -> None:
-        """Ask the server for every job (page by page) and show them; `newest_only`: only
-        the first page, the rest kept from before (a refresh every few seconds must not
-        page through an organisation's whole history)."""
-        from tui.api.errors import APIError
+        """Ask the server for every job (page by page) and show them, the first page as
+        soon as it is there; `newest_only`: only the first page, the rest kept from before
+        (a refresh every few seconds must not page through an organisation's whole
+        history). A list that never ends is shown as far as it came, and said so."""
+        from tui.api.errors import APIError, PagingStopped
 
         client = await self.services.client()
         found: dict[str, FineTuningJob] = {}
+        note = None
         try:
-            async for job in client.fine_tuning.list(page_size=LIST_PAGE):
+            async for job in client.fine_tuning.list(page_size=LIST_PAGE, max_pages=JOB_PAGES):
                 found[job.id] = job
-                if newest_only and len(found) >= LIST_PAGE:
-                    break
+                if len(found) >= LIST_PAGE:
+                    if newest_only:
+                        break
+                    if len(found) == LIST_PAGE and not self.jobs:
+                        self._take(dict(found), newest_only=False)  # the first page, at once
+        except PagingStopped as stopped:
+            note = f"showing the {len(found):,} jobs that came: {stopped}"
         except APIError as error:
             self.problem = self.said(error, "listing the fine-tuning jobs", "fine-tuning")
             self._show_status()
             if not self.jobs:
                 self._show_empty(self.problem)
             return
-        self.problem = None
+        self._take(found, newest_only=newest_only)
+        self.problem = note
+        self._show_status()
+
+    def _take(self, found: dict[str, FineTuningJob], *, newest_only: bool) -> None:
+        """Show the jobs listed (a followed job's own copy where it is newer)."""
         self.listed_at = time.time()
-        # A followed job may be newer than the list's copy.
         for job_id, job in list(found.items()):
             follower = self.services.jobs.follower(job_id)
             if follower is not None and follower.state.job is not None:
@@ -331,6 +345,7 @@ class FineTuningScreen(LoomScreen):
                 title="Fine-tuning",
                 severity="warning",
             )
+        self.problem = None
         self._show_status()
 
     def open_job(self, job_id: str) -> None:
@@ -606,6 +621,8 @@ class FineTuningScreen(LoomScreen):
             )
         elif self.problem:
             line.append(f" │ {safe(self.problem)}", style="bold")
+        elif state is not None and state.note:
+            line.append(f" │ {safe(state.note)}", style="bold")
         elif state is not None and state.updated_at is not None:
             ago = max(0, int(time.time() - state.updated_at))
             line.append(f" │ updated {ago}s ago", style="dim")

@@ -124,7 +124,7 @@ class ModelDetail(Screen[None]):
             self.served = found.model_dump(mode="json")
         if self.info.base is not None:
             try:
-                async for job in client.fine_tuning.list(page_size=100):
+                async for job in client.fine_tuning.list(page_size=100, max_pages=50):
                     model = job.fine_tuned_model or ""
                     if self.info.id == model or (model and self.info.id.startswith(model + ":")):
                         self.job = job
