@@ -5,6 +5,7 @@ paths, keys echoed back). Real HTTP, as with the simulator."""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -39,7 +40,7 @@ class Hostile:
         """Answer `method path` with the same JSON body every time."""
 
         async def answer(request: Request) -> Response:
-            return JSONResponse(body, status_code=status, headers=headers or None)
+            return outsized_json(body, status, headers)
 
         self.on(method, path, answer)
 
@@ -53,7 +54,14 @@ class Hostile:
                 status_code=404,
             )
         got = await answer(request)
-        return got if isinstance(got, Response) else JSONResponse(got)
+        return got if isinstance(got, Response) else outsized_json(got)
+
+
+def outsized_json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """JSON as a hostile server may write it: an infinite float becomes `1e400` (which
+    every JSON parser reads as infinity), where Python would refuse or write `Infinity`."""
+    text = json.dumps(body).replace("-Infinity", "-1e400").replace("Infinity", "1e400")
+    return Response(text, status_code=status, headers=headers, media_type="application/json")
 
 
 @pytest.fixture

@@ -329,3 +329,244 @@ async def test_the_cockpit_shows_an_endless_job_list_as_far_as_it_came(
         assert hostile.hits["/fine_tuning/jobs"] == JOB_PAGES
         await pilot.pause()
         assert "showing the 5,000 jobs that came" in screen_text(app)
+
+
+# --- 1, 2c. outsized numbers in headers and usage: every request still works and is kept -----
+
+HUGE_HEADERS = {
+    "x-ratelimit-limit-requests": "1e400",
+    "x-ratelimit-remaining-requests": "-inf",
+    "x-ratelimit-limit-tokens": "inf",
+    "x-ratelimit-remaining-tokens": "-5",
+    "x-ratelimit-reset-requests": "1e400s",
+    "retry-after-ms": "1e400",
+}
+
+
+def _stream_answer(text: str, prompt_tokens: int) -> bytes:
+    import json
+
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"role": "assistant", "content": text}}]},
+        {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {
+            "choices": [],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": 10**30,
+                "total_tokens": 10**31,
+                "prompt_tokens_details": {"cached_tokens": 10**29},
+            },
+        },
+    ]
+    body = ""
+    for n, chunk in enumerate(chunks):
+        full = {
+            "id": f"chatcmpl-{n}",
+            "object": "chat.completion.chunk",
+            "created": 10**17,
+            "model": "gpt-4o-mini",
+            **chunk,
+        }
+        body += f"data: {json.dumps(full)}\n\n"
+    return (body + "data: [DONE]\n\n").encode()
+
+
+async def test_outsized_headers_and_usage_lose_no_reply_and_no_ledger_row(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from tui.app import LoomApp
+    from tui.config import Settings
+    from tui.store.conversations import open_conversations
+    from tui.widgets.messages import ReplyView
+
+    from .conftest import say, screen_text
+
+    asked = []
+
+    async def chat(request: Request) -> Response:
+        asked.append(1)
+        body = _stream_answer(f"Answer number {len(asked)}.", 10**30)
+        return Response(body, media_type="text/event-stream", headers=HUGE_HEADERS)
+
+    hostile.on("POST", "/chat/completions", chat)
+    hostile.json("GET", "/models", {"object": "list", "data": []}, **HUGE_HEADERS)
+    settings = Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", max_retries=0)
+    app = LoomApp(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for n in (1, 2, 3):
+            await say(pilot, app, f"question {n}")
+        assert "Answer number 3." in screen_text(app)
+        assert "went wrong" not in screen_text(app)
+        replies = list(app.screen.query(ReplyView))
+        assert len(replies) == 3
+        await app.services.ledger.flush()
+        records = [r for r in app.services.requests if r.path == "/chat/completions"]
+        assert len(records) == 3
+        limit = records[-1].rate_limit
+        assert limit is not None and limit.limit_requests is None
+        assert {name for name, _ in limit.unusable} >= {
+            "x-ratelimit-limit-requests",
+            "x-ratelimit-remaining-requests",
+            "x-ratelimit-limit-tokens",
+            "x-ratelimit-remaining-tokens",
+        }
+        rows = await app.services.store.run("test", lambda r: r.ledger.rows(0, 10**10))
+        assert len([row for row in rows if row["endpoint"] == "/chat/completions"]) == 3
+        from tui.screens.requests import RequestDetail
+
+        detail = RequestDetail(records[-1]).text().plain
+        assert "'1e400' is not a usable number" in detail
+    store = open_conversations(settings.store_dir)
+    [row] = store.overview()
+    conversation = row.conversation
+    saved = [m for m in store.messages(conversation.id) if m.role == "assistant"]
+    assert [m.content for m in saved] == [f"Answer number {n}." for n in (1, 2, 3)]
+
+
+# --- 2b. dates in the year three million ----------------------------------------------------
+
+FAR = 10**17
+
+
+def _far_job(status: str = "running", **extra: object) -> dict[str, object]:
+    return {**JOB, "created_at": FAR, "estimated_finish": FAR, "status": status, **extra}
+
+
+def _far_event(n: int) -> dict[str, object]:
+    return {**_event(n), "created_at": FAR + n, "type": "metrics", "data": {"step": 1e400}}
+
+
+async def test_far_future_dates_list_jobs_events_and_models(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    from textual.widgets import DataTable
+
+    from tui.app import LoomApp
+    from tui.config import Settings
+    from tui.widgets.event_log import EventLog
+
+    from .conftest import screen_text, until
+
+    hostile.json("GET", "/fine_tuning/jobs", _page([_far_job()], False))
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless", _far_job())
+    hostile.json(
+        "GET",
+        "/fine_tuning/jobs/ftjob-endless/events",
+        _page([_far_event(2), _far_event(1)], False),
+    )
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", _page([], False))
+    hostile.json(
+        "GET",
+        "/models",
+        {"object": "list", "data": [{"id": "far-model", "created": FAR, "owned_by": "x"}]},
+    )
+    settings = Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", max_retries=0)
+    app = LoomApp(settings, mode="fine-tuning")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        table = screen.query_one("#jobs", DataTable)
+        await until(lambda: table.row_count == 1, "the far-future job to be listed")
+        await pilot.press("2")
+        log = screen.query_one(EventLog)
+        await until(lambda: "Step 2" in screen_text(app), "the events to be shown")
+        assert log.is_mounted
+        await app.go_to("models")
+        await until(lambda: "far-model" in screen_text(app), "the model to be listed")
+        assert "asking the server" not in screen_text(app)
+
+
+def test_far_future_events_are_printed_by_watch(hostile: Hostile) -> None:  # noqa: F811
+    import os
+    import subprocess
+    import sys
+
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless", _far_job("succeeded"))
+    hostile.json(
+        "GET",
+        "/fine_tuning/jobs/ftjob-endless/events",
+        _page([_far_event(2), _far_event(1)], False),
+    )
+    hostile.json("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", _page([], False))
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "fine-tuning", "watch", "ftjob-endless"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "OPENAI_BASE_URL": hostile.base_url,
+            "OPENAI_API_KEY": "sk-test-fake-0001",
+        },
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "–  Step 1" in done.stdout and "–  Step 2" in done.stdout
+    assert "status: ✓ succeeded" in done.stdout and "Traceback" not in done.stderr
+
+
+async def test_outsized_usage_figures_chart_and_print_as_json(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    import json
+    import time
+
+    from starlette.requests import Request
+
+    from tui.core.usage import Query, UsageBook
+    from tui.core.usage_export import to_csv, to_json
+    from tui.widgets.bar_chart import BarChart, Stack
+
+    now = int(time.time()) // 86400 * 86400
+
+    async def usage(request: Request) -> dict[str, object]:
+        results = [
+            {"model": "a", "input_tokens": 1e308, "output_tokens": 1e308},
+            {"model": "a", "input_tokens": 1e308, "output_tokens": "1e400"},
+            {"model": "b", "input_tokens": 1e9, "output_tokens": 10},
+            {"model": "b", "input_tokens": -1e9, "output_tokens": 10},
+            {"model": "c", "input_tokens": 720, "output_tokens": 0},
+        ]
+        return {
+            "object": "page",
+            "data": [
+                {"start_time": now, "end_time": now + 86400, "results": results},
+                {"start_time": FAR, "end_time": FAR, "results": results},
+            ],
+            "has_more": False,
+            "next_page": None,
+        }
+
+    hostile.on("GET", "/organization/usage/completions", usage)
+    from tui.config import Settings
+    from tui.core.services import Services
+
+    services = Services(
+        Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", admin_key="sk-admin-x" * 3)
+    )
+    try:
+        dataset = await UsageBook(services).fetch_org(
+            Query(source="org", metric="tokens", days=1, width="1d", group="model")
+        )
+    finally:
+        await services.aclose()
+    assert dataset.unusable == 4  # three results with endless or negative figures, a bucket
+    body = json.loads(to_json(dataset))  # strict JSON: no Infinity, no NaN
+    assert body["totals"] == {"b": 1_000_000_010, "c": 720}
+    assert "720.0" not in to_csv(dataset) and ",720\r\n" in to_csv(dataset)
+    from textual.app import App, ComposeResult
+
+    chart = BarChart()
+
+    class OneChart(App[None]):
+        def compose(self) -> ComposeResult:
+            yield chart
+
+    async with OneChart().run_test(size=(40, 12)) as pilot:
+        chart.show([0, 1], [Stack("x", [1e9, -1e9]), Stack("y", [float("inf"), 5.0])])
+        await pilot.pause()
+        assert chart._column_values() == [[1e9, 0.0], [0.0, 5.0]]
+        assert "█" in str(chart.render()) or "▇" in str(chart.render())

@@ -414,7 +414,8 @@ def run_import(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     """`loom list`."""
     import json
-    import time
+
+    from tui.core.text import moment
 
     store = _open_store(args)
     if store is None:
@@ -445,7 +446,7 @@ def run_list(args: argparse.Namespace) -> int:
     lines = [f"{'ID':>5}  {'UPDATED':<16}  {'MSGS':>4}  {'MODEL':<20}  TITLE"]
     for row in rows:
         c = row.conversation
-        updated = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
+        updated = moment(c.updated)
         marks = ("★ " if c.pinned else "") + ("(archived) " if c.archived else "")
         title = " ".join(c.title.split()) or "Untitled"
         lines.append(
@@ -492,18 +493,18 @@ def _validate(path: Path, method: str) -> int:
 
 async def _watch(args: argparse.Namespace, job_id: str) -> int:
     """Follow a job in the shell: one line per new event and status change."""
-    import time
 
     from tui.core.fine_tuning import JobFollower, JobUpdate
     from tui.core.job_text import status_words
     from tui.core.services import Services
+    from tui.core.text import moment
 
     services = Services(_settings(args))
     said_problem: list[str | None] = [None]
 
     def told(update: JobUpdate) -> None:
         for line in reversed(update.new_lines):
-            stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.created_at))
+            stamp = moment(line.created_at, "%Y-%m-%d %H:%M:%S")
             level = "" if line.level == "info" else f"{line.level.upper()} "
             _out(f"{stamp}  {level}{line.message}\n")
         if update.status_change is not None:
@@ -578,6 +579,11 @@ async def _print_usage(args: argparse.Namespace) -> int:
     finally:
         await services.aclose()
     _out(to_json(dataset) + "\n" if args.json else to_csv(dataset))
+    if dataset.unusable:
+        _err(
+            f"loom usage: {dataset.unusable:,} result(s) left out: the server sent figures or "
+            "times that are not usable numbers (infinite, negative, out of range)"
+        )
     if dataset.problem:
         _err(f"loom usage: {dataset.problem}")
         return 1

@@ -574,10 +574,9 @@ def _looks_like_a_key(value: str) -> bool:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
+    from tui.api.values import count
+
+    return count(value)
 
 
 QueryValue = str | int | float | bool | None

@@ -10,10 +10,18 @@ from typing import Any
 
 import httpx
 
+RATE_LIMIT_COUNTS = (
+    ("limit_requests", "x-ratelimit-limit-requests"),
+    ("limit_tokens", "x-ratelimit-limit-tokens"),
+    ("remaining_requests", "x-ratelimit-remaining-requests"),
+    ("remaining_tokens", "x-ratelimit-remaining-tokens"),
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RateLimitInfo:
-    """The `x-ratelimit-*` headers of one response (None where the server did not send one)."""
+    """The `x-ratelimit-*` headers of one response (None where the server did not send one,
+    or sent a value that is not a usable count: those are named in `unusable`)."""
 
     limit_requests: int | None = None
     limit_tokens: int | None = None
@@ -21,50 +29,63 @@ class RateLimitInfo:
     remaining_tokens: int | None = None
     reset_requests: str | None = None
     reset_tokens: str | None = None
+    unusable: tuple[tuple[str, str], ...] = ()
+    """(header, value as sent) of every rate-limit count that could not be used (`1e400`,
+    `inf`, `-3`): dropped, and shown as such by the inspector."""
 
     @classmethod
     def from_headers(cls, headers: httpx.Headers) -> RateLimitInfo | None:
-        """Read the rate-limit headers; None when there are none at all."""
+        """Read the rate-limit headers; None when there are none at all. Never raises:
+        the headers are the server's data."""
+        from tui.api.values import count
 
-        def num(name: str) -> int | None:
-            value = headers.get(name)
-            if value is None:
-                return None
-            try:
-                return int(float(value))
-            except ValueError:
-                return None
-
-        info = cls(
-            limit_requests=num("x-ratelimit-limit-requests"),
-            limit_tokens=num("x-ratelimit-limit-tokens"),
-            remaining_requests=num("x-ratelimit-remaining-requests"),
-            remaining_tokens=num("x-ratelimit-remaining-tokens"),
-            reset_requests=headers.get("x-ratelimit-reset-requests"),
-            reset_tokens=headers.get("x-ratelimit-reset-tokens"),
-        )
+        values: dict[str, Any] = {}
+        unusable: list[tuple[str, str]] = []
+        for field_name, header in RATE_LIMIT_COUNTS:
+            raw = headers.get(header)
+            if raw is None:
+                continue
+            number = count(raw)
+            if number is None:
+                unusable.append((header, raw[:40]))
+            values[field_name] = number
+        for field_name, header in (
+            ("reset_requests", "x-ratelimit-reset-requests"),
+            ("reset_tokens", "x-ratelimit-reset-tokens"),
+        ):
+            raw = headers.get(header)
+            if raw is not None:
+                values[field_name] = raw[:40]
+        info = cls(**values, unusable=tuple(unusable))
         return None if info == cls() else info
 
 
+RETRY_AFTER_MOST = 86_400.0
+"""The longest wait a server may ask for that is taken as said (a day); anything longer,
+infinite or not a number is not a usable wait."""
+
+
 def parse_retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds the server asks us to wait, from `retry-after-ms` or `Retry-After`."""
+    """Seconds the server asks us to wait, from `retry-after-ms` or `Retry-After`; None when
+    it asks for none, or for a wait that is not a usable number of seconds."""
+    from tui.api.values import amount
+
     ms = headers.get("retry-after-ms")
     if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
+        waited = amount(ms, RETRY_AFTER_MOST * 1000.0)
+        if waited is not None:
+            return waited / 1000.0
     value = headers.get("retry-after")
     if value is None:
         return None
+    waited = amount(value, RETRY_AFTER_MOST)
+    if waited is not None:
+        return waited
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
-    except (TypeError, ValueError, IndexError):
+        left = parsedate_to_datetime(value).timestamp() - time()
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return min(max(0.0, left), RETRY_AFTER_MOST)
 
 
 class APIError(Exception):

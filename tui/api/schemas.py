@@ -10,6 +10,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tui.api.values import Count, Moment, OptionalCount, OptionalMoment
+
 
 class _Tolerant(BaseModel):
     """Base of response models: unknown fields are kept, not rejected."""
@@ -72,9 +74,9 @@ class FileObject(_Tolerant):
 
     id: str
     object: str = "file"
-    bytes: int = 0
-    created_at: int = 0
-    expires_at: int | None = None
+    bytes: Count = 0
+    created_at: Moment = 0
+    expires_at: OptionalMoment = None
     filename: str = ""
     purpose: str = ""
     """Any purpose the server names, listed in the spec or not."""
@@ -98,8 +100,8 @@ class Model(_Tolerant):
 
     id: str
     object: str | None = "model"
-    created: int | None = 0
-    """0 or None where the server gives no date."""
+    created: OptionalMoment = 0
+    """0 or None where the server gives no date (or one no clock can show)."""
     owned_by: str | None = ""
 
 
@@ -158,25 +160,25 @@ class ChatCompletionRequest(_Request):
 class PromptTokensDetails(_Tolerant):
     """Breakdown of prompt tokens."""
 
-    cached_tokens: int | None = None
-    audio_tokens: int | None = None
+    cached_tokens: OptionalCount = None
+    audio_tokens: OptionalCount = None
 
 
 class CompletionTokensDetails(_Tolerant):
     """Breakdown of completion tokens."""
 
-    reasoning_tokens: int | None = None
-    audio_tokens: int | None = None
-    accepted_prediction_tokens: int | None = None
-    rejected_prediction_tokens: int | None = None
+    reasoning_tokens: OptionalCount = None
+    audio_tokens: OptionalCount = None
+    accepted_prediction_tokens: OptionalCount = None
+    rejected_prediction_tokens: OptionalCount = None
 
 
 class Usage(_Tolerant):
     """`CompletionUsage`."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: Count = 0
+    completion_tokens: Count = 0
+    total_tokens: Count = 0
     prompt_tokens_details: PromptTokensDetails | None = None
     completion_tokens_details: CompletionTokensDetails | None = None
 
@@ -221,7 +223,7 @@ class ChatCompletion(_Tolerant):
 
     id: str
     object: str = "chat.completion"
-    created: int = 0
+    created: Moment = 0
     model: str = ""
     choices: list[Choice]
     usage: Usage | None = None
@@ -270,7 +272,7 @@ class ChatCompletionChunk(_Tolerant):
 
     id: str = ""
     object: str = "chat.completion.chunk"
-    created: int = 0
+    created: Moment = 0
     model: str = ""
     choices: list[ChunkChoice] = Field(default_factory=list)
     usage: Usage | None = None
@@ -298,18 +300,18 @@ class FineTuningJob(_Tolerant):
 
     id: str
     object: str = "fine_tuning.job"
-    created_at: int = 0
+    created_at: Moment = 0
     model: str = ""
     status: str = ""
     fine_tuned_model: str | None = None
-    finished_at: int | None = None
-    estimated_finish: int | None = None
+    finished_at: OptionalMoment = None
+    estimated_finish: OptionalMoment = None
     error: JobError | None = None
     hyperparameters: dict[str, Any] | None = None
     method: dict[str, Any] | None = None
     organization_id: str | None = None
     result_files: list[str] = Field(default_factory=list)
-    trained_tokens: int | None = None
+    trained_tokens: OptionalCount = None
     training_file: str = ""
     validation_file: str | None = None
     integrations: list[dict[str, Any]] | None = None
@@ -344,7 +346,7 @@ class FineTuningEvent(_Tolerant):
 
     id: str
     object: str = "fine_tuning.job.event"
-    created_at: int = 0
+    created_at: Moment = 0
     level: str = "info"
     message: str = ""
     type: str | None = None
@@ -368,9 +370,9 @@ class FineTuningCheckpoint(_Tolerant):
 
     id: str
     object: str = "fine_tuning.job.checkpoint"
-    created_at: int = 0
+    created_at: Moment = 0
     fine_tuned_model_checkpoint: str = ""
-    step_number: int = 0
+    step_number: Count = 0
     metrics: CheckpointMetrics = Field(default_factory=CheckpointMetrics)
     fine_tuning_job_id: str = ""
 
@@ -380,7 +382,7 @@ class CheckpointPermission(_Tolerant):
 
     id: str
     object: str = "checkpoint.permission"
-    created_at: int = 0
+    created_at: Moment = 0
     project_id: str = ""
 
 
@@ -392,12 +394,12 @@ class Upload(_Tolerant):
 
     id: str
     object: str = "upload"
-    created_at: int = 0
+    created_at: Moment = 0
     filename: str = ""
-    bytes: int = 0
+    bytes: Count = 0
     purpose: str = ""
     status: str = ""
-    expires_at: int | None = None
+    expires_at: OptionalMoment = None
     file: FileObject | None = None
 
 
@@ -406,7 +408,7 @@ class UploadPart(_Tolerant):
 
     id: str
     object: str = "upload.part"
-    created_at: int = 0
+    created_at: Moment = 0
     upload_id: str = ""
 
 
@@ -418,8 +420,8 @@ class UsageBucket(_Tolerant):
     results stay as the server wrote them (each kind of usage has its own fields)."""
 
     object: str = "bucket"
-    start_time: int
-    end_time: int
+    start_time: Moment
+    end_time: Moment
     results: list[dict[str, Any]] = Field(default_factory=list)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui.core.model_facts import ModelInfo, describe
+from tui.core.text import moment
 
 if TYPE_CHECKING:
     from tui.core.services import Services
@@ -127,11 +128,7 @@ class ModelCatalogue:
             listing = await client.models.listing()
         except APIError as error:
             advice = explain_call(error, self.services.settings, doing="listing the models")
-            when = (
-                time.strftime("%H:%M", time.localtime(self.current.fetched_at))
-                if self.current.fetched_at
-                else None
-            )
+            when = moment(self.current.fetched_at, "%H:%M") if self.current.fetched_at else None
             kept = f" (showing the list from {when})" if when and self.current.models else ""
             self.current.stale = f"{advice.headline} {advice.detail}{kept}"
             self._tell()

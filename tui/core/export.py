@@ -8,7 +8,7 @@ import re
 import time
 from typing import Any
 
-from tui.core.text import redact, safe
+from tui.core.text import moment, redact, safe
 from tui.store.conversations import REPLY_FIELDS, Conversation, ConversationStore, Message
 
 FORMAT = "loom.conversation"
@@ -28,7 +28,7 @@ def file_stem(title: str) -> str:
 
 
 def _stamp(seconds: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+    return moment(seconds)
 
 
 def to_markdown(conversation: Conversation, messages: list[Message]) -> str:

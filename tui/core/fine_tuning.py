@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -144,16 +145,22 @@ class JobState:
         return fresh
 
     def _take_metrics(self, data: dict[str, Any]) -> None:
-        step = data.get("step")
-        if not isinstance(step, int | float) or isinstance(step, bool):
-            return
+        from tui.api.values import count
+
+        step = count(data.get("step"))
+        if step is None:
+            return  # not a step a chart can place (missing, negative, endless)
         for name, _ in METRICS:
             value = data.get(name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if (
+                isinstance(value, int | float)
+                and not isinstance(value, bool)
+                and math.isfinite(value)
+            ):
                 self.metrics[name].add(float(step), float(value))
-        total = data.get("total_steps")
-        if isinstance(total, int) and (self._progress is None or step >= self._progress[0]):
-            self._progress = (int(step), total)
+        total = count(data.get("total_steps"))
+        if total is not None and (self._progress is None or step >= self._progress[0]):
+            self._progress = (step, total)
 
 
 @dataclass(frozen=True, slots=True)

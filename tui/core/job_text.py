@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from tui.core.text import safe
+from tui.core.text import moment, safe
 
 if TYPE_CHECKING:
     from tui.api.schemas import FineTuningJob, JobError
@@ -103,16 +103,12 @@ def eta(job: FineTuningJob, now: float | None = None) -> str:
 
 def when(timestamp: int | float | None) -> str:
     """A moment in local time, short: `12-01 14:03`."""
-    if not timestamp:
-        return "–"
-    return time.strftime("%m-%d %H:%M", time.localtime(timestamp))
+    return moment(timestamp, "%m-%d %H:%M")
 
 
 def clock(timestamp: int | float | None) -> str:
     """A moment in local time with seconds: `14:03:27`."""
-    if not timestamp:
-        return "–"
-    return time.strftime("%H:%M:%S", time.localtime(timestamp))
+    return moment(timestamp, "%H:%M:%S")
 
 
 def error_advice(error: JobError | None) -> tuple[str, str] | None:

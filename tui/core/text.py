@@ -116,3 +116,16 @@ def size_words(size: int | float) -> str:
             return f"{int(size):,} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size} bytes"
+
+
+def moment(timestamp: float | None, fmt: str = "%Y-%m-%d %H:%M", *, utc: bool = False) -> str:
+    """A Unix time as text in local time (or UTC): a dash for none, "?" for a time no clock
+    can show (a server's date in the year 3 million: never an OverflowError or EOVERFLOW)."""
+    import time
+
+    if not timestamp:
+        return "–"
+    try:
+        return time.strftime(fmt, time.gmtime(timestamp) if utc else time.localtime(timestamp))
+    except (OverflowError, OSError, ValueError):
+        return "?"

@@ -99,6 +99,9 @@ class Dataset:
     problem: str | None = None
     """What stopped the fetch part way (what arrived is kept)."""
     fetched_at: float | None = None
+    unusable: int = 0
+    """Results (or buckets) left out because a figure or a time in them was not a usable
+    number (`1e400`, negative, a date no clock can show)."""
 
     def totals(self) -> dict[str, float]:
         """Each group's total over the range, largest first (groups with nothing left out:
@@ -128,23 +131,37 @@ class Dataset:
         return out
 
 
-def _result_parts(metric: str, result: dict[str, Any]) -> tuple[float, ...]:
-    """What one result of the organisation's API adds to each part of `metric`."""
-    if metric == "tokens":
-        cached = float(result.get("input_cached_tokens") or 0)
-        return (
-            float(result.get("input_tokens") or 0) - cached,
-            cached,
-            float(result.get("output_tokens") or 0),
-        )
-    if metric == "requests":
-        return (float(result.get("num_model_requests") or 0),)
-    if metric == "images":
-        return (float(result.get("images") or 0),)
-    if metric == "audio seconds":
-        return (float(result.get("seconds") or 0),)
-    amount = result.get("amount") or {}
-    return (float(amount.get("value") or 0) if isinstance(amount, dict) else 0.0,)
+def _result_parts(metric: str, result: dict[str, Any]) -> tuple[float, ...] | None:
+    """What one result of the organisation's API adds to each part of `metric`; None when
+    a figure it holds is not a usable amount (`1e400`, negative, not a number)."""
+    from tui.api.values import amount
+
+    def figure(value: Any) -> float:
+        if value is None or value == "":
+            return 0.0
+        got = amount(value)
+        if got is None:
+            raise ValueError(value)
+        return got
+
+    try:
+        if metric == "tokens":
+            cached = figure(result.get("input_cached_tokens"))
+            return (
+                max(0.0, figure(result.get("input_tokens")) - cached),
+                cached,
+                figure(result.get("output_tokens")),
+            )
+        if metric == "requests":
+            return (figure(result.get("num_model_requests")),)
+        if metric == "images":
+            return (figure(result.get("images")),)
+        if metric == "audio seconds":
+            return (figure(result.get("seconds")),)
+        money = result.get("amount") or {}
+        return (figure(money.get("value")) if isinstance(money, dict) else 0.0,)
+    except ValueError:
+        return None
 
 
 def _label(value: Any) -> str:
@@ -279,6 +296,8 @@ class UsageBook:
         if query.group not in groups:
             groups.append(query.group)
         parts = METRICS[query.metric]
+        unusable = sum(1 for b in buckets if not b.get("start_time"))
+        buckets = [b for b in buckets if b.get("start_time")]  # a time no clock can show
         starts = [int(b["start_time"]) for b in buckets]
         width = (starts[1] - starts[0]) if len(starts) > 1 else WIDTHS[query.width]
         count = len(buckets)
@@ -287,7 +306,10 @@ class UsageBook:
         metric = query.metric
         for index, bucket in enumerate(buckets):
             for result in bucket.get("results") or []:
-                amounts = measure(metric, result)
+                amounts = measure(metric, result) if isinstance(result, dict) else None
+                if amounts is None:
+                    unusable += 1
+                    continue
                 for g in groups:
                     label = _label(result.get(g)) if g else "all"
                     table = sums[g]
@@ -309,6 +331,7 @@ class UsageBook:
                 sums[g],
                 complete=complete,
                 fetched_at=fetched,
+                unusable=unusable,
             )
             if g == query.group:
                 wanted = dataset

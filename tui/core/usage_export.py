@@ -5,18 +5,29 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.core.text import strip_controls
+from tui.core.text import moment, strip_controls
 
 if TYPE_CHECKING:
     from tui.core.usage import Dataset
 
 
 def _when(start: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+    return moment(start, "%Y-%m-%dT%H:%M:%SZ", utc=True)
+
+
+def _number(value: float) -> int | float:
+    """A figure as written: a whole count as an integer (`720`, not `720.0`), an amount
+    to six places; what is not finite is written as 0 (JSON has no Infinity)."""
+    if not math.isfinite(value):
+        return 0
+    if value == int(value) and abs(value) < 2**53:
+        return int(value)
+    return round(value, 6)
 
 
 def to_csv(dataset: Dataset) -> str:
@@ -26,7 +37,7 @@ def to_csv(dataset: Dataset) -> str:
     group = dataset.query.group or "all"
     writer.writerow(["bucket_start", group, "part", dataset.query.metric])
     for start, name, part, value in dataset.rows():
-        writer.writerow([_when(start), strip_controls(name), part, round(value, 6)])
+        writer.writerow([_when(start), strip_controls(name), part, _number(value)])
     return out.getvalue()
 
 
@@ -40,17 +51,18 @@ def to_json(dataset: Dataset) -> str:
         "bucket_seconds": dataset.width,
         "complete": dataset.complete,
         "problem": dataset.problem,
+        "left_out": dataset.unusable,
         "buckets": [_when(s) for s in dataset.starts],
         "parts": list(dataset.parts),
-        "totals": {strip_controls(k): round(v, 6) for k, v in dataset.totals().items()},
+        "totals": {strip_controls(k): _number(v) for k, v in dataset.totals().items()},
         "values": {
             strip_controls(name): {
-                part: [round(v, 6) for v in series[p]] for p, part in enumerate(dataset.parts)
+                part: [_number(v) for v in series[p]] for p, part in enumerate(dataset.parts)
             }
             for name, series in dataset.values.items()
         },
     }
-    return json.dumps(body, ensure_ascii=False, indent=1)
+    return json.dumps(body, ensure_ascii=False, indent=1, allow_nan=False)
 
 
 def write_csv(dataset: Dataset, folder: Path) -> Path:

@@ -5,7 +5,6 @@ the rate limits left (as gauges), the attempt — and each one in full: headers 
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.core.text import safe
+from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.plain import Facts, plain
 from tui.widgets.row_table import Column, Row, RowTable
@@ -150,7 +149,7 @@ class RequestsScreen(LoomScreen):
             if r.stream:
                 call.append(" ⇣", style="dim")
             cells = {
-                "time": Text(time.strftime("%H:%M:%S", time.localtime(r.started_at))),
+                "time": Text(moment(r.started_at, "%H:%M:%S")),
                 "call": call,
                 "status": status,
                 "took": Text(_seconds(r.latency)),
@@ -228,7 +227,7 @@ class RequestDetail(Screen[None]):
 
         row = sheet.row
 
-        row("when", time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.started_at)))
+        row("when", moment(r.started_at, "%Y-%m-%d %H:%M:%S"))
         row(
             "status",
             str(r.status) if r.status is not None else "no answer",
@@ -267,6 +266,9 @@ class RequestDetail(Screen[None]):
                 f" {limit.remaining_tokens}/{limit.limit_tokens} "
                 f"(resets in {limit.reset_tokens or '?'})\n"
             )
+            for header, raw in limit.unusable:
+                out.append(" " * 16 + f"{header}: ", style="dim")
+                out.append(f"{safe(raw)!r} is not a usable number (left out)\n", style="bold")
         for title, headers in (
             ("Request headers", r.request_headers),
             ("Response headers", r.response_headers),
@@ -322,7 +324,7 @@ class RequestDetail(Screen[None]):
         from tui.core.safe_files import write_inside
 
         folder = self.app.services.settings.store_dir / "exports"  # type: ignore[attr-defined]
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(self.record.started_at))
+        stamp = moment(self.record.started_at, "%Y%m%d-%H%M%S")
         try:
             path = write_inside(
                 folder,

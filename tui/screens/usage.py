@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Static
 
 from tui.core.job_text import short_model
-from tui.core.text import safe
+from tui.core.text import moment, safe
 from tui.core.usage import (
     LEDGER_GROUPS,
     METRICS,
@@ -43,10 +43,10 @@ SHOWN = 6
 
 def _when(start: int, width: int) -> str:
     if width >= 86400:
-        return time.strftime("%m-%d", time.localtime(start))
+        return moment(start, "%m-%d")
     if width >= 3600:
-        return time.strftime("%m-%d %H:00", time.localtime(start))
-    return time.strftime("%H:%M", time.localtime(start))
+        return moment(start, "%m-%d %H:00")
+    return moment(start, "%H:%M")
 
 
 class UsageScreen(LoomScreen):
@@ -294,8 +294,8 @@ class UsageScreen(LoomScreen):
         q = self.want
         source = "organisation (admin key)" if q.source == "org" else "Loom's ledger"
         if q.start is not None:
-            first = time.strftime("%Y-%m-%d", time.localtime(q.start))
-            last = time.strftime("%Y-%m-%d", time.localtime((q.end or time.time()) - 1))
+            first = moment(q.start, "%Y-%m-%d")
+            last = moment((q.end or time.time()) - 1, "%Y-%m-%d")
             span = f"{first}..{last}"
         else:
             span = "today" if q.days == 0 else f"{q.days} days"
@@ -349,6 +349,8 @@ class UsageScreen(LoomScreen):
             line.append(f" │ {safe(self.problem)}", style="bold")
         elif self.dataset is not None and self.dataset.fetched_at and not self.progress_words:
             line.append(f" │ {len(self.dataset.starts)} buckets", style="dim")
+        if self.dataset is not None and self.dataset.unusable:
+            line.append(f" │ {self.dataset.unusable:,} left out: not usable numbers", style="bold")
         problem = self.services.ledger.problem
         if q.source == "ledger" and problem:
             line.append(f" │ the ledger is not being written: {safe(problem)}", style="bold")

@@ -6,6 +6,7 @@ without colour; with focus, ←/→ move a cursor and the chart says what that b
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -97,10 +98,11 @@ class BarChart(Widget, can_focus=True):
         return [(n * count // columns, (n + 1) * count // columns - 1) for n in range(columns)]
 
     def _column_values(self) -> list[list[float]]:
-        """Per column, the value of each stack."""
+        """Per column, the value of each stack (what is not a finite amount above 0 draws
+        as nothing: a bar is never made of a negative or endless quantity)."""
         out = []
         for first, last in self._groups():
-            out.append([sum(s.values[first : last + 1]) for s in self.stacks])
+            out.append([_drawable(sum(s.values[first : last + 1])) for s in self.stacks])
         return out
 
     # --- the cursor --------------------------------------------------------------------------
@@ -164,7 +166,7 @@ class BarChart(Widget, can_focus=True):
         for values in columns:
             cells: list[int] = []
             for n, value in enumerate(values):
-                cells += [n] * round(value / top * eighths)
+                cells += [n] * min(eighths, round(value / top * eighths))
             fills.append(cells[:eighths])
         out = Text(no_wrap=True, overflow="crop")
         out.append_text(legend)
@@ -196,3 +198,7 @@ class BarChart(Widget, can_focus=True):
         )
         out.append(" " * 8 + axis[: self._plot_width()], "dim")
         return out
+
+
+def _drawable(value: float) -> float:
+    return value if math.isfinite(value) and value > 0 else 0.0

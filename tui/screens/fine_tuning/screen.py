@@ -33,7 +33,7 @@ from tui.core.job_text import (
     status_words,
     when,
 )
-from tui.core.text import safe
+from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.screens.fine_tuning.details import details_text
 from tui.widgets.event_log import EventLog
@@ -615,7 +615,7 @@ class FineTuningScreen(LoomScreen):
         if state is not None and state.stopped:
             line.append(f" │ {safe(state.stopped)}", style="bold")
         elif state is not None and state.failing_since is not None:
-            since = time.strftime("%H:%M:%S", time.localtime(state.failing_since))
+            since = moment(state.failing_since, "%H:%M:%S")
             line.append(
                 f" │ reconnecting (since {since}): {safe(state.problem or '')}", style="bold"
             )

@@ -5,7 +5,6 @@ its job, base model, trained tokens, final metrics and checkpoints."""
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -18,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.core.model_facts import Fact, ModelInfo, dollars, tokens
-from tui.core.text import safe
+from tui.core.text import moment, safe
 from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
@@ -151,9 +150,7 @@ class ModelDetail(Screen[None]):
 
         row("id", info.id)
         row("owned by", info.owned_by or "–")
-        row(
-            "created", time.strftime("%Y-%m-%d", time.gmtime(info.created)) if info.created else "–"
-        )
+        row("created", moment(info.created, "%Y-%m-%d", utc=True))
         row(*_fact("kind", info.kind, str(info.kind.value)))
         row(*_fact("context window", info.context_window, tokens(info.context_window)))
         row(*_fact("max output", info.max_output, tokens(info.max_output)))

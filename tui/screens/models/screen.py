@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from tui.core.model_facts import KINDS, ModelInfo, dollars, short_name, tokens
-from tui.core.text import safe
+from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.field import Field
 from tui.widgets.plain import plain
@@ -242,10 +241,8 @@ class ModelsScreen(LoomScreen):
                 "used": Text(f"{replies:,}" if replies else ""),
                 "ends": _ends_cell(info, today),
                 "max_output": Text(tokens(info.max_output)),
-                "created": Text(
-                    time.strftime("%Y-%m-%d", time.gmtime(info.created)) if info.created else "–"
-                ),
-                "last": Text(time.strftime("%m-%d %H:%M", time.localtime(last)) if last else ""),
+                "created": Text(moment(info.created, "%Y-%m-%d", utc=True)),
+                "last": Text(moment(last, "%m-%d %H:%M") if last else ""),
             }
             return tuple(values[k] for k in keys)
 
@@ -362,8 +359,7 @@ class ModelsScreen(LoomScreen):
             line.append(f" │ {safe(catalogue.stale)}", style="bold")
         elif catalogue is not None and catalogue.fetched_at:
             line.append(
-                " │ from the server at "
-                + time.strftime("%H:%M:%S", time.localtime(catalogue.fetched_at)),
+                " │ from the server at " + moment(catalogue.fetched_at, "%H:%M:%S"),
                 style="dim",
             )
         elif catalogue is None or not catalogue.models:
