@@ -64,6 +64,42 @@ def test_validate_says_what_the_file_holds_and_exits_by_its_verdict(tmp_path: Pa
     assert "Traceback" not in missing.stderr + refused.stderr
 
 
+def test_validate_names_the_line_of_a_hostile_file_and_refuses_what_never_ends(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(
+        "[" * 100_000 + "]" * 100_000 + "\n" + '{"n": ' + "9" * 5000 + "}\n", encoding="utf-8"
+    )
+    done = loom("fine-tuning", "validate", str(odd))
+    assert done.returncode == 1, done.stderr
+    assert "line 1: nests more than 200 levels deep" in done.stdout
+    assert "line 2: cannot be read as JSON" in done.stdout
+    assert "unexpected error" not in done.stderr and "Traceback" not in done.stderr
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    for endless in ("/dev/zero", str(pipe)):
+        refused = loom("fine-tuning", "validate", endless, timeout=20)
+        assert refused.returncode == 2 and "not a regular file" in refused.stderr
+    assert "2 the file cannot be read" in " ".join(loom("fine-tuning", "--help").stdout.split())
+
+
+def test_validate_lists_every_problem_of_a_line_and_the_count_of_examples(
+    tmp_path: Path,
+) -> None:
+    few = tmp_path / "few.jsonl"
+    line = {"messages": [{"role": "robot", "content": "x"}, {"role": "user", "content": 5}]}
+    few.write_text(training_jsonl(1).decode() + json.dumps(line) + "\n", encoding="utf-8")
+    done = loom("fine-tuning", "validate", str(few))
+    assert done.returncode == 1
+    assert "the file: 1 usable example; the API needs at least 10" in done.stdout
+    assert "line 2: messages[1] has role 'robot'" in done.stdout
+    assert "line 2: messages[2] (user) has content of a shape" in done.stdout
+    assert "3 problems:" in done.stdout and "1 example in 2 lines" in done.stdout
+
+
 def test_watch_prints_each_event_once_and_exits_0_when_the_job_succeeds(
     ft_server: SimServer, tmp_path: Path
 ) -> None:

@@ -251,7 +251,8 @@ def test_the_training_file_check_names_each_problem_by_line(tmp_path: Path) -> N
     rows[9] = [1, 2]
     report = check_file(_write(tmp_path, "bad.jsonl", rows), "supervised")
     lines = [p.split(":")[0] for p in report.problems]
-    assert lines == ["line 3", "line 5", "line 7", "line 9", "line 10"]
+    assert lines == ["the file", "line 3", "line 5", "line 7", "line 9", "line 10"]
+    assert report.problems[0] == "the file: 7 usable examples; the API needs at least 10"
     assert not report.ok and report.examples == 7
     fine = check_file(_write(tmp_path, "good.jsonl", [good] * 12), "supervised")
     assert fine.ok and fine.examples == 12 and fine.assistant_turns == 12 and fine.tokens > 0

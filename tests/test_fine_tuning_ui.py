@@ -216,7 +216,7 @@ async def test_a_bad_file_is_refused_before_anything_is_sent(
         await until(
             lambda: "line 1: no assistant message" in screen_text(app), "the report by line"
         )
-        assert form.report is not None and form.report.problem_count == 12
+        assert form.report is not None and form.report.problem_count == 13  # and the count
         files = len(ft_sim.state.files)
         await pilot.press("ctrl+s")
         await until(lambda: "fix them" in screen_text(app), "the refusal")
@@ -261,3 +261,46 @@ async def test_loom_fine_tuning_job_id_opens_on_that_job(ft_sim: SimServer) -> N
             lambda: any("no job ftjob-nothing" in n.message for n in unknown._notifications),
             "the notice that there is no such job",
         )
+
+
+async def test_a_pipe_or_a_file_the_check_cannot_read_is_said_and_quitting_works(
+    ft_sim: SimServer, tmp_path: Path
+) -> None:
+    import os
+
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    app = _app(ft_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, CreateJobScreen), "the form")
+        form = app.screen
+        form.query_one("#training").value = str(pipe)
+        form.action_check()
+        await until(lambda: "not a regular file" in screen_text(app), "the pipe refused")
+        form.query_one("#training").value = str(deep)
+        form.action_check()
+        await until(lambda: "nests more than 200" in screen_text(app), "the line named")
+        assert "Checking…" not in screen_text(app)
+        await pilot.press("ctrl+q")
+    assert app.return_code in (0, None)
+
+
+async def test_the_form_shows_what_training_would_cost_under_the_report(
+    ft_sim: SimServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "good.jsonl"
+    path.write_bytes(training_jsonl(15))
+    app = _app(ft_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, CreateJobScreen), "the form")
+        form = app.screen
+        form.query_one("#training").value = str(path)
+        form.action_check()
+        await until(lambda: "training would cost" in screen_text(app), "the estimate, visible")
+        assert "7 epochs at $3 per" in screen_text(app)
+        form.query_one("#n_epochs").value = "2"
+        await until(lambda: "(2 epochs at $3 per" in screen_text(app), "the estimate again")

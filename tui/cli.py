@@ -223,7 +223,8 @@ def _parser() -> Parser:
         "job). `loom fine-tuning watch JOB_ID` prints each new event and status change "
         "until the job ends, reconnecting on its own: exit status 0 when it succeeded, 1 "
         "failed, 3 cancelled, 4 if it cannot be followed. `loom fine-tuning validate FILE` "
-        "checks a JSONL training file (exit status 0 fine, 1 problems).",
+        "checks a JSONL training file: exit status 0 fine, 1 problems (each listed with its "
+        "line), 2 the file cannot be read (missing, a folder, a pipe or a device).",
     )
     tuning.add_argument(
         "target", nargs="*", metavar="[watch|validate] ID_OR_FILE", help="what to open"

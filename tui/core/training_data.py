@@ -57,10 +57,12 @@ class Report:
         """Whether the file may be used as it is."""
         return self.problem_count == 0
 
-    def problem(self, line: int, text: str) -> None:
-        """Note a problem on `line` (1-based)."""
+    def problem(self, line: int, text: str, *, whole_file: bool = False) -> None:
+        """Note a problem on `line` (1-based), or of the whole file (always listed)."""
         self.problem_count += 1
-        if len(self.problems) < SHOWN_PROBLEMS:
+        if whole_file:
+            self.problems.insert(0, f"the file: {text}")
+        elif len(self.problems) < SHOWN_PROBLEMS:
             self.problems.append(f"line {line}: {text}")
 
     def epochs(self, n_epochs: int | str = "auto") -> int:
@@ -80,8 +82,8 @@ class Report:
         """The report as lines of text."""
         counted = "" if self.tokens_exact else " (estimated: about 4 characters a token)"
         out = [
-            f"{self.path}: {self.method}, {self.examples:,} examples in {self.lines:,} lines, "
-            f"{size_words(self.size)}",
+            f"{self.path}: {self.method}, {_count(self.examples, 'example')} in "
+            f"{_count(self.lines, 'line')}, {size_words(self.size)}",
             f"tokens: {self.tokens:,}{counted}; longest example {self.longest_tokens:,}",
         ]
         if self.roles:
@@ -92,13 +94,18 @@ class Report:
             out.append(f"assistant turns to learn from: {self.assistant_turns:,}")
         out += [f"warning: {w}" for w in self.warnings]
         if self.problem_count:
-            out.append(f"{self.problem_count:,} problem(s):")
+            out.append(f"{_count(self.problem_count, 'problem')}:")
             out += [f"  {p}" for p in self.problems]
             if self.problem_count > len(self.problems):
                 out.append(f"  … and {self.problem_count - len(self.problems):,} more")
         else:
             out.append("no problems found")
         return out
+
+
+def _count(number: int, thing: str) -> str:
+    """`1 example`, `12 examples`."""
+    return f"{number:,} {thing}" + ("" if number == 1 else "s")
 
 
 def token_counter() -> tuple[Callable[[str], int], bool]:
@@ -139,28 +146,33 @@ class _Checker:
         self.count = count
 
     def messages(self, line: int, messages: Any, where: str, *, learn: bool) -> int | None:
-        """Check a list of messages; their tokens (None if it is unusable)."""
+        """Check a list of messages, every one of them (each problem is reported); their
+        tokens, or None if any message is unusable."""
         r = self.report
         if not isinstance(messages, list) or not messages:
             r.problem(line, f"{where} should be a non-empty list of messages")
             return None
         tokens = 0
         learned = 0
+        usable = True
         for n, message in enumerate(messages, 1):
             if not isinstance(message, dict):
                 r.problem(line, f"{where}[{n}] is not an object")
-                return None
+                usable = False
+                continue
             role = message.get("role")
             if role not in ROLES:
                 r.problem(line, f"{where}[{n}] has role {role!r}; use one of {', '.join(ROLES)}")
-                return None
+                usable = False
+                continue
             r.roles[role] = r.roles.get(role, 0) + 1
             text = _text_of(message.get("content"))
             if text is None:
                 r.problem(
                     line, f"{where}[{n}] ({role}) has content of a shape the API does not take"
                 )
-                return None
+                usable = False
+                continue
             calls = message.get("tool_calls") or message.get("function_call")
             if not text.strip() and not calls:
                 r.problem(line, f"{where}[{n}] ({role}) is empty")
@@ -176,9 +188,9 @@ class _Checker:
                 tokens += self.count(json.dumps(calls))
         if learn:
             r.assistant_turns += learned
-            if not learned:
+            if not learned and usable:
                 r.problem(line, "no assistant message to learn from (all weight 0, or none)")
-        return tokens
+        return tokens if usable else None
 
     def supervised(self, line: int, example: dict[str, Any]) -> int | None:
         tokens = self.messages(line, example.get("messages"), "messages", learn=True)
@@ -230,11 +242,60 @@ class _Checker:
         return tokens
 
 
+MAX_LINE = 32 * 1024 * 1024
+"""The longest line read whole (32 MB: an example with several images in base64); a longer
+one is reported and skipped, never held in memory."""
+MAX_DEPTH = 200
+"""JSON nested deeper than this is reported, not parsed (Python's parser would overflow)."""
+
+
+def _too_deep(text: str) -> bool:
+    """Whether JSON text nests brackets deeper than MAX_DEPTH (a quick count, strings
+    included: a false alarm needs 200 brackets inside strings in a row)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    depth = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+def _lines(file: Any) -> Any:
+    """(number, bytes or None) of each line; None for a line longer than MAX_LINE, whose
+    rest is read past in pieces."""
+    number = 0
+    while True:
+        raw = file.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            while True:
+                rest = file.readline(MAX_LINE)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, raw
+
+
 def check_file(path: Path, method: str = "supervised") -> Report:
-    """Check a JSONL training file for `method` (OSError if it cannot be read)."""
+    """Check a JSONL training file for `method` (OSError if it cannot be read, or is not a
+    regular file: a pipe or a device such as /dev/zero never ends)."""
+    import stat
+
     if method not in METHODS:
         raise ValueError(f"method should be one of {', '.join(METHODS)}")
-    report = Report(str(path), method, size=path.stat().st_size)
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise OSError(f"{path} is {kind} (a pipe or a device is not read): name a .jsonl file")
+    report = Report(str(path), method, size=info.st_size)
     if report.size > MAX_FILE_BYTES:
         report.problem(0, f"the file is {size_words(report.size)}; the API takes at most 8 GB")
         return report
@@ -244,8 +305,11 @@ def check_file(path: Path, method: str = "supervised") -> Report:
         method, checker.reinforcement
     )
     with path.open("rb") as file:
-        for number, raw in enumerate(file, 1):
+        for number, raw in _lines(file):
             report.lines = number
+            if raw is None:
+                report.problem(number, f"is longer than {size_words(MAX_LINE)}; skipped")
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
@@ -253,10 +317,16 @@ def check_file(path: Path, method: str = "supervised") -> Report:
                 continue
             if not text.strip():
                 continue
+            if _too_deep(text):
+                report.problem(number, f"nests more than {MAX_DEPTH} levels deep")
+                continue
             try:
                 example = json.loads(text)
             except json.JSONDecodeError as error:
                 report.problem(number, f"is not JSON ({error.msg} at column {error.colno})")
+                continue
+            except (ValueError, RecursionError) as error:
+                report.problem(number, f"cannot be read as JSON ({str(error)[:80]})")
                 continue
             if not isinstance(example, dict):
                 report.problem(number, "is not a JSON object")
@@ -272,9 +342,10 @@ def check_file(path: Path, method: str = "supervised") -> Report:
                         f"line {number}: about {tokens:,} tokens; examples over "
                         f"{MAX_EXAMPLE_TOKENS:,} are cut in training"
                     )
-    if report.examples < MIN_EXAMPLES and report.problem_count == 0:
+    if report.examples < MIN_EXAMPLES:
+        usable = _count(report.examples, "usable example")
         report.problem(
-            report.lines, f"{report.examples} examples; the API needs at least {MIN_EXAMPLES}"
+            report.lines, f"{usable}; the API needs at least {MIN_EXAMPLES}", whole_file=True
         )
     if len(report.warnings) > SHOWN_PROBLEMS:
         extra = len(report.warnings) - SHOWN_PROBLEMS

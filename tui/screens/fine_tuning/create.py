@@ -222,7 +222,6 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
             )
             yield Label("Grader (reinforcement): a JSON object", id="grader-label")
             yield TextArea(f.grader, language=None, id="grader", compact=True)
-            yield Static("", id="estimate")
         yield ProgressBar(total=100, show_eta=False, id="progress")
         yield Static(
             Text(
@@ -328,15 +327,22 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
         try:
             report = check_file(path, method)
         except OSError as error:
-            self.app.call_from_thread(
-                self._show_report, plain(f"{path}: {error.strerror or error}"), False
-            )
+            said = error.strerror or str(error)
+            self.app.call_from_thread(self._failed_check, plain(f"{path}: {said}"))
+            return
+        except Exception as error:  # the check's own bug: said, never "Checking…" for ever
+            said = f"the check failed ({type(error).__name__}: {error})"
+            self.app.call_from_thread(self._failed_check, plain(f"{path}: {said}"))
             return
         self.app.call_from_thread(self._checked_report, report)
 
+    def _failed_check(self, text: Text) -> None:
+        self.report = None
+        self._checked = None  # checked again when asked
+        self._show_report(text, False)
+
     def _checked_report(self, report: Report) -> None:
         self.report = report
-        self._show_report(plain("\n".join(report.summary())), report.ok)
         self._estimate()
 
     def _show_report(self, text: Text, ok: bool | None) -> None:
@@ -347,17 +353,22 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
 
     @on(Input.Changed, "#model,#n_epochs")
     def _estimate(self) -> None:
-        if self.report is None or not self.report.examples:
-            self.query_one("#estimate", Static).update("")
+        """The report, with what training would cost at the listed price as its last line
+        (right under the file's verdict, where it is seen at 80x24)."""
+        report = self.report
+        if report is None:
             return
-        form = self._read()
-        epochs: int | str = form.n_epochs.strip() or "auto"
-        with contextlib.suppress(ValueError):
-            epochs = int(epochs)
-        cost = training_cost(
-            self.report, form.model.strip(), epochs if isinstance(epochs, int) else "auto"
-        )
-        self.query_one("#estimate", Static).update(plain(f"Estimated training cost: {cost}"))
+        lines = report.summary()
+        if report.examples:
+            form = self._read()
+            epochs: int | str = form.n_epochs.strip() or "auto"
+            with contextlib.suppress(ValueError):
+                epochs = int(epochs)
+            cost = training_cost(
+                report, form.model.strip(), epochs if isinstance(epochs, int) else "auto"
+            )
+            lines.append(f"training would cost {cost}")
+        self._show_report(plain("\n".join(lines)), report.ok)
 
     # --- uploaded files ---------------------------------------------------------------------
 
@@ -421,7 +432,8 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
             return
         if local and self.report is not None and not self.report.ok:
             self._say(
-                f"The training file has {self.report.problem_count} problem(s) (listed above): "
+                f"The training file has {self.report.problem_count:,} "
+                f"problem{'' if self.report.problem_count == 1 else 's'} (listed above): "
                 "fix them and press ctrl+s again.",
                 bad=True,
             )
