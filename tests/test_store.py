@@ -254,3 +254,101 @@ def test_presets_and_finding_conversations(store: ConversationStore) -> None:
     assert [c.id for c in store.find(str(a.id))] == [a.id]
     presets.delete(preset.id)
     assert presets.presets() == []
+
+
+def _damage(path: Path) -> None:
+    """Many conversations, then one page in the middle overwritten: the header stays valid."""
+    import os
+
+    store = ConversationStore(open_store(path))
+    for n in range(60):
+        store.create(title=f"conversation {n} " * 20, model="m")
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.db.close()
+    with path.open("r+b") as file:
+        file.seek(4096 * 3)
+        file.write(os.urandom(4096))
+
+
+async def test_a_damaged_page_is_found_at_opening_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    import asyncio
+    import subprocess
+    import sys
+
+    from tui.store.errors import StoreFailure
+    from tui.store.ledger import LedgerRow
+    from tui.store.thread import StoreThread
+
+    path = tmp_path / DB_NAME
+    _damage(path)
+    before = path.read_bytes()
+    with pytest.raises(StoreCorrupt, match="left untouched"):
+        open_store(path)
+    thread = StoreThread(tmp_path)
+    nothing = (None, None, None, None)
+    row = LedgerRow(1.0, "s", "", "GET", "/models", "", 200, None, 1, 1, 0, 0.1, *nothing, 0, False)
+    for what in ("recording requests", "keeping the model list"):
+        with pytest.raises(StoreFailure, match="not a readable Loom database"):
+            await thread.run(what, lambda r: r.ledger.add([row]))
+    await thread.aclose()
+    assert path.read_bytes() == before  # untouched means untouched
+    listed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "tui", "list", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert listed.returncode == 1 and "not a readable Loom database" in listed.stderr
+    assert "unexpected error" not in listed.stderr and path.read_bytes() == before
+
+
+def test_a_shared_memory_file_made_immutable_is_survived(tmp_path: Path) -> None:
+    """chattr +i on the -shm file mid-session: the next write would be a SIGBUS."""
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not on this machine")
+    probe = tmp_path / "probe"
+    probe.touch()
+    if subprocess.run(["chattr", "+i", str(probe)], capture_output=True).returncode != 0:
+        pytest.skip("this file system or user cannot make a file immutable (chattr +i)")
+    subprocess.run(["chattr", "-i", str(probe)], check=True)
+    script = f"""
+import asyncio, subprocess
+from pathlib import Path
+from tui.store.thread import StoreThread
+from tui.store.errors import StoreFailure
+
+async def main():
+    thread = StoreThread(Path({str(tmp_path)!r}))
+    made = await thread.run("making", lambda r: r.conversations.create(title="kept", model="m"))
+    shm = thread.path.with_name(thread.path.name + "-shm")
+    subprocess.run(["chattr", "+i", str(shm)], check=True)
+    try:
+        for n in range(200):
+            await thread.run("saving", lambda r: r.conversations.add_message(made.id, "user", "x"))
+    except StoreFailure as failure:
+        print("said:", failure)
+    await thread.aclose()
+
+asyncio.run(main())
+from tui.cli import main as loom_main
+import sys
+sys.modules["tui.store.thread"]  # the CLI's exit path: the connection is never closed
+raise SystemExit(loom_main(["--version"]))
+"""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
+    finally:
+        for shm in tmp_path.glob("*-shm"):
+            subprocess.run(["chattr", "-i", str(shm)], check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert "said: saving failed:" in done.stdout and "SIGBUS" in done.stdout

@@ -8,6 +8,7 @@ a crash report with the details (secrets masked): never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -725,6 +726,19 @@ RUNNERS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `loom` and `python -m tui`: never ends with a traceback."""
+    code = _main(argv)
+    store = sys.modules.get("tui.store.thread")
+    if store is not None and store.abandoned():
+        # A database whose shared memory became unwritable must not be closed (SIGBUS):
+        # end here, everything written and flushed, before the interpreter closes it.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
         try:
@@ -745,9 +759,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except Exception as error:
+        import sqlite3
         import traceback
 
         from tui.core.crash import report
 
+        if isinstance(error, sqlite3.Error):
+            from tui.store.db import explain
+
+            _err(f"loom: {explain(error, Path('the database'))}")
+            return 1
         _err(report(error, "".join(traceback.format_exception(error))))
         return 1

@@ -197,6 +197,18 @@ def open_store(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connect
     except sqlite3.DatabaseError as exc:
         raise _explain(exc, path) from exc
     latest = len(MIGRATIONS)
+    if version > 0:
+        # A damaged page anywhere is found before anything is written: a file reported as
+        # left untouched must be untouched (no ledger row, no model list, no migration).
+        try:
+            verdict = [row[0] for row in db.execute("PRAGMA quick_check(3)").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise _explain(exc, path) from exc
+        if verdict != ["ok"]:
+            db.close()
+            found = " ".join(verdict[0].replace("*** in database main ***", "").split())
+            raise StoreCorrupt(explain(sqlite3.DatabaseError(f"malformed: {found}"), path))
     if version > latest:
         db.close()
         raise StoreTooNew(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import sqlite3
 import threading
 import time
@@ -31,6 +32,17 @@ from tui.store.usage_cache import UsageCache
 from tui.store.watched import WatchedJobs
 
 T = TypeVar("T")
+
+ABANDONED: list[sqlite3.Connection] = []
+"""Connections whose shared memory can no longer be written: never used or closed again
+(closing would write to it). The process ends without closing them (see `abandoned`)."""
+
+
+def abandoned() -> bool:
+    """Whether a connection had to be abandoned: then the process must end with
+    `os._exit`, after flushing, since the interpreter's own exit would close it."""
+    return bool(ABANDONED)
+
 
 RETRY_SECONDS = 5.0
 """After a failure, a new attempt to open the store waits at least this long."""
@@ -135,6 +147,9 @@ class StoreThread:
 
     def _run(self, what: str, job: Callable[[Repositories], T]) -> T:
         repos = self._open(what)
+        if self._shared_memory_unwritable():
+            self._abandon()
+            raise StoreFailure(f"{what} failed: {self._shm_words()}")
         try:
             if not self.path.exists():
                 # Removed while open: writes would go to a file nobody will ever read.
@@ -145,6 +160,10 @@ class StoreThread:
                 )
             return job(repos)
         except sqlite3.Error as error:
+            if isinstance(error, sqlite3.DatabaseError) and _damaged(error):
+                # Nothing more is written to a damaged file, by any repository: the next
+                # call opens it again, and opening checks every page first (open_store).
+                self._close()
             raise StoreFailure(f"{what} failed: {explain(error, self.path)}") from error
         except OSError as error:
             raise StoreFailure(
@@ -156,6 +175,8 @@ class StoreThread:
         if self._repos is not None:
             return self._repos
         self._last_attempt = time.monotonic()
+        if self._shared_memory_unwritable():
+            raise StoreFailure(f"{what} failed: {self._shm_words()}")
         try:
             db = open_store(self.path, check_same_thread=False)
         except StoreError as error:
@@ -182,8 +203,41 @@ class StoreThread:
         if repos is not None:
             repos.conversations.db.close()
 
+    # --- the shared-memory file ------------------------------------------------------------
+    # SQLite maps the WAL's `-shm` file into memory. Made unwritable under a running program
+    # (chattr +i, a read-only remount), the kernel answers the next write to that memory —
+    # the next transaction, or even closing the connection — with SIGBUS, which ends the
+    # process and cannot be caught. So the file is checked before every call (a syscall);
+    # once it cannot be written, the connection is never touched again, not even closed
+    # (see `abandoned`), and the store says so and tries again later.
+
+    def _shm(self) -> Path:
+        return self.path.with_name(self.path.name + "-shm")
+
+    def _shared_memory_unwritable(self) -> bool:
+        shm = self._shm()
+        return shm.exists() and not os.access(shm, os.W_OK)
+
+    def _shm_words(self) -> str:
+        return (
+            f"{self._shm()} (the database's shared memory) cannot be written: it was made "
+            "read-only or immutable. Loom stops using the database so as not to be killed "
+            "by the system (SIGBUS) and keeps what is on screen; make the file writable "
+            "again (chattr -i, chmod u+w) and Loom saves it then."
+        )
+
+    def _abandon(self) -> None:
+        repos, self._repos = self._repos, None
+        if repos is not None:
+            ABANDONED.append(repos.conversations.db)
+
     async def aclose(self) -> None:
         """Close the database and stop the thread (after the work already asked for)."""
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._close)
         self._executor.shutdown(wait=False)
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    text = str(error).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
