@@ -570,3 +570,54 @@ async def test_outsized_usage_figures_chart_and_print_as_json(
         await pilot.pause()
         assert chart._column_values() == [[1e9, 0.0], [0.0, 5.0]]
         assert "█" in str(chart.render()) or "▇" in str(chart.render())
+
+
+# --- 2f. costs in the currency the server names --------------------------------------------
+
+
+async def test_costs_in_euros_are_shown_and_written_in_euros(
+    hostile: Hostile,  # noqa: F811
+) -> None:
+    import csv
+    import io
+    import json
+    import time
+
+    from tui.config import Settings
+    from tui.core.services import Services
+    from tui.core.usage import Query, UsageBook, money
+    from tui.core.usage_export import to_csv, to_json
+
+    now = int(time.time()) // 86400 * 86400
+    hostile.json(
+        "GET",
+        "/organization/costs",
+        {
+            "object": "page",
+            "data": [
+                {
+                    "start_time": now,
+                    "end_time": now + 86400,
+                    "results": [
+                        {"line_item": "gpt-4o, input", "amount": {"value": 42.5, "currency": "eur"}}
+                    ],
+                }
+            ],
+            "has_more": False,
+        },
+    )
+    services = Services(
+        Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", admin_key="sk-admin-x" * 3)
+    )
+    try:
+        dataset = await UsageBook(services).fetch_org(
+            Query(source="org", metric="cost", days=1, width="1d", group="line_item")
+        )
+    finally:
+        await services.aclose()
+    assert dataset.currency == "eur"
+    assert money(42.5, dataset.currency) == "€42.50" and money(3, "chf") == "3.00 CHF"
+    assert money(0.0012) == "$0.0012"  # never $0.00 beside a share
+    rows = list(csv.reader(io.StringIO(to_csv(dataset))))
+    assert rows[1][2] == "eur" and "dollars" not in to_csv(dataset)
+    assert json.loads(to_json(dataset))["currency"] == "eur"

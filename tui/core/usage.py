@@ -99,6 +99,9 @@ class Dataset:
     problem: str | None = None
     """What stopped the fetch part way (what arrived is kept)."""
     fetched_at: float | None = None
+    currency: str = "usd"
+    """What costs are in, as the server names it (`usd`, `eur`); several are joined
+    with `+` (and added up as they are: Loom converts nothing)."""
     unusable: int = 0
     """Results (or buckets) left out because a figure or a time in them was not a usable
     number (`1e400`, negative, a date no clock can show)."""
@@ -162,6 +165,15 @@ def _result_parts(metric: str, result: dict[str, Any]) -> tuple[float, ...] | No
         return (figure(money.get("value")) if isinstance(money, dict) else 0.0,)
     except ValueError:
         return None
+
+
+def _currency_of(result: Any) -> str | None:
+    """The currency a cost result names (`usd`), letters and digits only."""
+    paid = result.get("amount") if isinstance(result, dict) else None
+    if not isinstance(paid, dict):
+        return None
+    code = "".join(ch for ch in str(paid.get("currency") or "usd").lower() if ch.isalnum())
+    return code[:8] or "usd"
 
 
 def _label(value: Any) -> str:
@@ -318,6 +330,17 @@ class UsageBook:
                         series = table[label] = [[0.0] * count for _ in parts]
                     for p, amount in enumerate(amounts):
                         series[p][index] += amount
+        currency = "usd"
+        if metric == "cost":
+            named = {
+                "".join(ch for ch in str(paid.get("currency") or "usd").lower() if ch.isalnum())[:8]
+                or "usd"
+                for b in buckets
+                for result in b.get("results") or []
+                if isinstance(result, dict) and isinstance(paid := result.get("amount"), dict)
+            }
+            currency = "+".join(sorted(str(code) for code in named)) or "usd"
+            parts = (currency,)
         fetched = time.time()
         wanted = None
         for g in groups:
@@ -331,6 +354,7 @@ class UsageBook:
                 sums[g],
                 complete=complete,
                 fetched_at=fetched,
+                currency=currency,
                 unusable=unusable,
             )
             if g == query.group:
@@ -376,10 +400,30 @@ class UsageBook:
         return Dataset(query, starts, step, parts, values, complete=True, fetched_at=time.time())
 
 
-def short(value: float, metric: str) -> str:
-    """A figure in a few characters: 1.2M tokens, $3.40, 12 requests."""
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹"}
+"""Currencies written with their sign; any other is written with its code (`42.50 CHF`)."""
+
+
+def money(value: float, currency: str = "usd") -> str:
+    """An amount in the currency the server named: `$3.40`, `€42.50`, `12.00 CHF`, and
+    enough digits for a small amount to show (`$0.0012`, never `$0.00` beside a share)."""
+    if value == 0:
+        digits = f"{0:.2f}"
+    elif value < 0.01:
+        digits = f"{value:.4f}" if value >= 0.0001 else f"{value:.2g}"
+    elif value < 1000:
+        digits = f"{value:,.2f}"
+    else:
+        digits = f"{value / 1000:,.1f}k"
+    code = (currency or "usd").lower()
+    sign = SYMBOLS.get(code)
+    return f"{sign}{digits}" if sign else f"{digits} {code.upper()}"
+
+
+def short(value: float, metric: str, currency: str = "usd") -> str:
+    """A figure in a few characters: 1.2M tokens, $3.40, €42.50, 12 requests."""
     if metric == "cost":
-        return f"${value:,.2f}" if value < 1000 else f"${value / 1000:,.1f}k"
+        return money(value, currency)
     if value >= 1e9:
         return f"{value / 1e9:.1f}G"
     if value >= 1e6:

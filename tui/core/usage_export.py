@@ -52,6 +52,7 @@ def to_json(dataset: Dataset) -> str:
         "complete": dataset.complete,
         "problem": dataset.problem,
         "left_out": dataset.unusable,
+        "currency": dataset.currency if q.metric == "cost" else None,
         "buckets": [_when(s) for s in dataset.starts],
         "parts": list(dataset.parts),
         "totals": {strip_controls(k): _number(v) for k, v in dataset.totals().items()},

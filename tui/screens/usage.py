@@ -219,7 +219,8 @@ class UsageScreen(LoomScreen):
         totals = dataset.totals()
         metric = dataset.query.metric
         chart = self.query_one(BarChart)
-        chart.figure = lambda value: short(value, metric)
+        currency = dataset.currency
+        chart.figure = lambda value: short(value, metric, currency)
         width = dataset.width
         chart.label_of = lambda first, last: (
             _when(first, width) if first == last else f"{_when(first, width)}–{_when(last, width)}"
@@ -267,7 +268,7 @@ class UsageScreen(LoomScreen):
                 (
                     Text(MARKS[n % 26] if n < SHOWN else "·"),
                     plain(short_model(name)),
-                    Text(short(value, metric)),
+                    Text(short(value, metric, currency)),
                     Text(f"{100 * value / whole:.1f}%"),
                 ),
             )
@@ -279,7 +280,7 @@ class UsageScreen(LoomScreen):
                 (
                     Text(""),
                     Text("total", style="bold"),
-                    Text(short(whole if totals else 0, metric), style="bold"),
+                    Text(short(whole if totals else 0, metric, currency), style="bold"),
                     Text(""),
                 ),
             )
@@ -315,7 +316,8 @@ class UsageScreen(LoomScreen):
         if not words and self.dataset is not None:
             totals = self.dataset.totals()
             metric = self.dataset.query.metric
-            words = f"in all {short(sum(totals.values()), metric)}"
+            currency = self.dataset.currency
+            words = f"in all {short(sum(totals.values()), metric, currency)}"
             if self.dataset.query.metric == "tokens":
                 parts = [
                     sum(
