@@ -59,8 +59,15 @@ def test_keys_from_a_variable_a_command_or_a_private_file(tmp_path: Path) -> Non
     assert load(path, profile="inline").api_key == "sk-inline-key-0001"
     both = load(path, profile="both")
     assert both.profile is None and "one way only" in (both.config_problem or "")
+    # A key variable that is not set is fine until the profile sends a request: the
+    # profile is used, without a key, and the welcome names the variable.
     missing = load(path, profile="env")
-    assert missing.profile is None and "MY_KEY, which is not set" in (missing.config_problem or "")
+    assert missing.profile == "env" and missing.api_key is None
+    assert missing.config_problem is None
+    assert "MY_KEY, which is not set" in (missing.key_problem or "")
+    from tui.core.advice import no_key_message
+
+    assert "MY_KEY, which is not set" in no_key_message(missing)
     path.chmod(0o644)
     shared = load(path, profile="inline")
     assert shared.api_key is None and "chmod 600" in (shared.config_problem or "")
@@ -264,3 +271,47 @@ async def test_user_themes_load_and_16_colours_get_the_ansi_theme(
     assert plain.console.color_system in ("standard", None)
     if plain.console.color_system == "standard":
         assert plain.theme == "loom-ansi"
+
+
+def test_a_fresh_config_is_not_refused_for_a_missing_key_in_demo_or_real_use(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env["LOOM_CONFIG"] = str(tmp_path / "config.toml")
+    env["LOOM_DATA_DIR"] = str(tmp_path / "data")
+
+    def loom(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "tui", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+
+    assert loom("config", "init").returncode == 0
+    for command in (["--demo", "list"], ["list"]):
+        done = loom(*command)
+        assert done.returncode == 0, done.stderr
+        assert "not set" not in done.stderr and "defaults" not in done.stderr
+    shown = loom("config", "show")
+    assert shown.returncode == 0 and "PROBLEM" not in shown.stdout
+
+
+def test_demo_picks_live_apart_from_real_ones(tmp_path: Path) -> None:
+    from tui.config import Settings
+    from tui.core.services import Services
+
+    env = {"XDG_STATE_HOME": str(tmp_path / "state"), "LOOM_STATE_DIR": str(tmp_path / "st")}
+    demo = Settings.load(env, demo=True, config=tmp_path / "none.toml")
+    assert Services(demo).remember(model="ft:gpt-4o-mini:demo:x:1", theme="loom-light") is None
+    real = Settings.load(env, config=tmp_path / "none.toml")
+    assert real.model == "gpt-4o-mini"  # the demo's fine-tuned model stays in the demo
+    assert real.choices_path != demo.choices_path
+    again = Settings.load(env, demo=True, config=tmp_path / "none.toml")
+    assert again.model == "ft:gpt-4o-mini:demo:x:1" and again.theme == "loom-light"

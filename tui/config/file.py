@@ -225,6 +225,10 @@ def _line_of(text: str, where: list[str]) -> int | None:
 # --- secrets ---------------------------------------------------------------------------
 
 
+class MissingKey(ConfigProblem):
+    """A profile's key variable is not set: the profile is fine until it sends a request."""
+
+
 def resolve_secret(
     profile_name: str,
     what: str,
@@ -244,7 +248,7 @@ def resolve_secret(
     if env_name:
         value = environ.get(env_name)
         if not value:
-            raise ConfigProblem(
+            raise MissingKey(
                 f"{path}: {field}_env names {env_name}, which is not set: export "
                 f"{env_name}=… or choose another way to give the key"
             )

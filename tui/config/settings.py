@@ -79,6 +79,9 @@ class Settings:
     """Where picks made in the app are saved (see tui.config.choices)."""
     offered_low_bandwidth: bool = False
     """Whether low-bandwidth mode was offered already (see tui.config.choices)."""
+    key_problem: str | None = None
+    """Why the profile's key is missing (its variable is not set): not a problem of the
+    config file, said where a key is needed."""
 
     @property
     def store_dir(self) -> Path:
@@ -134,8 +137,17 @@ class Settings:
         if base_url is not None:
             base_url = check_base_url(base_url)
         loaded = read_config(config_path(config, env), state_dir(env) / CACHE)
-        choices_path = state_dir(env) / FILE
+        # Demo mode keeps its picks apart, as it keeps its conversations: a model that only
+        # the simulator serves must never become the model of real use. How Loom looks
+        # (theme, low-bandwidth mode) is the user's either way.
+        choices_path = state_dir(env) / (f"{DEMO_FOLDER}/{FILE}" if demo else FILE)
         choices = read_choices(choices_path)
+        if demo:
+            own = read_choices(state_dir(env) / FILE)
+            choices.theme = choices.theme or own.theme
+            if choices.low_bandwidth is None:
+                choices.low_bandwidth = own.low_bandwidth
+            choices.offered_low_bandwidth |= own.offered_low_bandwidth
         problem = loaded.problem
         file = loaded.data if problem is None else defaults()
         profiles: dict[str, dict[str, Any]] = file["profiles"]
@@ -182,7 +194,7 @@ class Settings:
             glyphs=ui["glyphs"],
             offered_low_bandwidth=choices.offered_low_bandwidth,
         )
-        if chosen is not None:
+        if chosen is not None and not demo:  # demo mode uses no profile's server or key
             try:
                 settings._use_profile(chosen, profiles[chosen], loaded.path, env)
             except ConfigProblem as error:
@@ -211,21 +223,29 @@ class Settings:
     def _use_profile(
         self, name: str, chosen: dict[str, Any], path: Path, env: Mapping[str, str]
     ) -> None:
-        from tui.config.file import resolve_secret
+        from tui.config.file import MissingKey, resolve_secret
+
+        missing: list[str] = []
 
         def secret(what: str) -> str | None:
-            return resolve_secret(
-                name,
-                what,
-                env_name=chosen[f"{what}_env"],
-                command=chosen[f"{what}_command"],
-                inline=chosen[what],
-                path=path,
-                environ=env,
-            )
+            try:
+                return resolve_secret(
+                    name,
+                    what,
+                    env_name=chosen[f"{what}_env"],
+                    command=chosen[f"{what}_command"],
+                    inline=chosen[what],
+                    path=path,
+                    environ=env,
+                )
+            except MissingKey as error:
+                # Fine until a request needs it: then the welcome and the errors name it.
+                missing.append(str(error))
+                return None
 
         # The keys first: a profile whose key cannot be had is not half applied.
         api_key, admin_key = secret("api_key"), secret("admin_key")
+        self.key_problem = missing[0] if missing else None
         self.profile = name
         self.base_url = chosen["base_url"]
         self.api_key, self.admin_key = api_key, admin_key

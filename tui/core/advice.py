@@ -123,9 +123,9 @@ def explain(error: BaseException, settings: Settings) -> Advice:
 
 def no_key_message(settings: Settings) -> str:
     """The welcome text shown when there is no key and no demo."""
+    why = f"{settings.key_problem}.\n\n" if settings.key_problem else ""
     return (
-        "No API key is set, so Loom cannot talk to a server yet.\n\n"
-        "Two ways in:\n"
+        "No API key is set, so Loom cannot talk to a server yet.\n\n" + why + "Two ways in:\n"
         "  - set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server such as vLLM, "
         "Ollama or LM Studio) and start loom again;\n"
         "  - or run `loom --demo` to try everything against the built-in simulator, with no "
