@@ -137,3 +137,35 @@ def test_watch_exits_1_for_a_failed_job_and_4_for_an_unknown_one(
     assert unknown.returncode == 4 and "404" in unknown.stderr
     usage = loom("fine-tuning", "watch", env=env)
     assert usage.returncode == 2
+
+
+async def test_watch_in_demo_mode_follows_the_running_demo_apps_jobs(tmp_path: Path) -> None:
+    import asyncio
+
+    from tui.config import Settings
+    from tui.core.services import Services
+
+    env = {
+        "LOOM_STATE_DIR": str(tmp_path / "state"),
+        "LOOM_DATA_DIR": str(tmp_path / "data"),
+        "LOOM_CONFIG": str(tmp_path / "none.toml"),
+    }
+    app_side = Services(Settings.load(env, demo=True))
+    try:
+        client = await app_side.client()  # the demo app's simulator, published
+        state = app_side.sim.state  # type: ignore[union-attr]
+        state.config.fine_tuning_timing = Timing(0.2, 0.2, 0.02)
+        upload = await client.files.upload("fine-tune", data=training_jsonl(20), filename="t.jsonl")
+        made = await client.fine_tuning.create({"model": "gpt-4o-mini", "training_file": upload.id})
+        done = await asyncio.to_thread(
+            loom, "--demo", "fine-tuning", "watch", made.id, env=env, timeout=90
+        )
+        assert done.returncode == 0, done.stderr
+        assert "status: … validating" in done.stdout or "status:" in done.stdout
+        assert "succeeded" in done.stdout and "no `loom --demo` app" not in done.stderr
+    finally:
+        await app_side.aclose()
+    alone = await asyncio.to_thread(
+        loom, "--demo", "fine-tuning", "watch", made.id, env=env, timeout=60
+    )
+    assert alone.returncode == 4 and "no `loom --demo` app is running" in alone.stderr

@@ -259,6 +259,31 @@ async def test_the_kind_filter_and_sorting(sim: SimServer) -> None:
         assert "owner" in screen_text(app)  # the wide columns at 120
 
 
+async def test_grouping_shows_a_heading_over_each_group_and_the_cursor_passes_them(
+    sim: SimServer,
+) -> None:
+    from tui.widgets.row_table import RowTable
+
+    app = LoomApp(settings_for(sim), mode="models")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: len(_models(app).shown) > 10, "the catalogue")
+        screen = _models(app)
+        while screen.group != "kind":
+            await pilot.press("g")
+        table = screen.query_one(RowTable)
+        headings = [row.cells[0].plain for row in table.rows if row.heading]
+        chats = sum(1 for m in screen.shown if m.kind.value == "chat")
+        assert headings[0] == f"chat · {chats}" and len(headings) >= 3
+        assert len(table.rows) == len(screen.shown) + len(headings)
+        await pilot.press("home", "up")
+        assert table.current is not None and not table.current.heading
+        for _ in range(chats + 1):  # down past the first group: over the next heading
+            await pilot.press("down")
+            assert table.current is not None and not table.current.heading
+        await pilot.pause()
+        assert f"chat · {chats}" in screen_text(app) or table.scroll_y > 0
+
+
 async def test_a_refused_delete_says_it_needs_an_owner_key(sim: SimServer) -> None:
     from tui.core.model_facts import describe as facts
 

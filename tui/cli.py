@@ -266,8 +266,9 @@ def _parser() -> Parser:
     usage.add_argument("--bucket", choices=["1m", "1h", "1d"], default="1d")
     usage.add_argument(
         "--group",
-        default="model",
-        help="model, project_id, api_key_id, user_id, line_item, endpoint, profile, server or none",
+        default=None,
+        help="model, project_id, api_key_id, user_id, line_item (costs), endpoint, profile, "
+        "server, or none (default: model; line_item for --org --metric cost)",
     )
     _global_options(usage, suppress=True)
 
@@ -501,7 +502,7 @@ async def _watch(args: argparse.Namespace, job_id: str) -> int:
     from tui.core.services import Services
     from tui.core.text import moment
 
-    services = Services(_settings(args))
+    services = Services(_settings(args), join_demo=True)
     said_problem: list[str | None] = [None]
 
     def told(update: JobUpdate) -> None:
@@ -522,6 +523,13 @@ async def _watch(args: argparse.Namespace, job_id: str) -> int:
         sys.stdout.flush()
 
     try:
+        if services.settings.demo:
+            await services.client()
+            if services.joined_demo is None:
+                _err(
+                    "loom: no `loom --demo` app is running here: following a simulator of "
+                    "this command's own (its jobs start over)"
+                )
         follower = JobFollower(services.client, job_id)
         follower.focused = True
         follower.listeners.append(told)
@@ -553,15 +561,15 @@ async def _print_usage(args: argparse.Namespace) -> int:
     from tui.core.usage_export import to_csv, to_json
     from tui.store.errors import StoreError
 
-    group = None if args.group == "none" else args.group
     allowed = ORG_GROUPS[args.metric] if args.org else LEDGER_GROUPS
+    group = None if args.group == "none" else (args.group or allowed[0])
     if group is not None and group not in allowed:
         _err(f"loom usage: --group {group}: one of {', '.join(allowed)} or none here")
         return 2
     if not args.org and args.metric in ("images", "audio seconds"):
         _err("loom usage: the ledger records Loom's own requests (no images or audio): use --org")
         return 2
-    services = Services(_settings(args))
+    services = Services(_settings(args), join_demo=True)
     query = Query(
         source="org" if args.org else "ledger",
         metric=args.metric,

@@ -34,8 +34,13 @@ REQUESTS_KEPT = 300
 class Services:
     """The client, the simulator, the store, observers, watchers and prices of one app."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, join_demo: bool = False) -> None:
         self.settings = settings
+        self.join_demo = join_demo
+        """In demo mode, use the simulator of a `loom --demo` app running on this machine
+        if there is one (the CLI's commands do: they see what the app shows)."""
+        self.joined_demo: str | None = None
+        """The running demo app's simulator this uses, if it joined one."""
         for secret in settings.secrets():
             SECRETS.add(secret)
         self._store: StoreThread | None = None
@@ -87,9 +92,17 @@ class Services:
         """The API client, made (and the simulator started) on the first call."""
         async with self._lock:
             if self._client is None:
-                if self.settings.demo and self._sim is None:
-                    self._sim = await asyncio.to_thread(self._start_sim)
-                    self.settings.base_url = self._sim.base_url
+                if self.settings.demo and self._sim is None and self.joined_demo is None:
+                    from tui.core import demo_link
+
+                    found = demo_link.running(self.settings) if self.join_demo else None
+                    if found is not None:
+                        self.joined_demo = self.settings.base_url = found
+                    else:
+                        self._sim = await asyncio.to_thread(self._start_sim)
+                        self.settings.base_url = self._sim.base_url
+                        if not self.join_demo:
+                            demo_link.publish(self.settings, self._sim.base_url)
                 self._client = await asyncio.to_thread(self._make_client)
                 # The HTTP stack just loaded lives as long as the app (see core.gcpolicy).
                 GC.loaded()
@@ -251,4 +264,8 @@ class Services:
         self._client = self._admin = None
         if self._sim is not None:
             sim, self._sim = self._sim, None
+            if not self.join_demo:
+                from tui.core import demo_link
+
+                demo_link.withdraw(self.settings)
             await asyncio.to_thread(sim.stop)

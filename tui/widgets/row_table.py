@@ -34,17 +34,26 @@ class Row:
     """A row: its key and its cells, in the order of the columns; the cells may be made
     when the row is first drawn (`make`), so a list of thousands costs only its keys."""
 
-    __slots__ = ("_cells", "_make", "key")
+    __slots__ = ("_cells", "_make", "heading", "key")
 
     def __init__(
         self,
         key: str,
         cells: tuple[Text, ...] | None = None,
         make: Callable[[], tuple[Text, ...]] | None = None,
+        *,
+        heading: bool = False,
     ) -> None:
         self.key = key
         self._cells = cells
         self._make = make
+        self.heading = heading
+        """A group's heading: one line across the columns, which the cursor passes over."""
+
+    @classmethod
+    def group(cls, title: Text) -> Row:
+        """A heading row over the rows of one group."""
+        return cls(f"\x00group:{title.plain}", (title,), heading=True)
 
     @property
     def cells(self) -> tuple[Text, ...]:
@@ -69,8 +78,9 @@ class RowTable(ScrollView, can_focus=True):
         text-style: bold;
     }
     RowTable:blur > .row-table--cursor { background: $block-cursor-blurred-background; }
+    RowTable > .row-table--heading { text-style: bold underline; color: $text-accent; }
     """
-    COMPONENT_CLASSES = {"row-table--header", "row-table--cursor"}
+    COMPONENT_CLASSES = {"row-table--header", "row-table--cursor", "row-table--heading"}
 
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False),
@@ -127,6 +137,7 @@ class RowTable(ScrollView, can_focus=True):
         index = 0
         if keep is not None:
             index = next((n for n, row in enumerate(rows) if row.key == keep), 0)
+        index = self._landing(index, 1)
         self.virtual_size = Size(sum(self._widths) + len(self._widths), len(rows) + 1)
         self.set_reactive(RowTable.cursor, min(index, max(0, len(rows) - 1)))
         self._follow_cursor()
@@ -139,6 +150,7 @@ class RowTable(ScrollView, can_focus=True):
         rows = self.rows
         step = max(1, len(rows) // 40)
         sample = rows[:40] + rows[::step] + rows[-20:]  # not every row: about a hundred
+        sample = [row for row in sample if not row.heading]
         for n, column in enumerate(self.columns):
             if column.width is not None:
                 widths.append(column.width)
@@ -191,10 +203,23 @@ class RowTable(ScrollView, can_focus=True):
         self.refresh()
         self._tell()
 
+    def _landing(self, index: int, direction: int) -> int:
+        """The nearest row at or past `index` (in `direction`, else back) that is not a
+        heading; `index` when there is none."""
+        rows = self.rows
+        for step in (direction, -direction):
+            at = max(0, min(len(rows) - 1, index))
+            while 0 <= at < len(rows) and rows[at].heading:
+                at += step
+            if 0 <= at < len(rows):
+                return at
+        return max(0, min(len(rows) - 1, index))
+
     def action_move(self, delta: int) -> None:
-        """Move the cursor by rows."""
+        """Move the cursor by rows (over group headings)."""
         if self.rows:
-            self.cursor = max(0, min(len(self.rows) - 1, self.cursor + delta))
+            target = max(0, min(len(self.rows) - 1, self.cursor + delta))
+            self.cursor = self._landing(target, 1 if delta >= 0 else -1)
 
     def action_page(self, direction: int) -> None:
         """Move the cursor by a screenful."""
@@ -203,11 +228,11 @@ class RowTable(ScrollView, can_focus=True):
     def action_to(self, end: int) -> None:
         """The first (0) or last (-1) row."""
         if self.rows:
-            self.cursor = 0 if end == 0 else len(self.rows) - 1
+            self.cursor = self._landing(0, 1) if end == 0 else self._landing(len(self.rows), -1)
 
     def action_choose(self) -> None:
         """Enter: tell the screen which row."""
-        if self.current is not None:
+        if self.current is not None and not self.current.heading:
             self.post_message(self.Chosen(self, self.current.key))
 
     # --- drawing --------------------------------------------------------------------------
@@ -239,7 +264,14 @@ class RowTable(ScrollView, can_focus=True):
         index = int(self.scroll_y) + y - 1
         if not 0 <= index < len(self.rows):
             return Strip.blank(width, base)
+        row = self.rows[index]
+        if row.heading:
+            title = row.cells[0].copy()
+            title.truncate(width, overflow="ellipsis")
+            title.pad_right(width - title.cell_len)
+            heading = base + self.get_component_rich_style("row-table--heading")
+            return Strip(list(title.render(self.app.console))).apply_style(heading)
         style = base
         if index == self.cursor:
             style = base + self.get_component_rich_style("row-table--cursor")
-        return self._line(self.rows[index].cells, style)
+        return self._line(row.cells, style)

@@ -297,8 +297,29 @@ class ModelsScreen(LoomScreen):
         table = self.query_one(RowTable)
         keep = table.current.key if table.current is not None else None
         self.shown = [info for info, _ in picked]
-        table.show([row for _, row in picked], keep=keep)
+        rows = [row for _, row in picked]
+        if self.group != "none":
+            rows = self._with_headings(picked)
+        table.show(rows, keep=keep)
         self._show_status()
+
+    def _with_headings(self, picked: list[tuple[ModelInfo, Row]]) -> list[Row]:
+        """The rows with a heading over each group: its kind or owner and its count."""
+        names = [
+            info.kind.value if self.group == "kind" else (info.owned_by or "(no owner)")
+            for info, _ in picked
+        ]
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        rows: list[Row] = []
+        previous: str | None = None
+        for name, (_, row) in zip(names, picked, strict=True):
+            if name != previous:
+                rows.append(Row.group(plain(f"{name} · {counts[name]:,}")))
+                previous = name
+            rows.append(row)
+        return rows
 
     @on(Input.Changed, "#filter")
     def _typed(self, event: Input.Changed) -> None:
