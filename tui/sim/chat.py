@@ -6,7 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.api.conventions import CONTINUE_INSTRUCTION
+from tui.sim.chat_options import ReplyShape, json_reply, parse_shape, token_logprobs
 from tui.sim.faults import Fault
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found
@@ -65,23 +66,30 @@ def chat_routes(sim: SimState, gate: Gate) -> list[Route]:
                 headers=headers,
             )
         wanted = _int_header(request, REPLY_TOKENS_HEADER) or sim.config.reply_tokens
-        reply = compose_reply(params.last_user_text, seed=sim.config.seed, min_tokens=wanted)
-        tokens = _after(tokenize(reply), params.continue_from)
-        finish = "stop"
-        if params.stop:
-            cut_at = _first_stop(reply, params.stop)
-            if cut_at is not None:
-                tokens = tokenize(reply[:cut_at])
-        if params.max_tokens is not None and len(tokens) > params.max_tokens:
-            tokens = tokens[: params.max_tokens]
-            finish = "length"
+        shape = params.shape
+        replies = [_reply(params, sim.config.seed, wanted, index) for index in range(shape.n)]
         completion_id = f"chatcmpl-sim{sim.config.seed:04d}{sim.next_id():08d}"
-        sim.spend(params.prompt_tokens + len(tokens), request=False)
         created = int(time.time())
+        required = shape.tool is not None
+        faulted = fault is not None and fault.kind == "tool_calls"
+        choices: list[StreamChoice] = []
+        for index, (tokens, finish) in enumerate(replies):
+            calls = _tool_calls(body, params, sim, shape.tool) if required or faulted else None
+            if calls is not None:
+                tokens, finish = [], "tool_calls"
+            logprobs = (
+                token_logprobs(tokens, shape, sim.config.seed, index) if shape.logprobs else None
+            )
+            choices.append(StreamChoice(tokens, finish, calls, logprobs))
+        completion = sum(
+            count_tokens(json.dumps(c.tool_calls)) if c.tool_calls else len(c.tokens)
+            for c in choices
+        )
+        sim.spend(params.prompt_tokens + completion, request=False)
         usage: dict[str, Any] = {
             "prompt_tokens": params.prompt_tokens,
-            "completion_tokens": len(tokens),
-            "total_tokens": params.prompt_tokens + len(tokens),
+            "completion_tokens": completion,
+            "total_tokens": params.prompt_tokens + completion,
             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
             "completion_tokens_details": {
                 "reasoning_tokens": 0,
@@ -90,57 +98,36 @@ def chat_routes(sim: SimState, gate: Gate) -> list[Route]:
                 "rejected_prediction_tokens": 0,
             },
         }
-        calls = (
-            _tool_calls(body, params, sim)
-            if fault is not None and fault.kind == "tool_calls"
-            else None
-        )
-        if calls is not None:
-            tokens, finish = [], "tool_calls"
-            usage["completion_tokens"] = count_tokens(json.dumps(calls))
-            usage["total_tokens"] = params.prompt_tokens + usage["completion_tokens"]
         if not params.stream or (fault is not None and fault.kind == "ignore_stream"):
             if fault is not None and fault.kind == "stall":
                 await asyncio.sleep(fault.seconds)
-            message: dict[str, Any] = {
-                "role": "assistant",
-                "content": None if calls else "".join(tokens),
-                "refusal": None,
-                "annotations": [],
-            }
-            if calls:
-                message["tool_calls"] = calls
             return JSONResponse(
                 {
                     "id": completion_id,
                     "object": "chat.completion",
                     "created": created,
                     "model": params.model,
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": message,
-                            "logprobs": None,
-                            "finish_reason": finish,
-                        }
-                    ],
+                    "choices": [_whole_choice(index, c) for index, c in enumerate(choices)],
                     "usage": usage,
                     "service_tier": "default",
                     "system_fingerprint": "fp_loomsim",
                 },
                 headers=headers,
             )
+        first = choices[0]
         events = stream_events(
             completion_id=completion_id,
             created=created,
             model=params.model,
-            tokens=tokens,
-            finish=finish,
+            tokens=first.tokens,
+            finish=first.finish,
             usage=usage if params.include_usage else None,
             include_usage=params.include_usage,
             fault=fault,
             tokens_per_second=sim.config.tokens_per_second,
-            tool_calls=calls,
+            tool_calls=first.tool_calls,
+            logprobs=first.logprobs,
+            more=choices[1:],
         )
         return StreamingResponse(
             events,
@@ -164,6 +151,42 @@ class ChatParams:
     stop: list[str]
     continue_from: str | None = None
     """The text of a reply cut at the token limit that the request asks to continue."""
+    shape: ReplyShape = field(default_factory=ReplyShape)
+    """`n`, the response format, log probabilities, a required tool call."""
+
+
+def _reply(params: ChatParams, seed: int, wanted: int | None, index: int) -> tuple[list[str], str]:
+    """The tokens and finish reason of choice `index` (each choice its own reply)."""
+    shape = params.shape
+    if shape.response_format != "text":
+        reply = json_reply(shape, params.last_user_text, seed, index)
+    else:
+        reply = compose_reply(params.last_user_text, seed=seed + 7919 * index, min_tokens=wanted)
+    tokens = _after(tokenize(reply), params.continue_from)
+    finish = "stop"
+    if params.stop:
+        cut_at = _first_stop(reply, params.stop)
+        if cut_at is not None:
+            tokens = tokenize(reply[:cut_at])
+    if params.max_tokens is not None and len(tokens) > params.max_tokens:
+        tokens = tokens[: params.max_tokens]
+        finish = "length"
+    return tokens, finish
+
+
+def _whole_choice(index: int, choice: StreamChoice) -> dict[str, Any]:
+    """One choice of a completion that is not streamed."""
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": None if choice.tool_calls else "".join(choice.tokens),
+        "refusal": None,
+        "annotations": [],
+    }
+    if choice.tool_calls:
+        message["tool_calls"] = choice.tool_calls
+    logprobs = None if choice.logprobs is None else {"content": choice.logprobs, "refusal": None}
+    finish = choice.finish
+    return {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish}
 
 
 def _number(body: dict[str, Any], name: str, low: float, high: float) -> None:
@@ -297,18 +320,23 @@ def parse_chat_request(body: Any) -> ChatParams:
         max_tokens=max_tokens,
         stop=[s for s in stop if s],
         continue_from=continue_from,
+        shape=parse_shape(body),
     )
 
 
-def _tool_calls(body: Any, params: ChatParams, sim: SimState) -> list[dict[str, Any]]:
-    """The `tool_calls` fault's reply: a call of the request's first tool (or a made-up
-    one), with arguments made from the last user message."""
-    name = "get_weather"
+def _tool_calls(
+    body: Any, params: ChatParams, sim: SimState, name: str | None = None
+) -> list[dict[str, Any]]:
+    """A call of `name` (the tool `tool_choice` requires), else of the request's first tool
+    (or a made-up one, for the `tool_calls` fault), with arguments from the last user
+    message."""
     tools = body.get("tools") if isinstance(body, dict) else None
-    if isinstance(tools, list) and tools and isinstance(tools[0], dict):
-        function = tools[0].get("function")
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            name = function["name"]
+    if name is None:
+        name = "get_weather"
+        if isinstance(tools, list) and tools and isinstance(tools[0], dict):
+            function = tools[0].get("function")
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                name = function["name"]
     arguments = json.dumps({"query": params.last_user_text[:60], "units": "metric"})
     return [
         {
@@ -346,6 +374,17 @@ def _int_header(request: Request, name: str) -> int | None:
         return None
 
 
+@dataclass(slots=True)
+class StreamChoice:
+    """One choice of a streamed reply."""
+
+    tokens: list[str]
+    finish: str
+    tool_calls: list[dict[str, Any]] | None = None
+    logprobs: list[dict[str, Any]] | None = None
+    """One `ChatCompletionTokenLogprob` per token, when the request asked for them."""
+
+
 async def stream_events(
     *,
     completion_id: str,
@@ -358,31 +397,38 @@ async def stream_events(
     fault: Fault | None,
     tokens_per_second: float,
     tool_calls: list[dict[str, Any]] | None = None,
+    logprobs: list[dict[str, Any]] | None = None,
+    more: list[StreamChoice] | None = None,
 ) -> AsyncIterator[bytes]:
-    """The SSE body of a streamed completion, paced and with any stream fault applied."""
+    """The SSE body of a streamed completion, paced and with any stream fault applied;
+    with `more` choices (`n` > 1), their tokens interleaved as the API sends them."""
     head = (
         '{"id":"%s","object":"chat.completion.chunk","created":%d,"model":%s,'
         '"service_tier":"default","system_fingerprint":"fp_loomsim","choices":'
         % (completion_id, created, json.dumps(model))
     )
     tail = ',"usage":null}\n\n' if include_usage else "}\n\n"
+    choices = [StreamChoice(tokens, finish, tool_calls, logprobs), *(more or [])]
 
-    def event(choices: str) -> bytes:
-        return ("data: " + head + choices + tail).encode()
+    def event(choices_json: str) -> bytes:
+        return ("data: " + head + choices_json + tail).encode()
 
-    def delta(content: str) -> bytes:
+    def delta(index: int, content: str, logprob: dict[str, Any] | None) -> bytes:
+        said = "null" if logprob is None else json.dumps({"content": [logprob], "refusal": None})
         return event(
-            '[{"index":0,"delta":{"content":%s},"logprobs":null,"finish_reason":null}]'
-            % json.dumps(content, ensure_ascii=False)
+            '[{"index":%d,"delta":{"content":%s},"logprobs":%s,"finish_reason":null}]'
+            % (index, json.dumps(content, ensure_ascii=False), said)
         )
 
-    yield event(
-        '[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},'
-        '"logprobs":null,"finish_reason":null}]'
-    )
+    for index in range(len(choices)):
+        yield event(
+            '[{"index":%d,"delta":{"role":"assistant","content":"","refusal":null},'
+            '"logprobs":null,"finish_reason":null}]' % index
+        )
     interval = 1.0 / tokens_per_second if tokens_per_second > 0 else 0.0
     start = time.monotonic()
-    for i, token in enumerate(tokens):
+    longest = max(len(choice.tokens) for choice in choices)
+    for i in range(longest):
         if fault is not None and i == fault.after_chunks:
             if fault.kind == "cut":
                 raise SimulatedCut(f"simulated cut after {i} chunks")
@@ -398,18 +444,26 @@ async def stream_events(
                 await asyncio.sleep(ahead)
         elif i % 64 == 63:
             await asyncio.sleep(0)
-        yield delta(token)
-    for call in tool_calls or []:
-        # The call's id and name first, then its arguments a few characters at a time.
-        start_call = {**call, "index": 0, "function": {**call["function"], "arguments": ""}}
-        yield event(_tool_delta(start_call))
-        arguments = call["function"]["arguments"]
-        for at in range(0, len(arguments), 8):
-            piece = {"index": 0, "function": {"arguments": arguments[at : at + 8]}}
-            yield event(_tool_delta(piece))
-    if fault is not None and fault.kind == "cut" and fault.after_chunks >= len(tokens):
+        for index, choice in enumerate(choices):
+            if i < len(choice.tokens):
+                said = choice.logprobs[i] if choice.logprobs is not None else None
+                yield delta(index, choice.tokens[i], said)
+    for index, choice in enumerate(choices):
+        for call in choice.tool_calls or []:
+            # The call's id and name first, then its arguments a few characters at a time.
+            start_call = {**call, "index": 0, "function": {**call["function"], "arguments": ""}}
+            yield event(_tool_delta(start_call, index))
+            arguments = call["function"]["arguments"]
+            for at in range(0, len(arguments), 8):
+                piece = {"index": 0, "function": {"arguments": arguments[at : at + 8]}}
+                yield event(_tool_delta(piece, index))
+    if fault is not None and fault.kind == "cut" and fault.after_chunks >= longest:
         raise SimulatedCut("simulated cut before the end")
-    yield event('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"%s"}]' % finish)
+    for index, choice in enumerate(choices):
+        yield event(
+            '[{"index":%d,"delta":{},"logprobs":null,"finish_reason":"%s"}]'
+            % (index, choice.finish)
+        )
     if usage is not None:
         yield ("data: " + head + "[]," + '"usage":' + json.dumps(usage) + "}\n\n").encode()
     if fault is not None and fault.kind == "no_done":
@@ -417,7 +471,8 @@ async def stream_events(
     yield b"data: [DONE]\n\n"
 
 
-def _tool_delta(call: dict[str, Any]) -> str:
-    return '[{"index":0,"delta":{"tool_calls":[%s]},"logprobs":null,"finish_reason":null}]' % (
-        json.dumps(call)
+def _tool_delta(call: dict[str, Any], index: int = 0) -> str:
+    return '[{"index":%d,"delta":{"tool_calls":[%s]},"logprobs":null,"finish_reason":null}]' % (
+        index,
+        json.dumps(call),
     )

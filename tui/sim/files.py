@@ -62,15 +62,21 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
             return error_response(
                 400, "Missing required parameter: 'file'.", param="file", headers=headers
             )
+        try:
+            lasts = expiry(form)
+        except ValueError as problem:
+            return error_response(400, str(problem), param="expires_after", headers=headers)
         content = await upload.read()
         if len(content) > MAX_BYTES:
             return error_response(413, "File is too large.", param="file", headers=headers)
         file_id = f"file-sim{sim.config.seed:04d}{sim.next_id():08d}"
+        created = int(time.time())
         made: dict[str, Any] = {
             "id": file_id,
             "object": "file",
             "bytes": len(content),
-            "created_at": int(time.time()),
+            "created_at": created,
+            "expires_at": None if lasts is None else created + lasts,
             "filename": upload.filename or "upload",
             "purpose": purpose,
             "status": "processed",
@@ -138,3 +144,23 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
         Route("/v1/files/{file_id}", delete, methods=["DELETE"]),
         Route("/v1/files/{file_id}/content", content, methods=["GET"]),
     ]
+
+
+def expiry(form: Any) -> int | None:
+    """Seconds a file lasts (`expires_after[anchor]=created_at`, `expires_after[seconds]`,
+    from 3600 to 2592000, as the spec's FileExpirationAfter says); None if not asked."""
+    anchor = form.get("expires_after[anchor]")
+    seconds = form.get("expires_after[seconds]")
+    if anchor is None and seconds is None:
+        return None
+    if anchor != "created_at":
+        raise ValueError("Invalid 'expires_after[anchor]': the only anchor is 'created_at'.")
+    try:
+        lasts = int(str(seconds))
+    except ValueError:
+        raise ValueError("Invalid 'expires_after[seconds]': expected an integer.") from None
+    if not 3600 <= lasts <= 2_592_000:
+        raise ValueError(
+            "Invalid 'expires_after[seconds]': from 3600 (an hour) to 2592000 (30 days)."
+        )
+    return lasts

@@ -225,3 +225,9 @@ def cursor_page(
         "last_id": data[-1]["id"] if data else empty_id,
         "has_more": has_more,
     }
+
+
+def listed(query: Any, name: str) -> list[str]:
+    """A list parameter in either form clients send it: repeated (`group_by=a&group_by=b`,
+    as Loom and curl write it) or with brackets (`group_by[]=a`, as the official SDKs do)."""
+    return [*query.getlist(name), *query.getlist(f"{name}[]")]

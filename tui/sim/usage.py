@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sim.gate import Gate
-from tui.sim.state import SimState, error_response
+from tui.sim.state import SimState, error_response, listed
 
 DAYS = 90
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
@@ -300,17 +300,17 @@ def answer(data: UsageData, kind: str, query: Any, now: float) -> dict[str, Any]
         raise Invalid(f"Invalid 'limit': from 1 to {most} for {width_name} buckets.", "limit")
     if end <= start:
         raise Invalid("'end_time' must be after 'start_time'.", "end_time")
-    groups = query.getlist("group_by")
+    groups = listed(query, "group_by")
     for group in groups:
         if group not in GROUPS[kind]:
             raise Invalid(
                 f"Invalid 'group_by' value {group!r}: one of {', '.join(GROUPS[kind])}.", "group_by"
             )
     filters = {
-        "project_id": set(query.getlist("project_ids")),
-        "user_id": set(query.getlist("user_ids")),
-        "api_key_id": set(query.getlist("api_key_ids")),
-        "model": set(query.getlist("models")),
+        "project_id": set(listed(query, "project_ids")),
+        "user_id": set(listed(query, "user_ids")),
+        "api_key_id": set(listed(query, "api_key_ids")),
+        "model": set(listed(query, "models")),
     }
     batch = query.get("batch")
     first = start // width * width if width_name != "1m" else start // 60 * 60
