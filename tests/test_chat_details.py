@@ -231,6 +231,24 @@ async def test_the_last_conversation_used_is_reopened_not_the_pinned_one(
         assert chat(app).query_one(UserMessage).content == "used words"
 
 
+async def test_a_conversation_made_after_the_last_one_shown_is_opened(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    import time
+
+    store = open_conversations(private_data_dir)
+    first = store.create(title="first one", model="gpt-4o-mini")
+    store.add_message(first.id, "user", "first words")
+    store.set_setting("last_conversation", f"{first.id}@{time.time() - 60:.0f}")
+    later = store.create(title="imported later", model="gpt-4o-mini")  # `loom import`, say
+    store.add_message(later.id, "user", "later words")
+    store.db.close()
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(100, 30)):
+        await until(lambda: chat(app).query(UserMessage), "a conversation reopened")
+        assert chat(app).query_one(UserMessage).content == "later words"
+
+
 async def test_presets_are_renamed_and_deleted(sim: SimServer) -> None:
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -119,3 +119,31 @@ def test_images_survive_export_and_import(tmp_path: Path) -> None:
     back = import_json(store, data)
     (message,) = store.path(back.id)
     assert message.content == "what is this?" and message.images == [url]
+
+
+def test_loom_list_lines_up_with_long_ids_and_model_names(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tui.store.conversations import open_conversations
+
+    store = open_conversations(tmp_path)
+    store.create(title="short", model="gpt-4o-mini")
+    store.db.execute(
+        "INSERT INTO conversation (id, title, model, created, updated) VALUES "
+        "(1234567, 'long id', 'ft:gpt-4o-mini-2024-07-18:acme-research:loomis-v2:BkX9q2', 1, 2)"
+    )
+    store.db.close()
+    done = subprocess.run(
+        [sys.executable, "-m", "tui", "list", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    title_at = lines[0].index("TITLE")
+    assert lines[1][title_at:].startswith(("short", "long id"))
+    assert lines[2][title_at:].startswith(("short", "long id"))
+    assert "…" in done.stdout  # the 57-character model is cut at 32

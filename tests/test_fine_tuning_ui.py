@@ -304,3 +304,51 @@ async def test_the_form_shows_what_training_would_cost_under_the_report(
         assert "7 epochs at $3 per" in screen_text(app)
         form.query_one("#n_epochs").value = "2"
         await until(lambda: "(2 epochs at $3 per" in screen_text(app), "the estimate again")
+
+
+async def test_first_sight_focus_and_the_status_line_at_80_columns(ft_sim: SimServer) -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import DataTable, Tab
+
+    slow = Timing(validating=30, queued=30, step=0.05)
+    done = _add_job(ft_sim, 12, suffix="done", timing=Timing(0.05, 0.05, 0.01))
+    await until(
+        lambda: (
+            ft_sim.state.fine_tuning.jobs[done].status(__import__("time").time()) == "succeeded"
+        ),
+        "a job that has ended",
+        seconds=20,
+    )
+    running = _add_job(ft_sim, 3000, suffix="train", timing=Timing(0.01, 0.01, 0.5))
+    _add_job(ft_sim, 12, suffix="wait", timing=slow)  # the newest: validating, no metrics
+    app = _app(ft_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = _screen(app)
+        # Opens on the job that trains, not on the newest (validating, nothing to draw).
+        await until(lambda: screen.selected == running, "the running job selected first")
+        jobs = screen.query_one("#jobs", DataTable)
+        assert app.focused is jobs
+        # Tab moves to the job's views: the active tab is drawn reversed (no colour needed).
+        await pilot.press("5")
+        active = screen.query_one("#job Tab.-active", Tab)
+        await pilot.pause()
+        assert "reverse" in str(active.styles.text_style)
+        details = screen.query_one("#details-scroll", VerticalScroll)
+        details.scroll_to(y=5, animate=False)
+        await pilot.press("escape")
+        assert app.focused is jobs
+        await _select(pilot, app, done)
+        await pilot.pause()
+        assert details.scroll_y == 0  # another job's details start at their top
+        status = screen.query_one("#ft-status").render()
+        assert "updated" not in str(status) and "succeeded" in str(status)
+        for line in screen_text(app).splitlines()[-2:]:
+            assert not line.rstrip().endswith("…")  # the status and footer fit whole
+        # Back from chat, ↑/↓ move the job list again.
+        screen.query_one("#checkpoint-table").focus()
+        await pilot.press("f9")
+        await until(lambda: isinstance(app.screen, ChatScreen), "the chat")
+        await pilot.press("f10")
+        await until(lambda: isinstance(app.screen, FineTuningScreen), "the cockpit")
+        await pilot.pause()
+        assert app.focused is jobs

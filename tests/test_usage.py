@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tui.api.client import OpenAIClient
+from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
 from tui.config import Settings
 from tui.core.replay import as_curl, as_python
@@ -343,6 +344,10 @@ async def test_the_usage_screen_shows_90_days_with_totals_matching_the_table(
         assert dataset is not None and len(dataset.starts) >= 90
         text = screen_text(app)
         assert "ORGANISATION" in text and "90 days" in text
+        # At 80 columns the lines above and below the chart are whole.
+        lines = text.splitlines()
+        assert any(line.strip().endswith("by model (g)") for line in lines)
+        assert any("←/→" in line and not line.rstrip().endswith("…") for line in lines)
         from tui.widgets.row_table import RowTable
 
         rows = screen.query_one(RowTable).rows
@@ -402,7 +407,7 @@ async def test_the_inspector_lists_requests_and_shows_one_in_full(sim: SimServer
         await until(
             lambda: any(r.path == "/chat/completions" for r in screen.records), "the chat request"
         )
-        assert "POST /chat/completions" in screen_text(app) and "▰" in screen_text(app)
+        assert "POST /chat/completions" in screen_text(app) and "100%" in screen_text(app)
         from tui.widgets.row_table import RowTable
 
         table = screen.query_one(RowTable)
@@ -415,6 +420,43 @@ async def test_the_inspector_lists_requests_and_shows_one_in_full(sim: SimServer
         assert "first token" in text and "rate limits" in text and "sk-test-fake-0001" not in text
         await pilot.press("c")
         await until(lambda: any("curl command" in n.message for n in app._notifications), "copied")
+
+
+async def test_the_inspector_keeps_its_row_fits_80_columns_and_draws_gauges_wide(
+    sim: SimServer,
+) -> None:
+    from tui.widgets.row_table import RowTable
+
+    app = LoomApp(settings_for(sim), mode="requests")
+    async with app.run_test(size=(80, 24)) as pilot:
+        client = await app.services.client()
+        for _ in range(3):
+            await client.models.list()
+        async with client.chat.stream(
+            ChatCompletionRequest.model_validate(
+                {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}
+            )
+        ) as stream:
+            async for _ in stream:
+                pass
+        screen = app.screen
+        assert isinstance(screen, RequestsScreen)
+        await until(lambda: len(screen.records) >= 4, "the requests listed")
+        table = screen.query_one(RowTable)
+        table.cursor = 2
+        chosen = table.current.key if table.current is not None else None
+        await client.models.list()  # a newer request is listed at the top
+        await until(lambda: len(screen.records) >= 5, "the new request listed")
+        await pilot.pause()
+        assert table.current is not None and table.current.key == chosen
+        text = screen_text(app)
+        assert "⇣ POST /chat/completions" in text  # the stream's mark is never cut off
+        assert "…" not in next(line for line in text.splitlines() if "time" in line)
+    wide = LoomApp(settings_for(sim), mode="requests")
+    async with wide.run_test(size=(120, 30)):
+        client = await wide.services.client()
+        await client.models.list()
+        await until(lambda: "▰" in screen_text(wide), "gauges from 110 columns")
 
 
 def test_loom_usage_prints_json_and_csv(usage_sim: SimServer, tmp_path: Path) -> None:

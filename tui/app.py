@@ -61,6 +61,11 @@ class LoomApp(App[None]):
     """A terminal workbench for the OpenAI API and compatible servers."""
 
     TITLE = "Loom"
+    CSS = """
+    /* Notices stack from the top, under the tab line: at the bottom they covered the
+       prompt being typed in and the status line that says what is happening. */
+    ToastRack { dock: top; align: right top; margin-top: 1; margin-bottom: 0; }
+    """
     low_bandwidth: reactive[bool] = reactive(False, init=False)
     """Low-bandwidth mode: fewer frames while a reply streams, no cursor blink or
     animations, the 16-colour theme (see README, "Over SSH")."""
@@ -251,13 +256,14 @@ class LoomApp(App[None]):
             safe(message), title=safe(title), severity=severity, timeout=timeout, markup=False
         )
 
-    def copy_and_say(self, text: str, what: str) -> None:
+    def copy_and_say(self, text: str, what: str, fallback: str = "") -> None:
         """Send `text` to the clipboard (OSC 52) and say what was copied, and what to do
-        where the copy cannot arrive (tmux without set-clipboard on)."""
+        where the copy cannot arrive (tmux without set-clipboard on); `fallback` names the
+        screen's own other ways ("w saves it to a file"), if it has any."""
         from tui.core.terminal import copy_advice
 
         self.copy_to_clipboard(text)
-        advice, warn = copy_advice()
+        advice, warn = copy_advice(fallback)
         self.notify(
             f"Copied {what}. {advice}",
             title="Copy",
@@ -384,6 +390,9 @@ class LoomApp(App[None]):
         """Show the screen of a mode (see tui.screens.modes), once it is ready."""
         if mode != self.current_mode:
             await self.switch_mode(mode)
+            shown = getattr(self.screen, "mode_shown", None)
+            if callable(shown):
+                shown()
 
     def action_focus_next(self) -> None:
         """Tab: a field that completes with Tab (a path) does so; else focus moves on."""

@@ -446,14 +446,27 @@ def run_list(args: argparse.Namespace) -> int:
     if not rows:
         _err("no conversations yet")
         return 0
-    lines = [f"{'ID':>5}  {'UPDATED':<16}  {'MSGS':>4}  {'MODEL':<20}  TITLE"]
-    for row in rows:
+
+    def cut(text: str, most: int) -> str:
+        return text if len(text) <= most else text[: most - 1] + "…"
+
+    # Columns as wide as what they hold (ids of any length, long model names), so they
+    # line up whatever the data; a model name longer than 32 characters is cut.
+    models = [cut(row.conversation.model or "-", 32) for row in rows]
+    wide_id = max(2, *(len(str(row.conversation.id)) for row in rows))
+    wide_msgs = max(4, *(len(f"{row.messages}") for row in rows))
+    wide_model = max(5, *(len(model) for model in models))
+    lines = [
+        f"{'ID':>{wide_id}}  {'UPDATED':<16}  {'MSGS':>{wide_msgs}}  {'MODEL':<{wide_model}}  TITLE"
+    ]
+    for row, model in zip(rows, models, strict=True):
         c = row.conversation
         updated = moment(c.updated)
         marks = ("★ " if c.pinned else "") + ("(archived) " if c.archived else "")
         title = " ".join(c.title.split()) or "Untitled"
         lines.append(
-            f"{c.id:>5}  {updated:<16}  {row.messages:>4}  {c.model or '-':<20}  {marks}{title}"
+            f"{c.id:>{wide_id}}  {updated:<16}  {row.messages:>{wide_msgs}}  "
+            f"{model:<{wide_model}}  {marks}{title}"
         )
     _out("\n".join(lines) + "\n")
     return 0

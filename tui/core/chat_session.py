@@ -221,7 +221,7 @@ class ChatSession:
             if leaf_id is not None and leaf_id != conversation.leaf_id:
                 store.update(conversation_id, leaf_id=leaf_id)
             path = store.path(conversation_id, leaf_id)
-            store.set_setting(LAST_CONVERSATION, str(conversation_id))
+            store.set_setting(LAST_CONVERSATION, f"{conversation_id}@{time.time():.3f}")
             return conversation, path, store.branches(conversation_id), repos.generation
 
         conversation, path, branches, generation = await self.services.store.run(
@@ -238,14 +238,22 @@ class ChatSession:
         self._leaf_saved = path[-1].id if path else None
 
     async def open_last(self) -> bool:
-        """Reopen the conversation last shown (else the newest); False if there is none."""
+        """Reopen the conversation last shown, or one with newer activity since (made or
+        imported from the shell, say); False if there is none."""
 
         def last(repos: Repositories) -> int | None:
             store = repos.conversations
-            named = store.setting(LAST_CONVERSATION)
-            if named and named.isdigit() and store.exists(int(named)):
-                return int(named)
-            return store.most_recent()
+            named, _, shown = (store.setting(LAST_CONVERSATION) or "").partition("@")
+            newest = store.most_recent()
+            if not (named.isdigit() and store.exists(int(named))):
+                return newest
+            newer = (
+                newest is not None
+                and newest != int(named)
+                and shown.replace(".", "", 1).isdigit()
+                and store.get(newest).updated > float(shown)
+            )
+            return newest if newer else int(named)
 
         conversation_id = await self.services.store.run("reopening the last conversation", last)
         if conversation_id is None:

@@ -3,6 +3,7 @@ snapshot of what is not saved yet), and the job that writes it in the store's th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -78,7 +79,7 @@ def plan_job(
                     system_prompt=meta["system_prompt"],
                     params=meta["params"],
                 ).id
-                store.set_setting(LAST_CONVERSATION, str(conversation_id))
+                store.set_setting(LAST_CONVERSATION, f"{conversation_id}@{time.time():.3f}")
             elif meta["dirty"]:
                 store.update(
                     conversation_id,

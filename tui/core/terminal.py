@@ -64,22 +64,24 @@ def tmux_clipboard(environ: Mapping[str, str] | None = None) -> str | None:
     return shown.stdout.strip() or "unknown"
 
 
-def copy_advice(environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
+def copy_advice(fallback: str = "", environ: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """What to say after sending text to the clipboard with OSC 52, and whether it is a
-    warning (the copy most likely did not arrive)."""
+    warning (the copy most likely did not arrive). `fallback` names what the screen offers
+    instead ("w saves it to a file"), only keys that screen has."""
     setting = tmux_clipboard(environ)
+    instead = f" If nothing arrived: {fallback}." if fallback else ""
     if setting is None:
         return (
             "Sent to the terminal's clipboard (OSC 52; most terminals take it, some ask "
-            "first). If nothing arrived: w saves it to a file, o opens it in your pager.",
+            f"first).{instead}",
             False,
         )
     if setting == "on":
         return ("Sent to the clipboard through tmux (set-clipboard on).", False)
+    meanwhile = f" Meanwhile {fallback}." if fallback else ""
     return (
         f"tmux drops the copy (set-clipboard is {setting}): add `set -g set-clipboard on` to "
-        "~/.tmux.conf and run `tmux source ~/.tmux.conf`. Meanwhile w saves the text to a "
-        "file, o opens it in your pager.",
+        f"~/.tmux.conf and run `tmux source ~/.tmux.conf`.{meanwhile}",
         True,
     )
 

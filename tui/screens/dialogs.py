@@ -7,9 +7,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 DIALOG_CSS = """
@@ -41,7 +42,7 @@ class Confirm(ModalScreen[bool]):
         with Vertical():
             yield Static(plain(self.question))
             yield Static("y / Enter: yes · n / Esc: no", classes="dialog--hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         """Close with the answer."""
@@ -65,7 +66,7 @@ class AskText(ModalScreen[str | None]):
             yield Static(plain(self.title_text))
             yield Input(self.value, placeholder=self.placeholder, id="answer")
             yield Static("Enter saves · Esc cancels", classes="dialog--hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @on(Input.Submitted, "#answer")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -106,7 +107,7 @@ class Choose(ModalScreen[int | None]):
                 plain((self.hint + "\n" if self.hint else "") + "Enter or 1-9 picks · Esc cancels"),
                 classes="dialog--hint",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

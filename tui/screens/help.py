@@ -11,7 +11,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.keys import format_key
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from tui.widgets.key_footer import KeyFooter
 
 KeyRow = tuple[str, str, str]
 """(keys, what they do, the binding's id for the config's [keymap])."""
@@ -83,7 +85,7 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row(Text(keys), said)
                 yield Static(table)  # markup-safe: a Table of Text cells
             yield Static(Text("Esc, F1 or q closes this help.", style="italic"))
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def action_close(self) -> None:
         """Close the help."""

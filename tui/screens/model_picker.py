@@ -11,9 +11,10 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ class ModelPicker(ModalScreen[str | None]):
             yield Input(placeholder="filter, or type any model id", id="filter")
             yield OptionList(id="models")
             yield Static(plain(self._hint()), classes="picker--hint")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill("")

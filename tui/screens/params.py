@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static, TextArea
 
 from tui.core.params import PARAMS, parse, parse_all, show
 from tui.store.errors import StoreError
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
                 "F4 saves as a preset · F5 presets · Esc cancels",
                 classes="params--hint",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#system-prompt", TextArea).focus()

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.screens.dialogs import DIALOG_CSS
 from tui.store.errors import StoreError
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class PresetsScreen(ModalScreen["Preset | None"]):
             yield Static(
                 "Enter loads · F2 or r renames · d deletes · Esc closes", classes="dialog--hint"
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill()

@@ -15,10 +15,11 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import Facts, plain
 from tui.widgets.row_table import Column, Row, RowTable
 
@@ -37,7 +38,19 @@ def gauge(left: int | None, limit: int | None, width: int = 5) -> Text:
     share = max(0.0, min(1.0, left / limit))
     full = round(share * width)
     style = "bold reverse" if share < 0.1 else ("bold" if share < 0.3 else "")
-    return Text("▰" * full + "▱" * (width - full) + f" {100 * share:3.0f}%", style=style)
+    bar = "▰" * full + "▱" * (width - full) + " " if width else ""
+    return Text(f"{bar}{100 * share:3.0f}%", style=style)
+
+
+def _key(record: RequestRecord) -> str:
+    """A row's key that stays the record's while newer requests are listed above it."""
+    return f"{record.started_at:.6f}:{id(record)}"
+
+
+def _short_path(path: str) -> str:
+    """A path with its long ids left out (`/fine_tuning/jobs/…/events`): the request in
+    full, opened with Enter, has them."""
+    return "/".join(part if len(part) <= 16 else "…" for part in path.split("/"))
 
 
 def _seconds(value: float | None) -> str:
@@ -86,19 +99,21 @@ class RequestsScreen(LoomScreen):
             yield bar
         yield RowTable(self._columns(), id="request-list")
         yield Static("", id="request-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def _columns(self) -> list[Column]:
         """At 80 columns what matters; from WIDE the server's time and the request id."""
         wide = self.app.size.width >= WIDE
         columns = [
             Column("time", "time", width=8),
-            Column("call", "request", most=40),
+            Column("call", "request", most=60, middle=True),
             Column("status", "st", width=3),
             Column("took", "took", width=6, right=True),
             Column("ttft", "first", width=6, right=True),
-            Column("req", "requests left", width=10),
-            Column("tok", "tokens left", width=10),
+            # Below WIDE what is left is a share alone (its style marks a low budget): the
+            # room goes to the request's path.
+            Column("req", "req left" if wide else "req", width=10 if wide else 4, right=True),
+            Column("tok", "tok left" if wide else "tok", width=10 if wide else 4, right=True),
             Column("try", "try", width=3, right=True),
         ]
         if wide:
@@ -139,15 +154,16 @@ class RequestsScreen(LoomScreen):
     def _fill(self) -> None:
         self.records = list(reversed(list(self.services.requests)))
         columns = self.query_one(RowTable).columns
+        bars = 5 if self.app.size.width >= WIDE else 0
         rows = []
-        for n, r in enumerate(self.records):
+        for r in self.records:
             limit = r.rate_limit
             status = Text(str(r.status) if r.status is not None else "–")
             if r.error or (r.status or 0) >= 400:
                 status.stylize("bold reverse")
-            call = Text(f"{r.method} {safe(r.path.split('?', 1)[0])}")
-            if r.stream:
-                call.append(" ⇣", style="dim")
+            # The stream mark first, so a narrow column never loses it; long ids shortened.
+            call = Text("⇣ " if r.stream else "", style="dim")
+            call.append(f"{r.method} {_short_path(safe(r.path.split('?', 1)[0]))}")
             cells = {
                 "time": Text(moment(r.started_at, "%H:%M:%S")),
                 "call": call,
@@ -155,14 +171,16 @@ class RequestsScreen(LoomScreen):
                 "took": Text(_seconds(r.latency)),
                 "ttft": Text(_seconds(r.first_token)),
                 "proc": Text(f"{r.processing_ms}ms" if r.processing_ms is not None else "–"),
-                "req": gauge(limit.remaining_requests, limit.limit_requests)
+                "req": gauge(limit.remaining_requests, limit.limit_requests, bars)
                 if limit
                 else Text("–"),
-                "tok": gauge(limit.remaining_tokens, limit.limit_tokens) if limit else Text("–"),
+                "tok": gauge(limit.remaining_tokens, limit.limit_tokens, bars)
+                if limit
+                else Text("–"),
                 "try": Text(str(r.attempt + 1)),
                 "id": plain(r.request_id or ""),
             }
-            rows.append(Row(str(n), tuple(cells[c.key] for c in columns)))
+            rows.append(Row(_key(r), tuple(cells[c.key] for c in columns)))
         table = self.query_one(RowTable)
         keep = table.current.key if table.current is not None else None
         table.show(rows, keep=keep)
@@ -180,8 +198,9 @@ class RequestsScreen(LoomScreen):
     def action_open(self) -> None:
         """The request under the cursor, in full."""
         row = self.query_one(RowTable).current
-        if row is not None:
-            self.app.push_screen(RequestDetail(self.records[int(row.key)]))
+        record = next((r for r in self.records if row is not None and _key(r) == row.key), None)
+        if record is not None:
+            self.app.push_screen(RequestDetail(record))
 
     def action_clear(self) -> None:
         """Forget the requests listed (the ledger keeps its own)."""
@@ -217,7 +236,7 @@ class RequestDetail(Screen[None]):
         yield Static(plain(f"{r.method} {r.url}"), id="request-title")
         with VerticalScroll():
             yield Static(Content.from_rich_text(self.text()))
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def text(self) -> Text:
         """Everything about the request, secrets masked."""
@@ -304,7 +323,7 @@ class RequestDetail(Screen[None]):
             scroll.scroll_page_down()
 
     def _copy(self, text: str, what: str) -> None:
-        self.app.copy_and_say(text, f"the {what}")  # type: ignore[attr-defined]
+        self.app.copy_and_say(text, f"the {what}", "w saves it to a file")  # type: ignore[attr-defined]
 
     def action_curl(self) -> None:
         """Copy the request as a curl command."""

@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.core.text import safe
 from tui.store.errors import StoreError
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
                 "Every word must match · Enter opens at the message · ↑↓ move · Esc closes",
                 classes="search--hint",
             )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

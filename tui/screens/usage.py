@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.core.job_text import short_model
 from tui.core.text import moment, safe
@@ -32,6 +32,7 @@ from tui.core.usage import (
 )
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.bar_chart import MARKS, BarChart, Stack
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 from tui.widgets.row_table import Column, Row, RowTable
 
@@ -154,7 +155,7 @@ class UsageScreen(LoomScreen):
             id="usage-table",
         )
         yield Static("", id="usage-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         settings = self.services.settings
@@ -293,7 +294,7 @@ class UsageScreen(LoomScreen):
 
     def _show_how(self) -> None:
         q = self.want
-        source = "organisation (admin key)" if q.source == "org" else "Loom's ledger"
+        source = "organisation" if q.source == "org" else "Loom's ledger"
         if q.start is not None:
             first = moment(q.start, "%Y-%m-%d")
             last = moment((q.end or time.time()) - 1, "%Y-%m-%d")
@@ -302,13 +303,17 @@ class UsageScreen(LoomScreen):
             span = "today" if q.days == 0 else f"{q.days} days"
         group = q.group or "none"
         width = "1d" if q.source == "org" and q.metric == "cost" else q.width
-        self.query_one("#usage-how", Static).update(
-            Text(
-                f"{source} (o) · {q.metric} (m) · {span} (d) · per {width} (b) · by {group} (g)",
-                no_wrap=True,
-                overflow="ellipsis",
-            )
-        )
+        parts = [
+            (source, "o"),
+            (q.metric, "m"),
+            (span, "d"),
+            (f"per {width}", "b"),
+            (f"by {group}", "g"),
+        ]
+        line = " · ".join(f"{words} ({key})" for words, key in parts)
+        if len(line) > self.app.size.width - 2:
+            line = " · ".join(words for words, _ in parts)  # the keys are in the footer, F1
+        self.query_one("#usage-how", Static).update(Text(line, no_wrap=True, overflow="ellipsis"))
 
     def _show_readout(self) -> None:
         chart = self.query_one(BarChart)
@@ -329,7 +334,11 @@ class UsageScreen(LoomScreen):
                 ]
                 shown = [short(value, metric) for value in parts]
                 words += f" ({shown[0]} input, {shown[1]} cached, {shown[2]} output)"
-            words += " · ←/→ on the chart: what each bar holds"
+            hint = " · ←/→ on the chart: what each bar holds"
+            if len(words) + len(hint) > self.app.size.width - 2:
+                hint = " · ←/→: each bar"
+            if len(words) + len(hint) <= self.app.size.width - 2:
+                words += hint
         self.query_one("#usage-readout", Static).update(plain(words))
 
     @on(BarChart.Pointed)

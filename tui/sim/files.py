@@ -76,11 +76,12 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
             "object": "file",
             "bytes": len(content),
             "created_at": created,
-            "expires_at": None if lasts is None else created + lasts,
             "filename": upload.filename or "upload",
             "purpose": purpose,
             "status": "processed",
         }
+        if lasts is not None:
+            made["expires_at"] = created + lasts
         sim.files[file_id] = {"object": made, "content": content}
         return JSONResponse(made, headers=headers)
 

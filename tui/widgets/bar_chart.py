@@ -156,7 +156,13 @@ class BarChart(Widget, can_focus=True):
         top = max((sum(c) for c in columns), default=0.0)
         legend = Text(no_wrap=True, overflow="ellipsis")
         for n, stack in enumerate(self.stacks):
-            legend.append(f"█{MARKS[n % 26]} {stack.name}  ", styles[n % len(styles)])
+            item = f"█{MARKS[n % 26]} {stack.name}  "
+            rest = f"+{len(self.stacks) - n}"
+            final = n == len(self.stacks) - 1
+            if legend.cell_len + len(item) + (0 if final else len(rest) + 1) > self.size.width:
+                legend.append(rest, "dim")  # the rest, whole, rather than one name cut
+                break
+            legend.append(item, styles[n % len(styles)])
         if top <= 0:
             return Text.assemble(legend, "\n", plain(self.empty, style="dim"))
         rows = height - 2

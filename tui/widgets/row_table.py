@@ -28,6 +28,9 @@ class Column:
     width: int | None = None
     most: int = 40
     right: bool = False
+    middle: bool = False
+    """Cut a value too long for the column in its middle (`GET /fine_tu…/events`), so
+    both ends stay: for paths, where the end says as much as the start."""
 
 
 class Row:
@@ -153,7 +156,9 @@ class RowTable(ScrollView, can_focus=True):
         sample = [row for row in sample if not row.heading]
         for n, column in enumerate(self.columns):
             if column.width is not None:
-                widths.append(column.width)
+                # A column nobody has a value in gives its room to those that do.
+                empty = bool(sample) and all(not row.cells[n].plain.strip() for row in sample)
+                widths.append(max(1, len(column.label)) if empty else column.width)
                 continue
             longest = max([len(column.label), *(row.cells[n].cell_len for row in sample)])
             widths.append(min(column.most, longest))
@@ -241,6 +246,12 @@ class RowTable(ScrollView, can_focus=True):
         line = Text(no_wrap=True, overflow="ellipsis")
         for n, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
             shown = cell.copy()
+            if self.columns[n].middle and shown.cell_len > width > 3:
+                head = (width - 1) // 2
+                tail = width - 1 - head
+                shown = Text.assemble(
+                    shown[:head], "…", shown[len(shown) - tail :], no_wrap=True, end=""
+                )
             shown.truncate(width, overflow="ellipsis")
             if self.columns[n].right:
                 shown.pad_left(width - shown.cell_len)

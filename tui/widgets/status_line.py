@@ -73,25 +73,38 @@ class StatusLine(Widget):
         self.tokens_per_second = reply.tokens_per_second
 
     def render(self) -> Text:
+        # What is happening comes first; figures follow while they fit whole, the least
+        # telling left out first (the speed, then the time to first token): a narrow line
+        # drops a figure, it never cuts one in half.
+        room = max(0, self.size.width)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe(self.model) or "no model", style="bold")
         if self.server:
             text.append(f" @ {safe(self.server)}")
+        parts: list[tuple[str, str]] = []
         if self.low_bandwidth:
-            text.append(" │ low bandwidth")
-        # What is happening comes before the figures: a narrow line cuts the figures.
+            parts.append((" │ low bandwidth", ""))
         if self.saving:
-            text.append(f" │ {self.saving}", style="bold")
+            parts.append((f" │ {self.saving}", "bold"))
         if self.state:
-            text.append(f" │ {safe(self.state)}", style="italic")
+            parts.append((f" │ {safe(self.state)}", "italic"))
+        for part in parts:  # the state is never dropped: cut at the end if it must be
+            text.append(*part)
+        figures: list[str] = []
         if self.prompt_tokens is not None or self.completion_tokens is not None:
-            text.append(f" │ in {_n(self.prompt_tokens)} · out {_n(self.completion_tokens)} tok")
+            figures.append(f" │ in {_n(self.prompt_tokens)} · out {_n(self.completion_tokens)}")
         if self.cost:
-            text.append(f" │ {self.cost}")
+            figures.append(f" │ {self.cost}")
         if self.ttft is not None:
-            text.append(f" │ TTFT {self.ttft:.2f}s")
+            figures.append(f" │ TTFT {self.ttft:.2f}s")
         if self.tokens_per_second is not None:
-            text.append(f" │ {self.tokens_per_second:.0f} tok/s")
+            figures.append(f" │ {self.tokens_per_second:.0f} tok/s")
+        used = text.cell_len
+        for figure in figures:
+            if used + len(figure) > room:
+                break
+            text.append(figure)
+            used += len(figure)
         return text
 
 

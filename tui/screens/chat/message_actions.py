@@ -46,7 +46,9 @@ class MessageActions(ChatBase):
         self._copy(item.content, f"the message ({item.content.count(chr(10)) + 1} lines)")
 
     def _copy(self, text: str, what: str) -> None:
-        self.app.copy_and_say(text, what)  # type: ignore[attr-defined]
+        self.app.copy_and_say(  # type: ignore[attr-defined]
+            text, what, "w saves it to a file, o opens it in your pager"
+        )
 
     async def _item_code(self, item: ChatItem) -> None:
         from tui.core.codeblocks import code_blocks
@@ -128,6 +130,7 @@ class MessageActions(ChatBase):
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         self._editing = item
+        self.refresh_bindings()
         self.notify(
             "Editing: Enter sends it as a new version (the old one is kept); Esc cancels.",
             timeout=5,

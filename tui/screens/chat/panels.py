@@ -152,6 +152,7 @@ class Panels(ChatBase):
     def _show_attachments(self) -> None:
         names = ", ".join(a.name for a in self.attachments)
         self._prompt().border_title = plain(f"📎 {names} (Esc removes)") if names else ""
+        self.refresh_bindings()
 
     def action_help(self) -> None:
         """Show every key of this screen."""

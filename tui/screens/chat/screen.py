@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tui.core.advice import explain, no_key_message
@@ -31,6 +31,7 @@ from tui.core.chat_session import (
 )
 from tui.core.gcpolicy import GC
 from tui.store.errors import StoreError
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.messages import (
     FLUSH_SECONDS,
     LOW_BANDWIDTH_FLUSH_SECONDS,
@@ -76,6 +77,13 @@ class ChatScreen(MessageActions, ConversationList, Panels):
 
     BINDINGS = [
         Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the reply, keep its text"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="chat.cancel",
+            tooltip="Cancel the edit, or drop the attachments",
+        ),
         Binding("ctrl+o", "pick_model", "Model", id="chat.model", tooltip="Pick a model"),
         # Retry and Export are left out of the footer (no room at 80 columns): a failed
         # reply names ctrl+r, and both are in F1 and the command palette.
@@ -177,7 +185,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
                 status = StatusLine(id="status")
                 status.set_reactive(StatusLine.model, self.session.model)
                 yield status
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def _welcome(self) -> str:
         settings = self.services.settings
@@ -463,6 +471,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
             self.attachments = []
             self._show_attachments()
         editing, self._editing = self._editing, None
+        self.refresh_bindings()
         replacing = editing.turn if editing is not None else None
         if editing is not None:
             await self._remove_from(editing)
@@ -506,6 +515,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
             reply.focus(scroll_visible=False)
         self._status().state = "streaming…"
         self.stream_reply(reply, turn, continuing=into is not None)
+        self.refresh_bindings()  # esc stops now
 
     @work(exclusive=True, group="chat", exit_on_error=False)
     async def stream_reply(self, reply: ReplyView, turn: Turn, continuing: bool = False) -> None:
@@ -541,6 +551,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
             raise
         finally:
             reply.on_rendered = None
+            self.call_after_refresh(self.refresh_bindings)  # nothing to stop any more
         from tui.core.pricing import reply_figures
 
         reply.set_figures(reply_figures(turn, self.services.prices()))
@@ -557,13 +568,26 @@ class ChatScreen(MessageActions, ConversationList, Panels):
                 self._status().state = advice.headline
             self.notify(f"{advice.headline}\n{advice.detail}", severity="error", timeout=8)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc says what it does now: Stop while a reply streams, Cancel while a message is
+        edited or has attachments, nothing (and no footer key) while there is neither."""
+        if action == "stop":
+            return self.streaming
+        if action == "cancel":
+            return not self.streaming and (self._editing is not None or bool(self.attachments))
+        return True
+
     def action_stop(self) -> None:
-        """Stop the reply that is streaming; its text stays. Also ends editing."""
+        """Stop the reply that is streaming; its text stays."""
         if self.streaming:
             self.workers.cancel_group(self, "chat")
-        elif self._editing is not None:
+
+    def action_cancel(self) -> None:
+        """Cancel the edit of a message, or drop the files attached to the next one."""
+        if self._editing is not None:
             self._editing = None
             self._prompt().clear()
+            self.refresh_bindings()
             self.notify("Edit cancelled.", timeout=2)
         elif self.attachments:
             self.attachments = []

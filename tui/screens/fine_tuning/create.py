@@ -22,13 +22,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Footer, Input, Label, ProgressBar, Select, Static, TextArea
+from textual.widgets import Input, Label, ProgressBar, Select, Static, TextArea
 
 from tui.api.schemas import FineTuningJob
 from tui.core.job_request import METHODS, JobForm, build
 from tui.core.text import safe
 from tui.core.training_data import Report, check_file, training_cost
 from tui.widgets.field import Field
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.path_input import PathInput
 from tui.widgets.plain import plain
 
@@ -230,7 +231,7 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
             ),
             id="form-status",
         )
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#progress", ProgressBar).display = False

@@ -13,17 +13,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tui.core.fine_tuning import METRICS, JobUpdate
 from tui.core.job_text import (
     ACTIVE,
+    duration,
     eta,
     job_name,
     method_short,
@@ -37,6 +38,7 @@ from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.screens.fine_tuning.details import details_text
 from tui.widgets.event_log import EventLog
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.line_chart import Line, LineChart
 from tui.widgets.plain import plain
 from tui.widgets.theme_styles import theme_style
@@ -242,7 +244,7 @@ class FineTuningScreen(LoomScreen):
             with TabPane("5 Details", id="details"), VerticalScroll(id="details-scroll"):
                 yield Static("", id="details-text")
         yield Static("", id="ft-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def _columns(self) -> tuple[str, ...]:
         """The list's columns: all of them from WIDE columns, the ones that matter below."""
@@ -273,7 +275,7 @@ class FineTuningScreen(LoomScreen):
             ("valid", "valid loss"),
             ("full", "full valid"),
             ("acc", "accuracy"),
-            ("model", "model (Enter chats, c copies)"),
+            ("model", "model"),
         ):
             checkpoints.add_column(label, key=key)
         table.focus()
@@ -410,6 +412,10 @@ class FineTuningScreen(LoomScreen):
         if keep is None and table.row_count:
             keep = self._row_key_at(table.cursor_row)
         shown = self._shown_jobs()
+        if keep is None:
+            # First sight: a job that trains now, so its chart draws itself at once (not a
+            # validating one with no metrics yet).
+            keep = next((job.id for job in shown if job.status == "running"), None)
         if [job.id for job in shown] == [str(key.value) for key in table.rows] and (
             tuple(str(key.value) for key in table.columns) == self._columns()
         ):
@@ -485,12 +491,14 @@ class FineTuningScreen(LoomScreen):
             old.wants_history = False
             old.listeners = [f for f in old.listeners if getattr(f, "__self__", None) is not self]
         self.selected = job_id
+        self.query_one("#details-scroll", VerticalScroll).scroll_home(animate=False)
         follower = board.follow(job_id)
         follower.focused = True
         follower.wants_history = True
         follower.listeners.append(self._job_update)
         follower.wake()
         self._show_job(follower, history=True)
+        self.refresh_bindings()  # pause, resume, chat: for this job
 
     def _job_update(self, update: JobUpdate) -> None:
         """From the follower (on the event loop): hand it to the screen as a message."""
@@ -599,39 +607,56 @@ class FineTuningScreen(LoomScreen):
             self._show_status()
 
     def _show_status(self) -> None:
-        line = Text(no_wrap=True, overflow="ellipsis")
         counts: dict[str, int] = {}
         for job in self.jobs.values():
-            counts[job.status] = counts.get(job.status, 0) + 1
-        line.append(f"{len(self.jobs)} jobs", style="bold")
-        for status in ("running", "paused", "queued", "validating_files", "failed"):
-            if counts.get(status):
-                line.append(f" · {counts[status]} {status_words(status)[2:]}")
+            key = "waiting" if job.status in ("queued", "validating_files") else job.status
+            counts[key] = counts.get(key, 0) + 1
         watched = len(self.services.jobs.watched)
+        marks = {"running": "▶", "paused": "‖", "waiting": "…", "failed": "✗"}
+        words = [f"{counts[k]} {k}" for k in marks if k in counts]
+        short = [f"{marks[k]}{counts[k]}" for k in marks if k in counts]
         if watched:
-            line.append(f" · watching {watched}")
-        follower = self.services.jobs.follower(self.selected) if self.selected else None
-        state = follower.state if follower is not None else None
-        if state is not None and state.stopped:
-            line.append(f" │ {safe(state.stopped)}", style="bold")
-        elif state is not None and state.failing_since is not None:
-            since = moment(state.failing_since, "%H:%M:%S")
-            line.append(
-                f" │ reconnecting (since {since}): {safe(state.problem or '')}", style="bold"
-            )
-        elif self.problem:
-            line.append(f" │ {safe(self.problem)}", style="bold")
-        elif state is not None and state.note:
-            line.append(f" │ {safe(state.note)}", style="bold")
-        elif state is not None and state.updated_at is not None:
-            ago = max(0, int(time.time() - state.updated_at))
-            line.append(f" │ updated {ago}s ago", style="dim")
+            words.append(f"watching {watched}")
+            short.append(f"◉{watched}")
+        tail, tail_style = self._status_tail()
+        room = self.app.size.width - 2
+        head = " · ".join([f"{len(self.jobs)} jobs", *words])
+        if len(head) + len(tail) > room:
+            head = " ".join([f"{len(self.jobs)} jobs", *short])  # the marks read in 16 colours
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(head, style="bold")
+        line.append(tail, style=tail_style)
         readout = self._chart().readout() if self.is_mounted else ""
         if (line.plain, readout) == self._status_shown:
             return  # the same words: nothing to send to the terminal
         self._status_shown = (line.plain, readout)
         self.query_one("#readout", Static).update(Text(readout, style="dim", no_wrap=True))
         self.query_one("#ft-status", Static).update(line)
+
+    def _status_tail(self) -> tuple[str, str]:
+        """What the status line says after the counts: a problem, the server's note, when
+        the job was last heard of (or when it ended), and a hint on the checkpoints."""
+        follower = self.services.jobs.follower(self.selected) if self.selected else None
+        state = follower.state if follower is not None else None
+        if state is not None and state.stopped:
+            return f" │ {safe(state.stopped)}", "bold"
+        if state is not None and state.failing_since is not None:
+            since = moment(state.failing_since, "%H:%M:%S")
+            return f" │ reconnecting (since {since}): {safe(state.problem or '')}", "bold"
+        if self.problem:
+            return f" │ {safe(self.problem)}", "bold"
+        if state is not None and state.note:
+            return f" │ {safe(state.note)}", "bold"
+        hint = ""
+        if self.is_mounted and self.query_one(TabbedContent).active == "checkpoints":
+            hint = " │ Enter chats with a checkpoint, c copies"
+        job = state.job if state is not None else None
+        if job is not None and job.finished:
+            return f" │ {job.status} {when(job.finished_at)}{hint}", "dim"
+        if state is not None and state.updated_at is not None:
+            ago = duration(time.time() - state.updated_at).split(" ", 1)[0]
+            return f" │ updated {ago} ago{hint}", "dim"
+        return hint, "dim"
 
     # --- keys -----------------------------------------------------------------------------
 
@@ -651,8 +676,15 @@ class FineTuningScreen(LoomScreen):
             return self.query_one(TabbedContent).active == "chart"
         return True
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # The job's views say they have the keys: their active tab is drawn reversed
+        # (Textual's :focus-within does not restyle the tabs when focus moves).
+        views = self.query_one(TabbedContent)
+        views.set_class(views in event.widget.ancestors_with_self, "-focused")
+
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
+        self._show_status()
         if event.pane.id == "results":
             self._load_results()
 
@@ -942,6 +974,13 @@ class FineTuningScreen(LoomScreen):
             self.notify(f"Job {job.id} created; watching it.", title="Fine-tuning", timeout=6)
 
         self.app.push_screen(CreateJobScreen(self.draft), made)
+
+    def mode_shown(self) -> None:
+        """Back from another screen (its key, or the palette): ↑/↓ move the job list again,
+        whichever part had the keys before (a dialog closing leaves the focus where it was)."""
+        table = self._table()
+        if table.display:
+            table.focus()
 
     def on_screen_resume(self) -> None:
         self.list_jobs(newest_only=bool(self.jobs))

@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.core.model_facts import Fact, ModelInfo, dollars, tokens
 from tui.core.text import moment, safe
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class ModelDetail(Screen[None]):
         yield Static(Text(f"Model {safe(self.info.id)}"), id="detail-title")
         with VerticalScroll():
             yield Static(Content.from_rich_text(self._text()), id="detail")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.fetch()

@@ -17,12 +17,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.core.model_facts import KINDS, ModelInfo, dollars, short_name, tokens
 from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.field import Field
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 from tui.widgets.row_table import Column, Row, RowTable
 
@@ -37,12 +38,14 @@ SHOWN_KINDS = ("all", "for chat", *KINDS)
 """The kind filter: all, those the chat serves, then each kind."""
 
 
-def _ends_cell(info: ModelInfo, today: datetime.date) -> Text:
+def _ends_cell(info: ModelInfo, today: datetime.date, *, words: bool = True) -> Text:
     ends = info.ends(today)
     if ends is None:
         return Text("")
     when, day = ends
     word = {"past": "✗ shut " if info.shutdown else "✗ dep. ", "soon": "! ", "later": ""}[when]
+    if not words:
+        word = word[:2]  # the mark alone at 80 columns; the line under the table says which
     style = {"past": "bold reverse", "soon": "bold", "later": "dim"}[when]
     return Text(f"{word}{day}", style=style)
 
@@ -157,12 +160,12 @@ class ModelsScreen(LoomScreen):
             Column("context", "context", width=7, right=True),
             Column("input", "in $/M", width=7, right=True),
             Column("output", "out $/M", width=7, right=True),
-            Column("used", "used", width=5, right=True),
-            Column("ends", "ends", width=17),
+            Column("ends", "ends", width=17 if self.app.size.width >= WIDE else 12),
         ]
         if self.app.size.width >= WIDE:
             columns[1:1] = [Column("owner", "owner", most=16)]
             columns += [
+                Column("used", "used", width=5, right=True),
                 Column("max_output", "max out", width=7, right=True),
                 Column("created", "created", width=10),
                 Column("last", "last used", width=11),
@@ -180,7 +183,7 @@ class ModelsScreen(LoomScreen):
         yield RowTable(self._columns(), id="catalogue")
         yield Static("", id="facts")
         yield Static("", id="models-status")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         catalogue = self.services.catalogue
@@ -228,6 +231,7 @@ class ModelsScreen(LoomScreen):
         today = datetime.date.today()
         keys = [c.key for c in self.query_one(RowTable).columns]
         uses = catalogue.uses
+        wide = self.app.size.width >= WIDE
 
         def cells(info: ModelInfo) -> tuple[Text, ...]:
             replies, last = _used(info, uses)
@@ -239,7 +243,7 @@ class ModelsScreen(LoomScreen):
                 "input": Text(dollars(info.input_price)),
                 "output": Text(dollars(info.output_price)),
                 "used": Text(f"{replies:,}" if replies else ""),
-                "ends": _ends_cell(info, today),
+                "ends": _ends_cell(info, today, words=wide),
                 "max_output": Text(tokens(info.max_output)),
                 "created": Text(moment(info.created, "%Y-%m-%d", utc=True)),
                 "last": Text(moment(last, "%m-%d %H:%M") if last else ""),
