@@ -94,7 +94,13 @@ class EventLog(ScrollView, can_focus=True):
         text.append(clock(line.created_at), style="dim")
         mark, style = LEVELS.get(line.level, (" ", ""))
         text.append(f" {mark} ", style=style)
-        body = safe(line.message)
+        body = " ".join(safe(line.message).split())
+        room = self.scrollable_content_region.width - text.cell_len
+        if len(body) > room > 12:
+            # Cut in the middle: a message's end (a model's name, a file id) says as much as
+            # its start; the details show it whole.
+            head = (room - 1) * 2 // 3
+            body = body[:head] + "…" + body[len(body) - (room - 1 - head) :]
         text.append(body, style="dim" if line.kind == "metrics" else style)
         segments = list(text.render(self.app.console))
         strip = Strip(segments).crop_extend(0, self.size.width, Style())
