@@ -104,7 +104,10 @@ async def quiet(pilot: Any, seconds: float = 15.0) -> None:
         return not busy and all(reply.settled for reply in app.screen.query(ReplyView))
 
     for _ in range(int(seconds / 0.02)):
-        await app.workers.wait_for_complete()
+        try:  # bounded: a worker that never ends fails the test, naming the wait
+            await asyncio.wait_for(app.workers.wait_for_complete(), timeout=seconds)
+        except TimeoutError:
+            break
         await pilot.pause()
         if done():
             return

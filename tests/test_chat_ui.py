@@ -275,7 +275,12 @@ async def test_screen_matches_the_text_while_it_streams() -> None:
                 replies = screen.query(ReplyView)
                 if not replies or replies.last().settled:
                     break
-                body = replies.last().query_one(ReplyBody)
+                # The view mounts its body a frame after it appears: wait for that state
+                # (querying before it is there raised NoMatches, once in 338 runs).
+                bodies = replies.last().query(ReplyBody)
+                if not bodies:
+                    continue
+                body = bodies.first()
                 if not body.pieces or not body.content_size.width:
                     continue
                 painted = [line.strip() for line in _reply_lines(app)[1:]]
@@ -421,7 +426,8 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
                     break
             assert reply is not None and widths, "no flush went to the render thread"
             assert reply._rendering is not None and not reply.settled
-            await app.workers.wait_for_complete()  # the stream ends; the loop is not held
+            # the stream ends; the loop is not held (a stream that never ends fails here)
+            await asyncio.wait_for(app.workers.wait_for_complete(), timeout=30)
             assert len(reply.text) > reply.rendered_chars
             received = reply.text
             await pilot.resize_terminal(70, 40)

@@ -51,12 +51,13 @@ def _get(sim: SimServer, path: str, **params: Any) -> dict[str, Any]:
 def _all(sim: SimServer, path: str, **params: Any) -> list[dict[str, Any]]:
     buckets: list[dict[str, Any]] = []
     page = None
-    while True:
+    for _ in range(1000):  # bounded: a simulator that never ends its pages fails the test
         got = _get(sim, path, **params, **({"page": page} if page else {}))
         buckets += got["data"]
         if not got["has_more"]:
             return buckets
         page = got["next_page"]
+    raise AssertionError(f"{path} was still paging after 1000 pages")
 
 
 def _tokens(buckets: list[dict[str, Any]], field: str = "input_tokens") -> int:
