@@ -34,8 +34,8 @@ from _common import PYTHON, ROOT, median
 SERVER = r"""
 import sys, time
 from tui.sim.app import SimConfig
-from tui.sim.fine_tuning import add_file, make_job, parse_job_request, training_jsonl
-from tui.sim.jobs import Timing
+from tui.areas.fine_tuning.sim.routes import add_file, make_job, parse_job_request, training_jsonl
+from tui.areas.fine_tuning.sim.jobs import Timing
 from tui.sim.server import SimServer
 
 server = SimServer(SimConfig(seed=1)).start()
@@ -81,7 +81,7 @@ async def big_job(base: str, job_id: str, repeats: int) -> dict[str, Any]:
     import httpx
 
     from tui.api.client import OpenAIClient
-    from tui.core.fine_tuning import JobFollower
+    from tui.areas.fine_tuning.core.follower import JobFollower
 
     firsts, floors, again, requests_again = [], [], [], []
     async with (
@@ -183,7 +183,7 @@ async def watched(base: str, jobs: list[str], seconds: float) -> dict[str, Any]:
     import httpx
 
     from tui.api.client import OpenAIClient
-    from tui.core.fine_tuning import JobFollower
+    from tui.areas.fine_tuning.core.follower import JobFollower
 
     async with OpenAIClient(base_url=base, api_key="sk-bench") as client:
 

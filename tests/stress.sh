@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-5}
 python=${PYTHON:-.venv/bin/python}
 mkdir -p .stress
-busy() { "$python" -c 'while True: pass' & echo $!; }
+busy() { "$python" -c 'while True: pass' >/dev/null 2>&1 & echo $!; }
 hogs="$(busy) $(busy)"
 trap 'kill $hogs 2>/dev/null' EXIT
 failed=0

@@ -269,11 +269,14 @@ async def test_screen_matches_the_text_while_it_streams() -> None:
             prompt = screen.query_one(PromptInput)
             prompt.load_text("check while streaming")
             prompt.action_submit()
+            # The reply's view is mounted a few frames after the submit (later still on a
+            # loaded machine): wait for it, then check until it has settled.
+            await until(lambda: bool(screen.query(ReplyView)), "the reply's view", seconds=30)
             checked = 0
-            for _ in range(600):
+            for _ in range(2000):
                 await asyncio.sleep(0.03)
                 replies = screen.query(ReplyView)
-                if not replies or replies.last().settled:
+                if replies.last().settled:
                     break
                 # The view mounts its body a frame after it appears: wait for that state
                 # (querying before it is there raised NoMatches, once in 338 runs).

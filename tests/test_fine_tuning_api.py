@@ -14,12 +14,13 @@ import pytest
 from tui.api.client import OpenAIClient, RetryPolicy
 from tui.api.errors import BadRequestError, NotFoundError, PermissionDeniedError, ServerError
 from tui.api.uploads import LargeUpload
+from tui.areas.fine_tuning.api.resource import FineTuningResource
+from tui.areas.fine_tuning.sim.jobs import Timing
+from tui.areas.fine_tuning.sim.routes import training_jsonl
 from tui.config import Settings
 from tui.core.advice import explain_call
 from tui.sim.app import SimConfig
 from tui.sim.faults import Fault
-from tui.sim.fine_tuning import training_jsonl
-from tui.sim.jobs import Timing
 from tui.sim.server import SimServer
 
 from .conftest import until
@@ -30,7 +31,7 @@ FAST = Timing(validating=0.15, queued=0.15, step=0.01)
 @pytest.fixture(scope="module")
 def ft_server() -> Iterator[SimServer]:
     """A simulator whose jobs train in about a second."""
-    with SimServer(SimConfig(seed=3, fine_tuning_timing=FAST)) as server:
+    with SimServer(SimConfig(seed=3, timing={"fine_tuning": FAST})) as server:
         yield server
 
 
@@ -53,14 +54,14 @@ async def _job(client: OpenAIClient, examples: int = 40, **extra: object) -> str
     )
     valid = await client.files.upload("fine-tune", data=training_jsonl(12), filename="v.jsonl")
     body = {"model": "gpt-4o-mini", "training_file": train.id, "validation_file": valid.id}
-    job = await client.fine_tuning.create({**body, **extra})
+    job = await FineTuningResource(client).create({**body, **extra})
     assert job.status == "validating_files"
     return job.id
 
 
 async def _finished(client: OpenAIClient, job_id: str) -> None:
     async def done() -> bool:
-        return (await client.fine_tuning.retrieve(job_id)).finished
+        return (await FineTuningResource(client).retrieve(job_id)).finished
 
     for _ in range(300):
         if await done():
@@ -73,7 +74,7 @@ async def test_a_job_goes_through_its_life_and_makes_a_chattable_model(ft: OpenA
     job_id = await _job(ft, suffix="weaver", metadata={"team": "docs"})
     seen = set()
     for _ in range(300):
-        job = await ft.fine_tuning.retrieve(job_id)
+        job = await FineTuningResource(ft).retrieve(job_id)
         seen.add(job.status)
         if job.finished:
             break
@@ -84,7 +85,7 @@ async def test_a_job_goes_through_its_life_and_makes_a_chattable_model(ft: OpenA
     assert job.trained_tokens and job.result_files and job.user_provided_suffix == "weaver"
     models = {m.id for m in await ft.models.list()}
     assert job.fine_tuned_model in models
-    checkpoints = [c async for c in ft.fine_tuning.checkpoints(job_id)]
+    checkpoints = [c async for c in FineTuningResource(ft).checkpoints(job_id)]
     assert [c.step_number for c in checkpoints] == sorted(
         (c.step_number for c in checkpoints), reverse=True
     )
@@ -97,7 +98,7 @@ async def test_a_job_goes_through_its_life_and_makes_a_chattable_model(ft: OpenA
         )
     )
     assert reply.choices[0].message.content
-    from tui.core.results import metrics_table
+    from tui.areas.fine_tuning.core.results import metrics_table
 
     rows = await metrics_table(ft, job.result_files[0])
     assert rows[0][:2] == ["step", "train_loss"] and len(rows) > 10
@@ -108,50 +109,52 @@ async def test_events_page_newest_first_and_new_ones_stop_at_the_last_known(
 ) -> None:
     job_id = await _job(ft)
     await _finished(ft, job_id)
-    every = [e async for e in ft.fine_tuning.events(job_id, page_size=7)]
+    every = [e async for e in FineTuningResource(ft).events(job_id, page_size=7)]
     assert len(every) > 40 and len({e.id for e in every}) == len(every)
     assert [e.created_at for e in every] == sorted((e.created_at for e in every), reverse=True)
     requests = len(ft.request_log)
-    newer, older_left = await ft.fine_tuning.new_events(job_id, every[5].id, limit=3)
+    newer, older_left = await FineTuningResource(ft).new_events(job_id, every[5].id, limit=3)
     assert [e.id for e in newer] == [e.id for e in every[:5]] and not older_left
     assert len(ft.request_log) - requests == 2  # pages of 3 until the known one: not all
-    first, more = await ft.fine_tuning.new_events(job_id, None, limit=10)
+    first, more = await FineTuningResource(ft).new_events(job_id, None, limit=10)
     assert len(first) == 10 and more
 
 
 async def test_metadata_filters_the_list(ft: OpenAIClient) -> None:
     marked = await _job(ft, metadata={"run": "filter-me"})
     await _job(ft, metadata={"run": "other"})
-    found = [j.id async for j in ft.fine_tuning.list(metadata={"run": "filter-me"})]
+    found = [j.id async for j in FineTuningResource(ft).list(metadata={"run": "filter-me"})]
     assert found == [marked]
 
 
 async def test_pause_resume_and_cancel_follow_the_rules(ft: OpenAIClient) -> None:
     slow = await ft.files.upload("fine-tune", data=training_jsonl(400), filename="big.jsonl")
-    job = await ft.fine_tuning.create(
+    job = await FineTuningResource(ft).create(
         {"model": "gpt-4o-mini", "training_file": slow.id, "method": {"type": "supervised"}}
     )
     with pytest.raises(BadRequestError, match="Only a running job"):
-        await ft.fine_tuning.pause(job.id)
+        await FineTuningResource(ft).pause(job.id)
     for _ in range(200):
-        if (await ft.fine_tuning.retrieve(job.id)).status == "running":
+        if (await FineTuningResource(ft).retrieve(job.id)).status == "running":
             break
         await asyncio.sleep(0.01)
-    paused = await ft.fine_tuning.pause(job.id)
+    paused = await FineTuningResource(ft).pause(job.id)
     assert paused.status == "paused"
-    step = len([e async for e in ft.fine_tuning.events(job.id)])
+    step = len([e async for e in FineTuningResource(ft).events(job.id)])
     await asyncio.sleep(0.1)
-    assert len([e async for e in ft.fine_tuning.events(job.id)]) == step  # the clock stopped
-    assert (await ft.fine_tuning.resume(job.id)).status == "running"
-    assert (await ft.fine_tuning.cancel(job.id)).status == "cancelled"
+    assert (
+        len([e async for e in FineTuningResource(ft).events(job.id)]) == step
+    )  # the clock stopped
+    assert (await FineTuningResource(ft).resume(job.id)).status == "running"
+    assert (await FineTuningResource(ft).cancel(job.id)).status == "cancelled"
     with pytest.raises(BadRequestError, match="cannot be cancelled"):
-        await ft.fine_tuning.cancel(job.id)
+        await FineTuningResource(ft).cancel(job.id)
 
 
 async def test_a_bad_training_file_fails_the_job_with_the_apis_error(ft: OpenAIClient) -> None:
     job_id = await _job(ft, examples=3)
     await _finished(ft, job_id)
-    job = await ft.fine_tuning.retrieve(job_id)
+    job = await FineTuningResource(ft).retrieve(job_id)
     assert job.status == "failed" and job.error is not None
     assert job.error.code == "invalid_training_file" and "at least 10" in (job.error.message or "")
 
@@ -159,7 +162,7 @@ async def test_a_bad_training_file_fails_the_job_with_the_apis_error(ft: OpenAIC
 async def test_requests_the_api_refuses(ft: OpenAIClient) -> None:
     train = await ft.files.upload("batch", data=training_jsonl(20), filename="x.jsonl")
     with pytest.raises(BadRequestError) as wrong_purpose:
-        await ft.fine_tuning.create({"model": "gpt-4o-mini", "training_file": train.id})
+        await FineTuningResource(ft).create({"model": "gpt-4o-mini", "training_file": train.id})
     assert wrong_purpose.value.param == "training_file"
     good = await ft.files.upload("fine-tune", data=training_jsonl(20), filename="y.jsonl")
     for body, param in (
@@ -173,10 +176,12 @@ async def test_requests_the_api_refuses(ft: OpenAIClient) -> None:
         ({"suffix": "x" * 65}, "suffix"),
     ):
         with pytest.raises(BadRequestError) as refused:
-            await ft.fine_tuning.create({"model": "gpt-4o-mini", "training_file": good.id, **body})
+            await FineTuningResource(ft).create(
+                {"model": "gpt-4o-mini", "training_file": good.id, **body}
+            )
         assert refused.value.param == param
     with pytest.raises(NotFoundError):
-        await ft.fine_tuning.retrieve("ftjob-nope")
+        await FineTuningResource(ft).retrieve("ftjob-nope")
 
 
 async def test_checkpoint_permissions_need_an_admin_key(
@@ -184,19 +189,19 @@ async def test_checkpoint_permissions_need_an_admin_key(
 ) -> None:
     job_id = await _job(ft)
     await _finished(ft, job_id)
-    checkpoints = [c async for c in ft.fine_tuning.checkpoints(job_id)]
+    checkpoints = [c async for c in FineTuningResource(ft).checkpoints(job_id)]
     checkpoint = checkpoints[0]
     model = checkpoint.fine_tuned_model_checkpoint
     with pytest.raises(PermissionDeniedError):
-        [p async for p in ft.fine_tuning.permissions(model)]
+        [p async for p in FineTuningResource(ft).permissions(model)]
     async with OpenAIClient(base_url=ft_server.base_url, api_key="sk-admin-test-0001") as admin:
-        made = await admin.fine_tuning.grant(model, ["proj_a", "proj_b"])
+        made = await FineTuningResource(admin).grant(model, ["proj_a", "proj_b"])
         assert [p.project_id for p in made] == ["proj_a", "proj_b"]
-        listed = [p async for p in admin.fine_tuning.permissions(model)]
+        listed = [p async for p in FineTuningResource(admin).permissions(model)]
         assert {p.id for p in listed} == {p.id for p in made}
-        gone = await admin.fine_tuning.revoke(model, made[0].id)
+        gone = await FineTuningResource(admin).revoke(model, made[0].id)
         assert gone.deleted
-        assert len([p async for p in admin.fine_tuning.permissions(model)]) == 1
+        assert len([p async for p in FineTuningResource(admin).permissions(model)]) == 1
 
 
 async def test_a_large_upload_goes_in_parts_and_resumes_after_a_failure(
@@ -234,7 +239,7 @@ async def test_a_large_upload_goes_in_parts_and_resumes_after_a_failure(
 async def test_a_server_without_fine_tuning_is_named_as_such(ft_server: SimServer) -> None:
     async with OpenAIClient(base_url=ft_server.base_url + "/nothing-here", api_key="k") as c:
         with pytest.raises(NotFoundError) as missing:
-            [j async for j in c.fine_tuning.list()]
+            [j async for j in FineTuningResource(c).list()]
     advice = explain_call(
         missing.value,
         Settings(base_url="http://ollama:11434/v1"),

@@ -13,15 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from tui.areas.fine_tuning.api.resource import FineTuningResource
+from tui.areas.fine_tuning.sim.jobs import Timing
+from tui.areas.fine_tuning.sim.routes import add_file, make_job, parse_job_request, training_jsonl
 from tui.sim.app import SimConfig
-from tui.sim.fine_tuning import add_file, make_job, parse_job_request, training_jsonl
-from tui.sim.jobs import Timing
 from tui.sim.server import SimServer
 
 
 @pytest.fixture(scope="module")
 def ft_server() -> Iterator[SimServer]:
-    with SimServer(SimConfig(seed=13, fine_tuning_timing=Timing(0.2, 0.2, 0.02))) as server:
+    with SimServer(SimConfig(seed=13, timing={"fine_tuning": Timing(0.2, 0.2, 0.02)})) as server:
         yield server
 
 
@@ -154,9 +155,11 @@ async def test_watch_in_demo_mode_follows_the_running_demo_apps_jobs(tmp_path: P
     try:
         client = await app_side.client()  # the demo app's simulator, published
         state = app_side.sim.state  # type: ignore[union-attr]
-        state.config.fine_tuning_timing = Timing(0.2, 0.2, 0.02)
+        state.fine_tuning.timing = Timing(0.2, 0.2, 0.02)
         upload = await client.files.upload("fine-tune", data=training_jsonl(20), filename="t.jsonl")
-        made = await client.fine_tuning.create({"model": "gpt-4o-mini", "training_file": upload.id})
+        made = await FineTuningResource(client).create(
+            {"model": "gpt-4o-mini", "training_file": upload.id}
+        )
         done = await asyncio.to_thread(
             loom, "--demo", "fine-tuning", "watch", made.id, env=env, timeout=90
         )

@@ -10,22 +10,26 @@ import math
 import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tui.api.client import OpenAIClient, RetryPolicy
 from tui.api.errors import RateLimitInfo
+from tui.areas.fine_tuning.api.resource import FineTuningResource
+from tui.areas.fine_tuning.core.follower import JobFollower, JobState, JobUpdate
+from tui.areas.fine_tuning.core.job_request import JobForm, build
+from tui.areas.fine_tuning.core.training_data import check_file, training_cost
+from tui.areas.fine_tuning.sim.jobs import Timing
+from tui.areas.fine_tuning.sim.routes import training_jsonl
 from tui.config import Settings
-from tui.core.fine_tuning import JobFollower, JobUpdate
-from tui.core.job_request import JobForm, build
 from tui.core.polling import PollPolicy, reset_seconds
 from tui.core.series import Series, Smoother
 from tui.core.services import Services
-from tui.core.training_data import check_file, training_cost
+from tui.core.supervisor import Supervisor
+from tui.core.watcher import Outcome, Watch, Watcher
 from tui.sim.app import SimConfig
 from tui.sim.faults import Fault
-from tui.sim.fine_tuning import training_jsonl
-from tui.sim.jobs import Timing
 from tui.sim.server import SimServer
 
 QUICK = PollPolicy(active=0.02, waiting=0.02, idle=0.02, max_backoff=0.1)
@@ -33,7 +37,7 @@ QUICK = PollPolicy(active=0.02, waiting=0.02, idle=0.02, max_backoff=0.1)
 
 @pytest.fixture(scope="module")
 def ft_server() -> Iterator[SimServer]:
-    with SimServer(SimConfig(seed=5, fine_tuning_timing=Timing(0.1, 0.1, 0.01))) as server:
+    with SimServer(SimConfig(seed=5, timing={"fine_tuning": Timing(0.1, 0.1, 0.01)})) as server:
         yield server
 
 
@@ -55,24 +59,47 @@ async def _job(client: OpenAIClient, examples: int = 60) -> str:
         "fine-tune", data=training_jsonl(examples), filename="t.jsonl"
     )
     valid = await client.files.upload("fine-tune", data=training_jsonl(12), filename="v.jsonl")
-    job = await client.fine_tuning.create(
+    job = await FineTuningResource(client).create(
         {"model": "gpt-4o-mini", "training_file": train.id, "validation_file": valid.id}
     )
     return job.id
 
 
-def _follower(client: OpenAIClient, job_id: str, **kwargs: object) -> JobFollower:
-    async def source() -> OpenAIClient:
-        return client
+class _Following:
+    """A job's follower under the shared watcher, shown (fast polls), as the cockpit and
+    `loom fine-tuning watch` have it."""
 
-    follower = JobFollower(source, job_id, policy=QUICK, page=10, **kwargs)  # type: ignore[arg-type]
-    follower.focused = True
-    return follower
+    def __init__(self, client: OpenAIClient, job_id: str, **kwargs: Any) -> None:
+        self.listeners: list[Any] = []
+        resource = FineTuningResource(client)
+
+        async def source() -> FineTuningResource:
+            return resource
+
+        self.follower = JobFollower(source, job_id, publish=self._tell, page=10, **kwargs)
+        self.watcher = Watcher(supervisor=Supervisor(), server=lambda: "test", policy=QUICK)
+        self.watch = Watch(self.follower, focused=True)
+        self.state = self.follower.state
+
+    def _tell(self, update: JobUpdate) -> None:
+        for listener in self.listeners:
+            listener(update)
+
+    async def poll(self) -> None:
+        await self.follower.poll()
+
+    async def run(self) -> JobState:
+        await self.watcher.run(self.watch)
+        return self.state
+
+
+def _follower(client: OpenAIClient, job_id: str, **kwargs: Any) -> _Following:
+    return _Following(client, job_id, **kwargs)
 
 
 async def test_a_follower_sees_every_status_and_every_event_once(ft: OpenAIClient) -> None:
     job_id = await _job(ft)
-    follower = _follower(ft, job_id)
+    following = _follower(ft, job_id)
     changes: list[tuple[str, str]] = []
     told: list[str] = []
 
@@ -81,15 +108,18 @@ async def test_a_follower_sees_every_status_and_every_event_once(ft: OpenAIClien
             changes.append(update.status_change)
         told.extend(line.id for line in update.new_lines)
 
-    follower.listeners.append(listen)
-    state = await follower.run()
+    following.listeners.append(listen)
+    watched: list[tuple[str, str]] = []
+    following.watcher.events.subscribe(lambda e: e.change and watched.append(e.change))
+    state = await following.run()
     assert changes[0] == ("", "validating_files") and changes[-1][1] == "succeeded"
+    assert watched == changes  # the watcher tells the same changes, in the same order
     statuses = [c[1] for c in changes]
     assert statuses == sorted(
         statuses, key=["validating_files", "queued", "running", "succeeded"].index
     )
     assert all(before != now for before, now in changes)
-    every = [e.id async for e in ft.fine_tuning.events(job_id)]
+    every = [e.id async for e in FineTuningResource(ft).events(job_id)]
     assert len(told) == len(set(told)) == len(every)  # none twice, none missed
     assert [line.id for line in state.lines] == every
     total = state.step[1] if state.step else 0
@@ -100,12 +130,12 @@ async def test_a_follower_sees_every_status_and_every_event_once(ft: OpenAIClien
 async def test_history_is_fetched_backwards_only_when_wanted(ft: OpenAIClient) -> None:
     job_id = await _job(ft)
     await _follower(ft, job_id).run()  # let it finish
-    every = [e.id async for e in ft.fine_tuning.events(job_id)]
+    every = [e.id async for e in FineTuningResource(ft).events(job_id)]
     lazy = _follower(ft, job_id)
     await lazy.poll()
     assert len(lazy.state.lines) == 10 and not lazy.state.history_complete
     keen = _follower(ft, job_id)
-    keen.wants_history = True
+    keen.follower.wants_history = True
     await keen.run()
     assert keen.state.history_complete
     assert [line.id for line in keen.state.lines] == every
@@ -116,32 +146,37 @@ async def test_a_network_failure_keeps_the_state_and_says_since_when(
     ft: OpenAIClient, ft_server: SimServer
 ) -> None:
     job_id = await _job(ft, examples=400)
-    follower = _follower(ft, job_id)
-    await follower.poll()
-    known = list(follower.state.lines)
+    following = _follower(ft, job_id)
+    await following.poll()
+    known = list(following.state.lines)
     ft_server.state.faults.add(Fault("unavailable"), times=3, route="fine_tuning")
     problems: list[str | None] = []
-    follower.listeners.append(
-        lambda update: problems.append(update.state.failing_since and update.state.problem)
+    state = following.state
+    following.watcher.events.subscribe(
+        lambda event: problems.append(state.failing_since and state.problem)
     )
     import asyncio
 
-    task = asyncio.ensure_future(follower.run())
+    task = asyncio.ensure_future(following.run())
     for _ in range(500):
         await asyncio.sleep(0.01)
-        if any(problems) and follower.state.failing_since is None:
+        if any(problems) and state.failing_since is None:
             break
     assert any(p and "503" in p for p in problems), problems
-    assert follower.state.failing_since is None  # it recovered on its own
-    assert follower.state.lines[-len(known) :] == known  # what was shown stayed
-    ids = [line.id for line in follower.state.lines]
+    assert state.failing_since is None  # it recovered on its own
+    assert state.lines[-len(known) :] == known  # what was shown stayed
+    ids = [line.id for line in state.lines]
     assert len(ids) == len(set(ids))
     task.cancel()
 
 
 async def test_an_unknown_job_stops_the_follower_with_the_reason(ft: OpenAIClient) -> None:
-    state = await _follower(ft, "ftjob-nothing").run()
+    following = _follower(ft, "ftjob-nothing")
+    ended: list[Outcome | None] = []
+    following.watcher.events.subscribe(lambda event: ended.append(event.ended))
+    state = await following.run()
     assert state.stopped and "404" in state.stopped
+    assert ended == [Outcome.LOST]
 
 
 async def test_watched_jobs_are_kept_in_the_store_and_resume(
@@ -151,12 +186,15 @@ async def test_watched_jobs_are_kept_in_the_store_and_resume(
     first = Services(settings)
     client = await first.client()
     job_id = await _job(client, examples=4000)
-    first.jobs.follow(job_id, watch=True, known_status="validating_files")  # slow polls
+    service = first.area("fine_tuning")
+    service.follow(job_id, keep=True, known_status="validating_files")  # slow polls
     import asyncio
 
     for _ in range(100):
         await asyncio.sleep(0.02)
-        rows = await first.store.run("read", lambda r: r.watched.jobs(ft_server.base_url))
+        rows = await first.store.run(
+            "read", lambda r: r.watched.jobs(ft_server.base_url, "fine-tuning job")
+        )
         if rows:
             break
     assert [row.job_id for row in rows] == [job_id]
@@ -164,14 +202,15 @@ async def test_watched_jobs_are_kept_in_the_store_and_resume(
     again = Services(
         Settings(base_url=ft_server.base_url, api_key="sk-test-fake-0001", data_dir=tmp_path)
     )
-    again.jobs.policy = QUICK
-    resumed = await again.jobs.restore()
-    assert resumed == [job_id] and again.jobs.is_watched(job_id)
-    assert f"job:{job_id}" in again.watchers
-    follower = again.jobs.follower(job_id)
-    assert follower is not None and follower.known_status == "validating_files"
+    again.watcher.policy = QUICK
     changed: list[tuple[str, str]] = []
-    again.jobs.listeners.append(lambda u: u.status_change and changed.append(u.status_change))
+    again.watcher.events.subscribe(lambda e: e.change and changed.append(e.change))
+    resumed = again.area("fine_tuning")
+    await resumed.started()
+    assert resumed.is_watched(job_id) and resumed.watched() == {job_id}
+    assert again.supervisor.running(f"following the fine-tuning job {job_id}")
+    watch = again.watcher.get("fine-tuning job", job_id)
+    assert watch is not None and watch.known_status == "validating_files"
     for _ in range(200):
         await asyncio.sleep(0.02)
         if changed:

@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from tui.app import LoomApp
+from tui.areas.fine_tuning.screens.cockpit import FineTuningScreen
+from tui.areas.fine_tuning.screens.create import CreateJobScreen
+from tui.areas.fine_tuning.sim.jobs import Timing
+from tui.areas.fine_tuning.sim.routes import add_file, make_job, parse_job_request, training_jsonl
 from tui.core.polling import PollPolicy
 from tui.screens.chat import ChatScreen
-from tui.screens.fine_tuning import FineTuningScreen
-from tui.screens.fine_tuning.create import CreateJobScreen
+from tui.screens.confirm import ConfirmEdit
 from tui.sim.app import SimConfig
-from tui.sim.fine_tuning import add_file, make_job, parse_job_request, training_jsonl
-from tui.sim.jobs import Timing
 from tui.sim.server import SimServer
 from tui.widgets.line_chart import LineChart
 
@@ -30,7 +31,7 @@ from .conftest import screen_text, settings_for, until
 @pytest.fixture
 def ft_sim() -> Iterator[SimServer]:
     """A simulator of its own per test (jobs are state), with quick jobs."""
-    with SimServer(SimConfig(seed=11, fine_tuning_timing=Timing(0.2, 0.2, 0.05))) as server:
+    with SimServer(SimConfig(seed=11, timing={"fine_tuning": Timing(0.2, 0.2, 0.05)})) as server:
         yield server
 
 
@@ -57,7 +58,7 @@ QUICK = PollPolicy(active=0.1, waiting=0.1, idle=0.1, max_backoff=0.5)
 def _app(sim: SimServer) -> LoomApp:
     """The app on the cockpit, polling jobs quickly (the test's jobs train in seconds)."""
     app = LoomApp(settings_for(sim), mode="fine-tuning")
-    app.services.jobs.policy = QUICK
+    app.services.watcher.policy = QUICK
     return app
 
 
@@ -128,21 +129,29 @@ async def test_pause_resume_and_cancel_ask_first(ft_sim: SimServer) -> None:
         screen = _screen(app)
         await until(lambda: screen.jobs[job_id].status == "running", "the job running", seconds=10)
         await pilot.press("p")
-        await until(lambda: "Pause long?" in screen_text(app), "the question")
+        await until(lambda: "Pause the job: long?" in screen_text(app), "the question")
+        shown = screen_text(app)
+        assert "▶ running" in shown and "→" in shown and "‖ paused" in shown  # before → after
         await pilot.press("n")  # no: nothing happens
         await pilot.pause()
         assert ft_sim.state.fine_tuning.jobs[job_id].paused_since is None
         await pilot.press("p")
-        await until(lambda: "Pause long?" in screen_text(app), "the question again")
+        await until(lambda: "Pause the job: long?" in screen_text(app), "the question again")
         await pilot.press("y")
         await until(lambda: screen.jobs[job_id].status == "paused", "the job paused")
         await pilot.press("u")
-        await until(lambda: "Resume long?" in screen_text(app), "the resume question")
-        await pilot.press("y")
+        await until(lambda: "Resume the job: long?" in screen_text(app), "the resume question")
+        await pilot.press("enter")
         await until(lambda: screen.jobs[job_id].status == "running", "the job running again")
         await pilot.press("x")
-        await until(lambda: "Cancel long?" in screen_text(app), "the cancel question")
-        await pilot.press("y")
+        await until(lambda: "Cancel the job: long?" in screen_text(app), "the cancel question")
+        assert "cannot be undone" in screen_text(app)
+        await pilot.press("enter")  # destructive: Enter is not enough without the name
+        await pilot.press(*"lon", "enter")  # nor a wrong one
+        await pilot.pause()
+        assert screen.jobs[job_id].status != "cancelled"
+        assert isinstance(app.screen, ConfirmEdit)
+        await pilot.press("g", "enter")  # the name typed back, whole: "long"
         await until(lambda: screen.jobs[job_id].status == "cancelled", "the job cancelled")
         assert "cancelled" in screen_text(app)
 
@@ -198,7 +207,7 @@ async def test_a_job_started_from_a_local_file_keeps_the_form_through_a_failure(
         assert len(ft_sim.state.files) == files_before + 1  # not uploaded again
         made = [j for j in ft_sim.state.fine_tuning.jobs.values() if j.suffix == "mine-v1"]
         assert len(made) == 1 and _screen(app).selected == made[0].id
-        assert app.services.jobs.is_watched(made[0].id)
+        assert app.services.area("fine_tuning").is_watched(made[0].id)
 
 
 async def test_a_bad_file_is_refused_before_anything_is_sent(

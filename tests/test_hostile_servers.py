@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tui.api.client import OpenAIClient
-from tui.api.schemas import FineTuningJob
-from tui.core.results import save_result_files
+from tui.areas.fine_tuning.api.resource import FineTuningResource
+from tui.areas.fine_tuning.api.schemas import FineTuningJob
+from tui.areas.fine_tuning.core.results import save_result_files
 from tui.core.safe_files import UnsafePath, inside, slug, write_inside
 
 from .hostile import Hostile, hostile  # noqa: F401  (the fixture)
@@ -181,7 +182,7 @@ async def _client(hostile: Hostile) -> OpenAIClient:  # noqa: F811
 async def test_events_that_ignore_after_are_listed_once_and_stop(
     hostile: Hostile,  # noqa: F811
 ) -> None:
-    from tui.core.fine_tuning import JobFollower
+    from tui.areas.fine_tuning.core.follower import JobFollower
 
     hostile.json("GET", "/fine_tuning/jobs/ftjob-endless", JOB)
     hostile.json(
@@ -192,8 +193,8 @@ async def test_events_that_ignore_after_are_listed_once_and_stop(
     hostile.json("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", _page([], False))
     async with await _client(hostile) as client:
 
-        async def source() -> OpenAIClient:
-            return client
+        async def source() -> FineTuningResource:
+            return FineTuningResource(client)
 
         follower = JobFollower(source, "ftjob-endless")
         await follower.poll()
@@ -222,7 +223,7 @@ async def test_endless_events_and_checkpoints_stop_at_a_bound(
 ) -> None:
     from starlette.requests import Request
 
-    from tui.core.fine_tuning import JobFollower
+    from tui.areas.fine_tuning.core.follower import JobFollower
 
     async def events(request: Request) -> dict[str, object]:
         after = request.query_params.get("after")
@@ -252,8 +253,8 @@ async def test_endless_events_and_checkpoints_stop_at_a_bound(
     hostile.on("GET", "/fine_tuning/jobs/ftjob-endless/checkpoints", checkpoints)
     async with await _client(hostile) as client:
 
-        async def source() -> OpenAIClient:
-            return client
+        async def source() -> FineTuningResource:
+            return FineTuningResource(client)
 
         follower = JobFollower(source, "ftjob-endless", history_pages=20)
         await follower.poll()
@@ -287,7 +288,7 @@ async def test_an_endless_job_list_stops_and_usage_pages_that_repeat_end(
     async with await _client(hostile) as client:
         seen: list[str] = []
         with pytest.raises(PagingStopped, match="after 5 pages"):
-            async for job in client.fine_tuning.list(max_pages=5):
+            async for job in FineTuningResource(client).list(max_pages=5):
                 seen.append(job.id)
         assert len(seen) == 500 and hostile.hits["/fine_tuning/jobs"] == 5
         pages = 0
@@ -304,8 +305,8 @@ async def test_the_cockpit_shows_an_endless_job_list_as_far_as_it_came(
     from textual.widgets import DataTable
 
     from tui.app import LoomApp
+    from tui.areas.fine_tuning.core.service import JOB_PAGES, LIST_PAGE
     from tui.config import Settings
-    from tui.screens.fine_tuning.screen import JOB_PAGES, LIST_PAGE
 
     from .conftest import screen_text, until
 
@@ -446,8 +447,8 @@ async def test_far_future_dates_list_jobs_events_and_models(
     from textual.widgets import DataTable
 
     from tui.app import LoomApp
+    from tui.areas.fine_tuning.screens.event_log import EventLog
     from tui.config import Settings
-    from tui.widgets.event_log import EventLog
 
     from .conftest import screen_text, until
 

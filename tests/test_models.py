@@ -22,6 +22,7 @@ from starlette.routing import Route
 from tui.api.client import OpenAIClient
 from tui.api.errors import MalformedResponseError, NotFoundError, PermissionDeniedError
 from tui.app import LoomApp
+from tui.areas.fine_tuning.api.resource import FineTuningResource
 from tui.config import Settings
 from tui.core.model_facts import describe, guess_kind, short_name
 from tui.core.pricing import load_prices
@@ -186,11 +187,16 @@ async def test_the_simulators_catalogue_delete_and_chat_rules(client: OpenAIClie
 
 
 async def test_deleting_a_fine_tuned_model(tmp_path: Path) -> None:
+    from tui.areas.fine_tuning.sim.jobs import Timing
+    from tui.areas.fine_tuning.sim.routes import (
+        add_file,
+        make_job,
+        parse_job_request,
+        training_jsonl,
+    )
     from tui.sim.app import SimConfig
-    from tui.sim.fine_tuning import add_file, make_job, parse_job_request, training_jsonl
-    from tui.sim.jobs import Timing
 
-    with SimServer(SimConfig(fine_tuning_timing=Timing(0, 0, 0.001))) as server:
+    with SimServer(SimConfig(timing={"fine_tuning": Timing(0, 0, 0.001)})) as server:
         state = server.state
         file_id = add_file(state, "t.jsonl", training_jsonl(12), created_at=0)
         job = make_job(
@@ -198,7 +204,7 @@ async def test_deleting_a_fine_tuned_model(tmp_path: Path) -> None:
         )
         async with OpenAIClient(base_url=server.base_url, api_key="k") as client:
             for _ in range(100):
-                if (await client.fine_tuning.retrieve(job.id)).status == "succeeded":
+                if (await FineTuningResource(client).retrieve(job.id)).status == "succeeded":
                     break
                 await asyncio.sleep(0.02)
             model = job.fine_tuned_model

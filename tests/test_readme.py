@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import _parser
-from tui.sim.fine_tuning import training_jsonl
+from tui.areas.fine_tuning.sim.routes import training_jsonl
+from tui.cli.parser import parser as _parser
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 INTERACTIVE = {None, "models", "requests"}

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from rich.console import Console
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
@@ -24,6 +24,19 @@ from tui.core.services import Services
 from tui.screens.modes import MODES as SCREEN_MODES
 from tui.screens.modes import mode_screens
 from tui.screens.palette import GoTo
+from tui.widgets.relay import Relayed, relay
+
+
+class StoreChanged(Relayed):
+    """The store started failing (its error) or works again (None)."""
+
+
+class Watched(Relayed):
+    """Something followed on the server changed (a tui.core.watcher.WatchEvent)."""
+
+
+class WorkFailed(Relayed):
+    """Background work failed (a tui.core.supervisor.Failure)."""
 
 
 def plain_glyphs(settings: Settings) -> bool:
@@ -119,7 +132,9 @@ class LoomApp(App[None]):
         self.settings = settings
         self.driver_class = wired(self.driver_class, settings)
         self.services = services or Services(settings)
-        self.services.store_listeners.append(self._store_changed)
+        relay(self, self.services.store_changed, StoreChanged)
+        relay(self, self.services.watcher.events, Watched)
+        relay(self, self.services.supervisor.failures, WorkFailed)
         self._theme_problems = self._register_themes()
         self.theme = self._first_theme()
         self._remembered_theme = self.theme
@@ -275,8 +290,10 @@ class LoomApp(App[None]):
         """ctrl+c outside a text field: say how to quit (Textual's own words use markup)."""
         self.notify("Press ctrl+q to quit Loom.", title="Quit?")
 
-    def _store_changed(self, problem: object) -> None:
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
         """The store started failing, or works again: say so once (see StoreThread)."""
+        problem = message.value
         if problem is not None:
             self.notify(
                 f"Conversations are not being saved: {problem}",
@@ -310,46 +327,39 @@ class LoomApp(App[None]):
             opening = getattr(self.screen, "open_job", None)
             if callable(opening):
                 opening(self._first_job)
-        self.services.jobs.listeners.append(self._job_changed)
-        self.resume_watching()
+        self.services.supervisor.start("starting the areas", self.services.started)
 
-    # --- fine-tuning jobs watched from every screen ------------------------------------
+    # --- what is followed, and what failed, told on every screen -----------------------
 
-    @work(group="watched-jobs", exit_on_error=False)
-    async def resume_watching(self) -> None:
-        """Follow again the jobs watched before the last exit; in demo mode, the jobs
-        training, so that a newcomer hears when one ends."""
-        board = self.services.jobs
-        await board.restore()
-        if self.settings.demo and not board.watched:
-            client = await self.services.client()
-            from tui.api.errors import APIError
-
-            try:
-                async for job in client.fine_tuning.list():
-                    if job.status == "running":
-                        board.follow(job.id, watch=True, known_status=job.status)
-            except APIError:
-                return
-
-    def _job_changed(self, update: Any) -> None:
-        """A followed job's status changed: say so on any screen, ring the bell, and ask the
-        terminal for a desktop notification (OSC 9 and OSC 777)."""
-        change = update.status_change
-        if change is None or not change[0]:
+    @on(Watched)
+    def _watched(self, message: Watched) -> None:
+        """A followed object's status changed (a fine-tuning job, a batch): say so on any
+        screen, ring the bell, and ask the terminal for a desktop notification (OSC 9 and
+        OSC 777)."""
+        event = message.value
+        if event.change is None or not event.change[0]:
             return
-        from tui.core.job_text import job_name, status_words
-
-        job = update.state.job
-        name = job_name(job) if job is not None else update.state.job_id
-        before, now = change
-        text = f"{name}: {status_words(before)} → {status_words(now)}"
-        if job is not None and job.fine_tuned_model and now == "succeeded":
-            text += f". Model {job.fine_tuned_model} (t on the fine-tuning screen chats with it)"
+        before, now = event.change
+        text = event.watch.followed.notice(before, now)
+        kind = event.watch.followed.kind
         severity: SeverityLevel = "error" if now == "failed" else "information"
-        self.notify(text, title="Fine-tuning", severity=severity, timeout=15)
+        self.notify(text, title=kind.capitalize(), severity=severity, timeout=15)
         self.bell()
-        self.desktop_notify("Loom: fine-tuning", text)
+        self.desktop_notify(f"Loom: {kind}", text)
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        """Background work ended on an error it did not handle: say what and why, keep
+        going (the crash report is for errors that end the app)."""
+        failure = message.value
+        error = failure.error
+        self.notify(
+            f"{failure.name} stopped: {type(error).__name__}: {error}. Loom goes on; the "
+            "work is tried again when next needed.",
+            title="Background work",
+            severity="error",
+            timeout=12,
+        )
 
     def desktop_notify(self, title: str, body: str) -> None:
         """A desktop notification where the terminal takes one (OSC 9: iTerm2, Windows
@@ -413,20 +423,27 @@ class LoomApp(App[None]):
         if callable(load):
             await load(conversation_id)
 
+    async def deliver(self, mode: str, method: str, *args: Any) -> None:
+        """Show the screen of `mode` and call its `method(*args)` (awaited if it is a
+        coroutine): how one area's screen hands something to another's — a fine-tuned
+        model to chat with, a job to open — without importing it."""
+        import inspect
+
+        await self.go_to(mode)
+        call = getattr(self.screen, method, None)
+        if callable(call):
+            done = call(*args)
+            if inspect.isawaitable(done):
+                await done
+
     async def open_job(self, job_id: str) -> None:
         """Follow a fine-tuning job on its screen."""
-        await self.go_to("fine-tuning")
-        opening = getattr(self.screen, "open_job", None)
-        if callable(opening):
-            opening(job_id)
+        await self.deliver("fine-tuning", "open_job", job_id)
 
     async def use_model(self, model: str, *, new_chat: bool = False) -> None:
         """Send the next messages of the chat to `model` (in a conversation of its own
         with `new_chat`)."""
-        await self.go_to("chat")
-        pick = getattr(self.screen, "chat_with" if new_chat else "use_model", None)
-        if callable(pick):
-            await pick(model)
+        await self.deliver("chat", "chat_with" if new_chat else "use_model", model)
 
     async def switch_profile(self, name: str) -> None:
         """Talk to another profile's server from now on (and at the next start)."""

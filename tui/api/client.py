@@ -125,7 +125,6 @@ class OpenAIClient:
         )
         from tui.api.chat import ChatResource
         from tui.api.files import FilesResource
-        from tui.api.fine_tuning import FineTuningResource
         from tui.api.models import ModelsResource
         from tui.api.uploads import UploadsResource
         from tui.api.usage import UsageResource
@@ -133,7 +132,6 @@ class OpenAIClient:
         self.chat = ChatResource(self)
         self.models = ModelsResource(self)
         self.files = FilesResource(self)
-        self.fine_tuning = FineTuningResource(self)
         self.uploads = UploadsResource(self)
         self.usage = UsageResource(self)
 

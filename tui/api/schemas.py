@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from tui.api.values import Count, Moment, OptionalCount, OptionalMoment
 
 
-class _Tolerant(BaseModel):
+class Tolerant(BaseModel):
     """Base of response models: unknown fields are kept, not rejected."""
 
     model_config = ConfigDict(extra="allow")
 
 
-class _Request(BaseModel):
+class RequestBody(BaseModel):
     """Base of request models: extra parameters pass through to the server."""
 
     model_config = ConfigDict(extra="allow")
@@ -30,7 +30,7 @@ class _Request(BaseModel):
 Item = TypeVar("Item", bound=BaseModel)
 
 
-class CursorPage(_Tolerant, Generic[Item]):
+class CursorPage(Tolerant, Generic[Item]):
     """One page of a list that pages with `after` and `has_more`."""
 
     object: str = "list"
@@ -51,7 +51,7 @@ class CursorPage(_Tolerant, Generic[Item]):
 # --- errors ------------------------------------------------------------------------------
 
 
-class ErrorObject(_Tolerant):
+class ErrorObject(Tolerant):
     """`Error`: the object inside an error response."""
 
     message: str
@@ -60,7 +60,7 @@ class ErrorObject(_Tolerant):
     code: str | None = None
 
 
-class ErrorResponse(_Tolerant):
+class ErrorResponse(Tolerant):
     """`ErrorResponse`: `{"error": {...}}`."""
 
     error: ErrorObject
@@ -69,7 +69,7 @@ class ErrorResponse(_Tolerant):
 # --- files -------------------------------------------------------------------------------
 
 
-class FileObject(_Tolerant):
+class FileObject(Tolerant):
     """`OpenAIFile`: a file uploaded for fine-tuning, batches, assistants, vision..."""
 
     id: str
@@ -84,7 +84,7 @@ class FileObject(_Tolerant):
     status_details: str | None = None
 
 
-class Deleted(_Tolerant):
+class Deleted(Tolerant):
     """`Delete*Response`: what a DELETE answers."""
 
     id: str
@@ -95,7 +95,7 @@ class Deleted(_Tolerant):
 # --- models ------------------------------------------------------------------------------
 
 
-class Model(_Tolerant):
+class Model(Tolerant):
     """`Model`: one model the server offers."""
 
     id: str
@@ -105,7 +105,7 @@ class Model(_Tolerant):
     owned_by: str | None = ""
 
 
-class ModelList(_Tolerant):
+class ModelList(Tolerant):
     """`ListModelsResponse`."""
 
     object: str = "list"
@@ -117,7 +117,7 @@ class ModelList(_Tolerant):
 Role = Literal["developer", "system", "user", "assistant", "tool"]
 
 
-class ChatMessage(_Request):
+class ChatMessage(RequestBody):
     """One entry of `messages`: text, or a list of content parts (text, image_url)."""
 
     role: Role
@@ -125,13 +125,13 @@ class ChatMessage(_Request):
     name: str | None = None
 
 
-class StreamOptions(_Request):
+class StreamOptions(RequestBody):
     """`ChatCompletionStreamOptions`."""
 
     include_usage: bool | None = None
 
 
-class ChatCompletionRequest(_Request):
+class ChatCompletionRequest(RequestBody):
     """`CreateChatCompletionRequest`: the fields Loom sets; others pass through as extras."""
 
     model: str
@@ -157,14 +157,14 @@ class ChatCompletionRequest(_Request):
 # --- usage -------------------------------------------------------------------------------
 
 
-class PromptTokensDetails(_Tolerant):
+class PromptTokensDetails(Tolerant):
     """Breakdown of prompt tokens."""
 
     cached_tokens: OptionalCount = None
     audio_tokens: OptionalCount = None
 
 
-class CompletionTokensDetails(_Tolerant):
+class CompletionTokensDetails(Tolerant):
     """Breakdown of completion tokens."""
 
     reasoning_tokens: OptionalCount = None
@@ -173,7 +173,7 @@ class CompletionTokensDetails(_Tolerant):
     rejected_prediction_tokens: OptionalCount = None
 
 
-class Usage(_Tolerant):
+class Usage(Tolerant):
     """`CompletionUsage`."""
 
     prompt_tokens: Count = 0
@@ -186,14 +186,14 @@ class Usage(_Tolerant):
 # --- chat response -----------------------------------------------------------------------
 
 
-class FunctionCall(_Tolerant):
+class FunctionCall(Tolerant):
     """A function name and its JSON arguments."""
 
     name: str = ""
     arguments: str = ""
 
 
-class ToolCall(_Tolerant):
+class ToolCall(Tolerant):
     """`ChatCompletionMessageToolCall`."""
 
     id: str
@@ -201,7 +201,7 @@ class ToolCall(_Tolerant):
     function: FunctionCall
 
 
-class AssistantMessage(_Tolerant):
+class AssistantMessage(Tolerant):
     """`ChatCompletionResponseMessage`."""
 
     role: str = "assistant"
@@ -210,7 +210,7 @@ class AssistantMessage(_Tolerant):
     tool_calls: list[ToolCall] | None = None
 
 
-class Choice(_Tolerant):
+class Choice(Tolerant):
     """One choice of a non-streamed completion."""
 
     index: int = 0
@@ -218,7 +218,7 @@ class Choice(_Tolerant):
     finish_reason: str | None = None
 
 
-class ChatCompletion(_Tolerant):
+class ChatCompletion(Tolerant):
     """`CreateChatCompletionResponse`."""
 
     id: str
@@ -234,14 +234,14 @@ class ChatCompletion(_Tolerant):
 # --- chat stream -------------------------------------------------------------------------
 
 
-class FunctionCallDelta(_Tolerant):
+class FunctionCallDelta(Tolerant):
     """Part of a tool call's function name or arguments."""
 
     name: str | None = None
     arguments: str | None = None
 
 
-class ToolCallDelta(_Tolerant):
+class ToolCallDelta(Tolerant):
     """`ChatCompletionMessageToolCallChunk`."""
 
     index: int
@@ -250,7 +250,7 @@ class ToolCallDelta(_Tolerant):
     function: FunctionCallDelta | None = None
 
 
-class ChunkDelta(_Tolerant):
+class ChunkDelta(Tolerant):
     """`ChatCompletionStreamResponseDelta`."""
 
     role: str | None = None
@@ -259,7 +259,7 @@ class ChunkDelta(_Tolerant):
     tool_calls: list[ToolCallDelta] | None = None
 
 
-class ChunkChoice(_Tolerant):
+class ChunkChoice(Tolerant):
     """One choice of a stream chunk."""
 
     index: int = 0
@@ -267,7 +267,7 @@ class ChunkChoice(_Tolerant):
     finish_reason: str | None = None
 
 
-class ChatCompletionChunk(_Tolerant):
+class ChatCompletionChunk(Tolerant):
     """`CreateChatCompletionStreamResponse`: one server-sent event of a chat stream."""
 
     id: str = ""
@@ -280,116 +280,10 @@ class ChatCompletionChunk(_Tolerant):
     service_tier: str | None = None
 
 
-# --- fine-tuning -------------------------------------------------------------------------
-
-FINISHED_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
-"""Job statuses after which nothing changes any more."""
-
-
-class JobError(_Tolerant):
-    """`FineTuningJob.error`: why a job failed."""
-
-    code: str | None = None
-    message: str | None = None
-    param: str | None = None
-
-
-class FineTuningJob(_Tolerant):
-    """`FineTuningJob`. `status` is any word the server sends (`paused` is not in the spec's
-    list yet); the method and hyperparameters stay as the server wrote them."""
-
-    id: str
-    object: str = "fine_tuning.job"
-    created_at: Moment = 0
-    model: str = ""
-    status: str = ""
-    fine_tuned_model: str | None = None
-    finished_at: OptionalMoment = None
-    estimated_finish: OptionalMoment = None
-    error: JobError | None = None
-    hyperparameters: dict[str, Any] | None = None
-    method: dict[str, Any] | None = None
-    organization_id: str | None = None
-    result_files: list[str] = Field(default_factory=list)
-    trained_tokens: OptionalCount = None
-    training_file: str = ""
-    validation_file: str | None = None
-    integrations: list[dict[str, Any]] | None = None
-    seed: int | None = None
-    user_provided_suffix: str | None = None
-    """Not in the spec's object, though OpenAI sends it: the suffix asked for."""
-    metadata: dict[str, str] | None = None
-
-    @property
-    def finished(self) -> bool:
-        """Whether the job has ended (nothing more will happen to it)."""
-        return self.status in FINISHED_STATUSES
-
-    @property
-    def method_type(self) -> str:
-        """`supervised`, `dpo`, `reinforcement`, or what the server names (supervised when
-        it names none: the API's default)."""
-        kind = (self.method or {}).get("type")
-        return str(kind) if kind else "supervised"
-
-    def method_hyperparameters(self) -> dict[str, Any]:
-        """The hyperparameters of the job's method (or the older top-level ones)."""
-        method = self.method or {}
-        inner = method.get(self.method_type)
-        if isinstance(inner, dict) and isinstance(inner.get("hyperparameters"), dict):
-            return dict(inner["hyperparameters"])
-        return dict(self.hyperparameters or {})
-
-
-class FineTuningEvent(_Tolerant):
-    """`FineTuningJobEvent`: a message, or a metrics point (`type` = metrics, `data`)."""
-
-    id: str
-    object: str = "fine_tuning.job.event"
-    created_at: Moment = 0
-    level: str = "info"
-    message: str = ""
-    type: str | None = None
-    data: dict[str, Any] | None = None
-
-
-class CheckpointMetrics(_Tolerant):
-    """The metrics of a checkpoint (each may be missing)."""
-
-    step: float | None = None
-    train_loss: float | None = None
-    train_mean_token_accuracy: float | None = None
-    valid_loss: float | None = None
-    valid_mean_token_accuracy: float | None = None
-    full_valid_loss: float | None = None
-    full_valid_mean_token_accuracy: float | None = None
-
-
-class FineTuningCheckpoint(_Tolerant):
-    """`FineTuningJobCheckpoint`: a model saved at the end of an epoch."""
-
-    id: str
-    object: str = "fine_tuning.job.checkpoint"
-    created_at: Moment = 0
-    fine_tuned_model_checkpoint: str = ""
-    step_number: Count = 0
-    metrics: CheckpointMetrics = Field(default_factory=CheckpointMetrics)
-    fine_tuning_job_id: str = ""
-
-
-class CheckpointPermission(_Tolerant):
-    """`FineTuningCheckpointPermission`: a project that may use a checkpoint."""
-
-    id: str
-    object: str = "checkpoint.permission"
-    created_at: Moment = 0
-    project_id: str = ""
-
-
 # --- uploads -----------------------------------------------------------------------------
 
 
-class Upload(_Tolerant):
+class Upload(Tolerant):
     """`Upload`: a file sent in parts; `file` is the file made once it is complete."""
 
     id: str
@@ -403,7 +297,7 @@ class Upload(_Tolerant):
     file: FileObject | None = None
 
 
-class UploadPart(_Tolerant):
+class UploadPart(Tolerant):
     """`UploadPart`: one part of an upload."""
 
     id: str
@@ -415,7 +309,7 @@ class UploadPart(_Tolerant):
 # --- organisation usage and costs ------------------------------------------------------
 
 
-class UsageBucket(_Tolerant):
+class UsageBucket(Tolerant):
     """`UsageTimeBucket`: one stretch of time and what was used in it, per group. The
     results stay as the server wrote them (each kind of usage has its own fields)."""
 
@@ -425,7 +319,7 @@ class UsageBucket(_Tolerant):
     results: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class UsagePage(_Tolerant):
+class UsagePage(Tolerant):
     """`UsageResponse`: a page of buckets; `next_page` goes on."""
 
     object: str = "page"

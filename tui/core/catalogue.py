@@ -6,7 +6,6 @@ why. No Textual here."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +13,8 @@ from tui.core.model_facts import ModelInfo, describe
 from tui.core.text import moment
 
 if TYPE_CHECKING:
-    from tui.core.services import Services
+    from tui.core.context import AreaContext
+    from tui.core.topic import Topic
     from tui.store.model_cache import ModelUse
 
 
@@ -41,9 +41,6 @@ class Catalogue:
         return next((m for m in self.models if m.id == model_id), None)
 
 
-Listener = Callable[[Catalogue], None]
-
-
 def _raw(model: Any) -> dict[str, Any]:
     return dict(model.model_dump(mode="json", exclude_none=False))
 
@@ -51,21 +48,21 @@ def _raw(model: Any) -> dict[str, Any]:
 class ModelCatalogue:
     """The catalogue of the server in use (see Services.catalogue)."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, context: AreaContext) -> None:
+        self.context = context
         self.current = Catalogue()
-        self.listeners: list[Listener] = []
+        self.changed: Topic[Catalogue] = context.topic("the model list")
         """Told whenever the catalogue changes."""
         self._loaded_from_store = False
 
     @property
     def server(self) -> str:
         """Whose models these are."""
-        return self.services.settings.base_url
+        return self.context.settings().base_url
 
     def _describe(self, raw: list[dict[str, Any]]) -> list[ModelInfo]:
-        settings = self.services.settings
-        prices = self.services.prices()
+        settings = self.context.settings()
+        prices = self.context.prices()
         known = {"id", "object", "created", "owned_by"}
         infos = []
         for entry in raw:
@@ -85,11 +82,7 @@ class ModelCatalogue:
         return infos
 
     def _tell(self) -> None:
-        for listener in list(self.listeners):
-            try:
-                listener(self.current)
-            except Exception:
-                self.listeners.remove(listener)
+        self.changed.publish(self.current)
 
     async def from_store(self) -> Catalogue:
         """The list kept from the last time, with the use counts (once; the store may
@@ -101,7 +94,7 @@ class ModelCatalogue:
         self._loaded_from_store = True
         server = self.server
         try:
-            cached, uses = await self.services.store.run(
+            cached, uses = await self.context.store().run(
                 "reading the kept model list",
                 lambda r: (r.models.get(server), r.models.uses()),
             )
@@ -123,11 +116,11 @@ class ModelCatalogue:
         from tui.store.errors import StoreError
 
         await self.from_store()
-        client = await self.services.client()
+        client = await self.context.client()
         try:
             listing = await client.models.listing()
         except APIError as error:
-            advice = explain_call(error, self.services.settings, doing="listing the models")
+            advice = explain_call(error, self.context.settings(), doing="listing the models")
             when = moment(self.current.fetched_at, "%H:%M") if self.current.fetched_at else None
             kept = f" (showing the list from {when})" if when and self.current.models else ""
             self.current.stale = f"{advice.headline} {advice.detail}{kept}"
@@ -150,7 +143,7 @@ class ModelCatalogue:
             return found
 
         try:
-            uses = await self.services.store.run("keeping the model list", keep)
+            uses = await self.context.store().run("keeping the model list", keep)
         except StoreError:
             pass  # the store says so itself; the list on screen is the server's
         else:

@@ -23,6 +23,7 @@ from tui.store.errors import StoreError
 if TYPE_CHECKING:
     from tui.api.schemas import ChatCompletionRequest
     from tui.core.services import Services
+    from tui.core.topic import Topic
     from tui.store.conversations import Conversation, Message
     from tui.store.thread import Repositories
 
@@ -152,7 +153,8 @@ class ChatSession:
         """The reply arriving now."""
         self.save_problem: str | None = None
         """Why something is not saved now (None when all is saved or being saved)."""
-        self.listeners: list[Callable[[], None]] = []
+        self.save_state: Topic[str | None] = services.supervisor.topic("saving the conversation")
+        """Told when saving starts failing (why) or works again (None)."""
         """Told when `save_problem` changes."""
         self._generation = 0
         self._meta_version = 0
@@ -512,7 +514,9 @@ class ChatSession:
         if self._saving is not None and not self._saving.done():
             self._again = True
             return
-        self._saving = asyncio.get_running_loop().create_task(self._save_while_changing())
+        self._saving = self.services.supervisor.start(
+            f"saving the conversation ({id(self)})", self._save_while_changing
+        )
 
     async def _save_while_changing(self) -> None:
         self._again = True
@@ -675,13 +679,14 @@ class ChatSession:
         if problem == self.save_problem:
             return
         self.save_problem = problem
-        for listener in list(self.listeners):
-            listener()
+        self.save_state.publish(problem)
 
     def _plan_retry(self) -> None:
         if self._retry is not None and not self._retry.done():
             return
-        self._retry = asyncio.get_running_loop().create_task(self._retry_until_saved())
+        self._retry = self.services.supervisor.start(
+            f"saving the conversation again ({id(self)})", self._retry_until_saved
+        )
 
     async def _retry_until_saved(self) -> None:
         attempt = 0

@@ -6,7 +6,6 @@ waiting on the disk. If the store fails, rows wait (up to a bound) and go when i
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,7 @@ from tui.core.text import safe
 
 if TYPE_CHECKING:
     from tui.api.observe import RequestRecord
-    from tui.core.services import Services
+    from tui.core.context import AreaContext
     from tui.store.ledger import LedgerRow
 
 FLUSH_SECONDS = 1.0
@@ -37,10 +36,9 @@ def endpoint_of(path: str) -> str:
 class LedgerRecorder:
     """The client's observer that keeps the ledger."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, context: AreaContext) -> None:
+        self.context = context
         self.waiting: list[LedgerRow] = []
-        self._task: asyncio.Task[None] | None = None
         self.written = 0
         self.dropped = 0
         self.problem: str | None = None
@@ -48,14 +46,14 @@ class LedgerRecorder:
 
     def __call__(self, record: RequestRecord) -> None:
         """Take a record (on the event loop, quickly: the write comes later)."""
-        settings = self.services.settings
+        settings = self.context.settings()
         if not settings.ledger:
             return
         from tui.store.ledger import LedgerRow
 
         cost = None
         if record.prompt_tokens is not None and record.model:
-            price = self.services.prices().price(record.model)
+            price = self.context.prices().price(record.model)
             if price is not None:
                 cached = record.cached_tokens or 0
                 cached_price = price.cached_input if price.cached_input is not None else price.input
@@ -98,16 +96,16 @@ class LedgerRecorder:
         self._schedule()
 
     def _schedule(self) -> None:
-        if self._task is not None and not self._task.done():
-            return
-        with contextlib.suppress(RuntimeError):  # no loop: the CLI's last records
-            self._task = asyncio.get_running_loop().create_task(self._flush_later())
+        # One write at a time; none without a running loop (the CLI's last records are
+        # written by the flush at closing).
+        self.context.supervisor.start("writing the ledger", self._flush_later, replace=False)
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(0 if len(self.waiting) >= BATCH else FLUSH_SECONDS)
-        await self.flush()
-        if self.waiting and self.problem is None:
-            self._schedule()
+        while self.waiting:
+            await asyncio.sleep(0 if len(self.waiting) >= BATCH else FLUSH_SECONDS)
+            await self.flush()
+            if self.problem is not None:
+                return  # tried again with the next request
 
     async def flush(self) -> None:
         """Write what is waiting (in the store's thread)."""
@@ -117,7 +115,7 @@ class LedgerRecorder:
         if not rows:
             return
         try:
-            self.written += await self.services.store.run(
+            self.written += await self.context.store().run(
                 "recording requests in the ledger", lambda r: r.ledger.add(rows)
             )
         except StoreError as error:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui.api.errors import RateLimitInfo
+if TYPE_CHECKING:
+    from tui.api.errors import RateLimitInfo
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
@@ -44,12 +46,12 @@ class PollPolicy:
     """Below this share of the request budget left, wait for the budget to reset."""
 
     def interval(self, status: str) -> float:
-        """The wait for a job in `status`."""
-        if status == "running":
-            return self.active
-        if status in ("validating_files", "queued", "pending"):
-            return self.waiting
-        return self.idle
+        """The wait for a fine-tuning job in `status`."""
+        return self.of_phase(job_phase(status))
+
+    def of_phase(self, phase: str) -> float:
+        """The wait for something `active`, `waiting` or `idle` (anything else: idle)."""
+        return {"active": self.active, "waiting": self.waiting}.get(phase, self.idle)
 
     def delay(
         self,
@@ -59,8 +61,21 @@ class PollPolicy:
         retry_after: float | None = None,
         rate_limit: RateLimitInfo | None = None,
     ) -> float:
-        """The wait before the next poll."""
-        wait = self.interval(status)
+        """The wait before the next poll of a fine-tuning job in `status`."""
+        return self.wait(
+            job_phase(status), failures=failures, retry_after=retry_after, rate_limit=rate_limit
+        )
+
+    def wait(
+        self,
+        phase: str,
+        *,
+        failures: int = 0,
+        retry_after: float | None = None,
+        rate_limit: RateLimitInfo | None = None,
+    ) -> float:
+        """The wait before the next poll of something in `phase`."""
+        wait = self.of_phase(phase)
         if failures:
             wait = min(self.max_backoff, max(wait, self.active) * 2.0 ** min(failures, 10))
         if retry_after is not None:
@@ -71,3 +86,13 @@ class PollPolicy:
                 reset = reset_seconds(rate_limit.reset_requests) or self.waiting
                 wait = max(wait, min(reset, self.max_backoff))
         return wait
+
+
+def job_phase(status: str) -> str:
+    """A fine-tuning job's phase: `active` while it runs, `waiting` while it validates or
+    is queued, `idle` otherwise (paused, or a status Loom does not know)."""
+    if status == "running":
+        return "active"
+    if status in ("validating_files", "queued", "pending"):
+        return "waiting"
+    return "idle"

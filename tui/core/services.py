@@ -1,9 +1,14 @@
-"""What every screen works with, built once by the app and handed to each screen.
+"""The app's composition root, built once by the app (or a command) and handed to its
+screens: the API client for the active settings (made on first use: httpx and pydantic
+load then, off the start-up path), the simulator in demo mode (started before the
+client), the store (reached through its own thread), the request log and the ledger, the
+supervisor of background work, the watcher, the model catalogue, and each area's service,
+made on first use from the registry (tui/areas) with a narrow context. No Textual here:
+tests and commands drive it directly.
 
-The API client for the active settings (made on first use: httpx and pydantic load then,
-off the start-up path), the simulator in demo mode (started before the client), the
-conversation store (reached through its own thread), the observers of every request, the
-background watchers, and the price table. No Textual here: tests drive it directly.
+Nothing below holds this object: areas get an `AreaContext`, and so do the catalogue and
+the ledger. News goes out on topics (`store_changed`, `request_ended`, the watcher's
+`events`, the supervisor's `failures`), the one listener style of core.
 """
 
 from __future__ import annotations
@@ -14,17 +19,23 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from tui.config import Settings
+from tui.core.context import AreaContext
 from tui.core.gcpolicy import GC
+from tui.core.supervisor import Supervisor
 from tui.core.text import SECRETS
+from tui.core.topic import Topic
+from tui.core.watcher import Watcher
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
-    from tui.api.observe import Observer, RequestRecord
+    from tui.api.errors import RateLimitInfo
+    from tui.api.observe import RequestRecord
     from tui.core.catalogue import ModelCatalogue
-    from tui.core.job_board import JobBoard
+    from tui.core.context import AreaService
     from tui.core.pricing import PriceTable
     from tui.sim.server import SimServer
-    from tui.store.thread import Listener, StoreThread
+    from tui.store.errors import StoreError
+    from tui.store.thread import StoreThread
 
 
 REQUESTS_KEPT = 300
@@ -32,50 +43,66 @@ REQUESTS_KEPT = 300
 
 
 class Services:
-    """The client, the simulator, the store, observers, watchers and prices of one app."""
+    """The client, the simulator, the store, the ledger, the supervisor, the watcher, the
+    catalogue and the areas' services of one app."""
 
     def __init__(self, settings: Settings, *, join_demo: bool = False) -> None:
         self.settings = settings
+        for secret in settings.secrets():
+            SECRETS.add(secret)
         self.join_demo = join_demo
         """In demo mode, use the simulator of a `loom --demo` app running on this machine
         if there is one (the CLI's commands do: they see what the app shows)."""
         self.joined_demo: str | None = None
         """The running demo app's simulator this uses, if it joined one."""
-        for secret in settings.secrets():
-            SECRETS.add(secret)
-        self._store: StoreThread | None = None
-        self.store_listeners: list[Listener] = []
-        """Told when the store starts failing or works again (see StoreThread)."""
-        self.observers: list[Observer] = []
-        """Told about every request the client makes (request log, ledger)."""
-        self.watchers: dict[str, asyncio.Task[Any]] = {}
-        """Background work that outlives a screen (a job being followed), by name."""
+        self.supervisor = Supervisor()
+        """Every piece of background work; its `failures` reach the user."""
+        self.store_changed: Topic[StoreError | None] = self.supervisor.topic("the store")
+        """Told when the store starts failing (why) or works again (None)."""
+        self.request_ended: Topic[RequestRecord] = self.supervisor.topic("requests")
+        """Told of every request any client made, once it ended (the inspector)."""
         self.on_close: list[Callable[[], Coroutine[Any, Any, Any]]] = []
         """Last work before closing (a chat session's final save), run by `aclose`."""
+        self._store: StoreThread | None = None
         self._client: OpenAIClient | None = None
         self._admin: OpenAIClient | None = None
         self._sim: SimServer | None = None
-        self._jobs: JobBoard | None = None
         self._catalogue: ModelCatalogue | None = None
+        self._areas: dict[str, AreaService] = {}
+        self._lock = asyncio.Lock()
+        self.watcher = Watcher(
+            supervisor=self.supervisor,
+            server=lambda: self.settings.base_url,
+            store=lambda: self.store,
+            rate_limit=self._last_rate_limit,
+        )
+        """Everything on the server followed for hours (jobs, batches, runs)."""
+        self.context = AreaContext(
+            settings=lambda: self.settings,
+            client=self.client,
+            admin_client=self.admin_client,
+            store=lambda: self.store,
+            prices=self.prices,
+            watcher=self.watcher,
+            supervisor=self.supervisor,
+        )
+        """What areas (and the catalogue and the ledger) are given: all they get."""
         from tui.api.observe import RequestLog
         from tui.core.ledger import LedgerRecorder
 
-        self.ledger = LedgerRecorder(self)
+        self.ledger = LedgerRecorder(self.context)
         """Loom's own record of every request (see tui.core.ledger)."""
         self.requests = RequestLog(maxlen=REQUESTS_KEPT)
         """The last requests of every client (the inspector), with their bodies (cut)."""
-        self.observers += [self.requests, self.ledger]
-        self._lock = asyncio.Lock()
 
     @property
     def store(self) -> StoreThread:
-        """The conversation store, reached through its thread (SQLite loads on first use,
-        after the first frame)."""
+        """The store, reached through its thread (SQLite loads on first use, after the
+        first frame)."""
         if self._store is None:
             from tui.store.thread import StoreThread
 
-            self._store = StoreThread(self.settings.store_dir)
-            self._store.listeners = self.store_listeners
+            self._store = StoreThread(self.settings.store_dir, on_change=self.store_changed.publish)
         return self._store
 
     @property
@@ -122,14 +149,30 @@ class Services:
                 self._admin = await asyncio.to_thread(self._make_client, key)
             return self._admin
 
-    @property
-    def jobs(self) -> JobBoard:
-        """The fine-tuning jobs being followed (see tui.core.job_board)."""
-        if self._jobs is None:
-            from tui.core.job_board import JobBoard
+    def area(self, name: str) -> Any:
+        """The service of the area of that name (tui/areas), made on first use."""
+        service = self._areas.get(name)
+        if service is None:
+            from tui.areas import area, load
 
-            self._jobs = JobBoard(self)
-        return self._jobs
+            reference = area(name).service
+            if reference is None:
+                raise KeyError(f"the area {name} has no service")
+            service = self._areas[name] = load(reference)(self.context)
+        return service
+
+    def services(self) -> list[AreaService]:
+        """The areas' services made so far."""
+        return list(self._areas.values())
+
+    async def started(self) -> None:
+        """The first frame is on screen: every area with a service resumes its work."""
+        from tui.areas import areas
+
+        for each in areas():
+            if each.service is not None:
+                service = self.area(each.name)
+                self.supervisor.start(f"starting {each.name}", service.started)
 
     @property
     def catalogue(self) -> ModelCatalogue:
@@ -137,7 +180,7 @@ class Services:
         if self._catalogue is None:
             from tui.core.catalogue import ModelCatalogue
 
-            self._catalogue = ModelCatalogue(self)
+            self._catalogue = ModelCatalogue(self.context)
         return self._catalogue
 
     def remember(
@@ -178,8 +221,9 @@ class Services:
         request makes a new client. The store stays (same data folder)."""
         for secret in settings.secrets():
             SECRETS.add(secret)
-        if self._jobs is not None:
-            self._jobs.stop_all()  # job ids belong to the server they were made on
+        self.watcher.stop_all()  # what is followed belongs to the server it is on
+        for service in self._areas.values():
+            service.server_changed()
         if self._catalogue is not None:
             self._catalogue.reset()
         client, self._client = self._client, None
@@ -195,20 +239,6 @@ class Services:
 
         return load_prices(overrides=overrides_of(self.settings.prices))
 
-    def watch(self, name: str, work: Callable[[], Coroutine[Any, Any, Any]]) -> asyncio.Task[Any]:
-        """Start background work under `name` (replacing any work of that name)."""
-        old = self.watchers.pop(name, None)
-        if old is not None:
-            old.cancel()
-        task = asyncio.get_running_loop().create_task(work(), name=f"loom-watch-{name}")
-        self.watchers[name] = task
-        task.add_done_callback(lambda done: self._forget(name, done))
-        return task
-
-    def _forget(self, name: str, task: asyncio.Task[Any]) -> None:
-        if self.watchers.get(name) is task:
-            del self.watchers[name]
-
     def _start_sim(self) -> SimServer:
         from tui.sim.app import SimConfig
         from tui.sim.server import SimServer
@@ -216,7 +246,7 @@ class Services:
         config = SimConfig(
             seed=self.settings.sim_seed,
             tokens_per_second=self.settings.sim_tokens_per_second,
-            demo_jobs=True,
+            demo=True,
             requests_a_minute=600,  # gauges that move in the request inspector
             tokens_a_minute=150_000,
         )
@@ -239,23 +269,25 @@ class Services:
         )
 
     def _observe(self, record: RequestRecord) -> None:
-        # Observers added later (a screen opened after the first request) are told too; one
-        # that fails is dropped rather than allowed to break a request.
-        for observer in list(self.observers):
-            try:
-                observer(record)
-            except Exception:
-                self.observers.remove(observer)
+        self.requests(record)
+        self.ledger(record)
+        self.request_ended.publish(record)
+
+    async def _last_rate_limit(self) -> RateLimitInfo | None:
+        last = self.requests.last
+        return None if last is None else last.rate_limit
 
     async def aclose(self) -> None:
-        """Stop the watchers, close the client and the store, stop the simulator."""
+        """Stop the background work, close the client and the store, stop the simulator."""
         for last in self.on_close:
             with contextlib.suppress(Exception):
                 await last()
+        for service in self._areas.values():
+            with contextlib.suppress(Exception):
+                await service.aclose()
         with contextlib.suppress(Exception):
             await self.ledger.flush()  # the last requests' rows
-        for task in list(self.watchers.values()):
-            task.cancel()
+        await self.supervisor.aclose()
         if self._store is not None:
             await self._store.aclose()
         for client in (self._client, self._admin):

@@ -10,13 +10,17 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from tui.core.services import Services
+from tui.widgets.relay import Relaying
 
 
-class LoomScreen(Screen[None]):
-    """A screen of one mode (see tui.screens.modes)."""
+class LoomScreen(Relaying, Screen[None]):
+    """A screen of one mode (see tui.screens.modes). It reaches the API and the store only
+    through its area's service (`service`), and hears from core through `listen`."""
 
     MODE: ClassVar[str] = ""
     """The mode this screen is."""
+    AREA: ClassVar[str] = ""
+    """The area (tui/areas) whose service `service` is."""
     HELP_TITLE: ClassVar[str] = "Loom"
     HELP_INTRO: ClassVar[str] = ""
 
@@ -26,6 +30,11 @@ class LoomScreen(Screen[None]):
         services = getattr(self.app, "services", None)
         assert isinstance(services, Services), "the screen runs in LoomApp"
         return services
+
+    @property
+    def service(self) -> Any:
+        """Its area's service (made on first use; see tui.areas)."""
+        return self.services.area(self.AREA)
 
     def mode_bar(self) -> Widget | None:
         """The tab line, once there is more than one screen."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -116,9 +116,11 @@ class Choose(ModalScreen[int | None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(int(event.option.id or 0))
 
-    def on_key(self, event: object) -> None:
-        key = getattr(event, "character", None)
+    def on_key(self, event: events.Key) -> None:
+        key = event.character
         if key and key.isdigit() and 1 <= int(key) <= min(9, len(self.labels)):
+            event.stop()  # the digit is the choice: it must not reach the screen below
+            event.prevent_default()
             self.dismiss(int(key) - 1)
 
     def action_cancel(self) -> None:

@@ -61,16 +61,10 @@ class GoTo(Provider):
                     partial(app.use_model, model),
                 )
             )
-        for job in list(getattr(screen, "jobs", {}).values())[:500]:
-            from tui.core.job_text import job_name, status_words
-
-            entries.append(
-                (
-                    f"Job: {job_name(job)} ({status_words(job.status)})",
-                    f"{job.id} · follow it on the fine-tuning screen",
-                    partial(app.open_job, job.id),
-                )
-            )
+        # What the screen on show offers of its own (the cockpit: its jobs).
+        own = getattr(screen, "palette_entries", None)
+        if callable(own):
+            entries += list(own())[:500]
         store = app.services.store
         try:
             recent = await store.run(

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -21,6 +20,7 @@ from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import Facts, plain
+from tui.widgets.relay import Relayed
 from tui.widgets.row_table import Column, Row, RowTable
 
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ def _seconds(value: float | None) -> str:
     return "–" if value is None else (f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s")
 
 
-class RecordAdded(Message):
-    """A request ended (posted from the observer, on the event loop)."""
+class RecordAdded(Relayed):
+    """A request ended (relayed from the services' `request_ended`)."""
 
 
 class RequestsScreen(LoomScreen):
@@ -128,16 +128,9 @@ class RequestsScreen(LoomScreen):
             self._fill()
 
     def on_mount(self) -> None:
-        self.services.observers.append(self._observed)
+        self.listen(self.services.request_ended, RecordAdded)
         self.query_one(RowTable).focus()
         self._fill()
-
-    def on_unmount(self) -> None:
-        if self._observed in self.services.observers:
-            self.services.observers.remove(self._observed)
-
-    def _observed(self, record: RequestRecord) -> None:
-        self.post_message(RecordAdded())
 
     @on(RecordAdded)
     def _added(self) -> None:

@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tui.core.job_text import short_model
 from tui.core.text import moment, safe
 from tui.core.usage import (
     LEDGER_GROUPS,
@@ -30,6 +29,7 @@ from tui.core.usage import (
     UsageBook,
     short,
 )
+from tui.core.words import short_model
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.bar_chart import MARKS, BarChart, Stack
 from tui.widgets.key_footer import KeyFooter

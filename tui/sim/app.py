@@ -1,5 +1,6 @@
-"""The simulator's Starlette app: the routes of each API area, behind one gate (auth,
-faults, headers), sharing one state. A new area adds one route module here."""
+"""The simulator's Starlette app: the shared routes (models, chat, files, uploads, usage)
+and each area's own (tui/areas), behind one gate (auth, faults, headers), sharing one
+state. A new area adds nothing here: its `AREA.sim_routes` is found."""
 
 from __future__ import annotations
 
@@ -52,21 +53,25 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             code="method_not_allowed",
         )
 
+    from tui.areas import areas, load
     from tui.sim.chat import chat_routes
-    from tui.sim.fine_tuning import fine_tuning_routes, seed_demo
     from tui.sim.uploads import upload_routes
     from tui.sim.usage import usage_routes
 
-    if sim.config.demo_jobs and not sim.fine_tuning.jobs:
-        seed_demo(sim)
     routes = [
         *model_routes(sim, gate),
         *chat_routes(sim, gate),
         *file_routes(sim, gate),
         *upload_routes(sim, gate),
-        *fine_tuning_routes(sim, gate),
         *usage_routes(sim, gate),
     ]
+    # Each area serves its own part of the API, and fills it for `loom --demo`.
+    for each in areas():
+        if each.sim_routes is not None:
+            routes += load(each.sim_routes)(sim, gate)
+        if sim.config.demo and each.sim_seed is not None and not sim.seeded:
+            load(each.sim_seed)(sim)
+    sim.seeded = sim.seeded or sim.config.demo
     # Where the `redirect` fault points: the same API under another path.
     moved = [Route(MOVED + r.path, r.endpoint, methods=r.methods) for r in routes]
     app = Starlette(exception_handlers={404: not_found, 405: not_allowed}, routes=routes + moved)

@@ -9,8 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tui.sim.gate import Gate
-from tui.sim.jobs import OWNER
-from tui.sim.state import MODEL_CREATED, SimState, error_response
+from tui.sim.state import FINE_TUNED_OWNER, MODEL_CREATED, SimState, error_response
 
 
 def model_not_found(model_id: str, headers: dict[str, str]) -> Response:
@@ -28,7 +27,7 @@ def model_routes(sim: SimState, gate: Gate) -> list[Route]:
     """The model list and one model."""
 
     def model_object(model_id: str, created: int = MODEL_CREATED) -> dict[str, Any]:
-        owner = OWNER if model_id.startswith("ft:") else "loom-simulator"
+        owner = FINE_TUNED_OWNER if model_id.startswith("ft:") else "loom-simulator"
         return {"id": model_id, "object": "model", "created": created, "owned_by": owner}
 
     async def list_models(request: Request) -> Response:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import JSONResponse
 
 from tui.sim.faults import FaultQueue
-from tui.sim.jobs import FineTuningState, Timing
 
 if TYPE_CHECKING:
     from tui.sim.usage import UsageData
@@ -52,6 +51,8 @@ NOT_CHAT = (
 )
 """Models the chat completions endpoint refuses, as OpenAI's does."""
 MODEL_CREATED = 1_715_367_049
+FINE_TUNED_OWNER = "loom-sim"
+"""The organisation named in fine-tuned model ids: `ft:gpt-4o-mini-2024-07-18:loom-sim:…`."""
 
 ROLES = ("developer", "system", "user", "assistant", "tool", "function")
 MOVED = "/moved"
@@ -81,10 +82,12 @@ class SimConfig:
     models: tuple[str, ...] = MODEL_IDS
     reply_tokens: int | None = None
     """Make every reply at least this long (tokens)."""
-    fine_tuning_timing: Timing = field(default_factory=Timing)
-    """How fast a new fine-tuning job goes through its phases."""
-    demo_jobs: bool = False
-    """Start with fine-tuning jobs in every state, one training live (`loom --demo`)."""
+    timing: dict[str, Any] = field(default_factory=dict)
+    """How fast each area's objects go through their phases, by area name (a fine-tuning
+    job's: `{"fine_tuning": Timing(...)}`); an area without one here uses its own."""
+    demo: bool = False
+    """Start with what `loom --demo` shows: jobs in every state, one training live, …
+    (each area seeds its own)."""
     usage_models: tuple[str, ...] | None = None
     """The chat models of the 90 days of usage (None: six of OpenAI's)."""
     usage_density: float = 0.35
@@ -112,9 +115,10 @@ class SimState:
     """Files uploaded to the simulator, by id: their object and content."""
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Uploads in parts, by id: their object and parts."""
-    fine_tuning: FineTuningState = field(default_factory=FineTuningState)
-    permissions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    """Checkpoint permissions: checkpoint model -> permission id -> object."""
+    areas: dict[str, Any] = field(default_factory=dict)
+    """Each area's own state, by area name, made on first use (`state.fine_tuning`)."""
+    seeded: bool = False
+    """Whether the areas have filled it for `loom --demo` (once, however many apps)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -163,19 +167,47 @@ class SimState:
             )
         return self._usage
 
+    def __getattr__(self, name: str) -> Any:
+        """An area's state by its name (`state.fine_tuning`), made on first use by the
+        area's `sim_state` (see tui.areas)."""
+        if name.startswith("_") or name == "areas":
+            raise AttributeError(name)
+        areas = self.__dict__.get("areas")
+        if areas is None:
+            raise AttributeError(name)
+        if name not in areas:
+            from tui.areas import area, load
+
+            try:
+                factory = area(name).sim_state
+            except KeyError:
+                raise AttributeError(name) from None
+            if factory is None:
+                raise AttributeError(name)
+            with self._lock:
+                if name not in areas:
+                    areas[name] = load(factory)(self)
+        return areas[name]
+
+    def made_models(self) -> list[tuple[str, int]]:
+        """(id, created) of the models areas made on this server (fine-tuned models and
+        checkpoints): each area state with a `models()` says its own."""
+        made: list[tuple[str, int]] = []
+        for state in list(self.areas.values()):
+            models = getattr(state, "models", None)
+            if callable(models):
+                made += models()
+        return [(m, c) for m, c in made if m not in self.deleted]
+
     def model_ids(self) -> list[tuple[str, int]]:
         """(id, created) of every model served: the configured ones (a day apart, as
-        releases are), then those that fine-tuning made (models and checkpoints)."""
+        releases are), then those the areas made (fine-tuned models and checkpoints)."""
         base = [(m, MODEL_CREATED + n * 86_400) for n, m in enumerate(self.config.models)]
-        made = [(m, c) for m, c in self.fine_tuning.models() if m not in self.deleted]
-        return base + made
+        return base + self.made_models()
 
     def has_model(self, model_id: str) -> bool:
         """Whether a model of this id is served."""
-        return model_id in self.config.models or (
-            model_id not in self.deleted
-            and any(m == model_id for m, _ in self.fine_tuning.models())
-        )
+        return model_id in self.config.models or any(m == model_id for m, _ in self.made_models())
 
 
 class InvalidRequest(Exception):

@@ -181,7 +181,24 @@ V7 = """
         );
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7]
+V8 = """
+        -- Watched objects of every kind (batches, runs), not only fine-tuning jobs: the
+        -- table is made again with the kind in its key (SQLite cannot change a key).
+        CREATE TABLE watched (
+            server TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            job_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT '',
+            added REAL NOT NULL,
+            PRIMARY KEY (server, kind, job_id)
+        );
+        INSERT INTO watched (server, kind, job_id, status, added)
+            SELECT server, 'fine-tuning job', job_id, status, added FROM watched_job;
+        DROP TABLE watched_job;
+        ALTER TABLE watched RENAME TO watched_job;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 

@@ -69,7 +69,7 @@ Listener = Callable[[StoreError | None], None]
 class StoreThread:
     """The conversation store in `folder`, reached only through `run`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, on_change: Listener | None = None) -> None:
         self.folder = folder
         self.path = folder / DB_NAME
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loom-store")
@@ -79,7 +79,9 @@ class StoreThread:
         self._last_attempt = 0.0
         self.problem: StoreError | None = None
         """Why the store is not working now, if it is not."""
-        self.listeners: list[Listener] = []
+        self.on_change = on_change
+        """Told on the event loop when the store starts failing (the error) or works again
+        (None); the services publish it on their `store_changed` topic."""
 
     @property
     def generation(self) -> int:
@@ -111,7 +113,7 @@ class StoreThread:
     def run_waiting(self, what: str, job: Callable[[Repositories], object], wait: float) -> bool:
         """Run `job` in the store's thread and wait for it here, on the event loop, at most
         `wait` seconds: True if it was done by then. StoreFailure as `run`; a job that
-        finishes later still reports its outcome to the listeners.
+        finishes later still reports its outcome (`on_change`).
 
         For the few writes that must land before the screen shows what they keep (a
         streaming reply): an UPDATE takes well under a millisecond."""
@@ -137,9 +139,8 @@ class StoreThread:
             problem is not None and str(problem) != str(self.problem)
         )
         self.problem = problem
-        if changed:
-            for listener in list(self.listeners):
-                listener(problem)
+        if changed and self.on_change is not None:
+            self.on_change(problem)
 
     def retry_due(self) -> bool:
         """Whether a failing store is worth trying again now."""

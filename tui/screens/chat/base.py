@@ -17,6 +17,7 @@ from tui.core.services import Services
 from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
+from tui.widgets.relay import Relaying
 from tui.widgets.reply_body import RenderCache
 from tui.widgets.status_line import StatusLine
 
@@ -28,7 +29,7 @@ NARROW = 100
 """Below this many columns the conversation list starts hidden."""
 
 
-class ChatBase(Screen[None]):
+class ChatBase(Relaying, Screen[None]):
     """The chat screen's common ground; its parts (the screen, the conversation list, the
     message actions, the panels) are mixins over it, each in its own module."""
 

@@ -41,6 +41,7 @@ from tui.widgets.messages import (
 )
 from tui.widgets.plain import plain
 from tui.widgets.prompt_input import PromptInput
+from tui.widgets.relay import Relayed
 from tui.widgets.relayout import NoRelayoutOnResize
 from tui.widgets.reply_body import RenderCache
 from tui.widgets.sidebar import Sidebar
@@ -67,6 +68,10 @@ class ConversationView(NoRelayoutOnResize, VerticalScroll, can_focus=False):
     """The scrolling conversation; its scroll bars follow its content without a second
     full-screen layout each time a streaming reply grows. It takes no focus itself: shift+tab
     from the prompt goes straight to the newest message."""
+
+
+class SaveStateChanged(Relayed):
+    """Saving the conversation started failing (why) or works again (None)."""
 
 
 class ChatScreen(MessageActions, ConversationList, Panels):
@@ -157,7 +162,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         self.models: list[str] = []
         self.models_status = "loading the model list…"
         self.session = ChatSession(self.services)
-        self.session.listeners.append(self._save_state_changed)
         self.services.on_close.append(self.session.close)
         self.reply: ReplyView | None = None
         """The reply view streaming now, or shown last."""
@@ -206,6 +210,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         return f"{where}{settings.base_url}. Type a message and press Enter. F1: keys.{note}"
 
     def on_mount(self) -> None:
+        self.listen(self.session.save_state, SaveStateChanged)
         self._view().anchor()
         self._prompt().focus()
         self._update_server_label()
@@ -260,7 +265,8 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         self.models = catalogue.current.ids()
         self.models_status = f"{len(self.models)} models from the server"
 
-    def _save_state_changed(self) -> None:
+    @on(SaveStateChanged)
+    def _save_state_changed(self, message: SaveStateChanged | None = None) -> None:
         """The session could or could not save: say so where the eye is."""
         problem = self.session.save_problem
         self._status().saving = "⚠ not saved, retrying" if problem else ""

@@ -22,7 +22,7 @@ from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
-    from tui.api.schemas import FineTuningCheckpoint, FineTuningJob
+    from tui.core.context import ModelExtra
     from tui.core.services import Services
 
 
@@ -76,8 +76,8 @@ class ModelDetail(Screen[None]):
     def __init__(self, info: ModelInfo) -> None:
         super().__init__()
         self.info = info
-        self.job: FineTuningJob | None = None
-        self.checkpoints: list[FineTuningCheckpoint] = []
+        self.extras: list[ModelExtra] = []
+        """What areas add to the facts (the job that made a fine-tuned model)."""
         self.served: dict[str, Any] | None = None
         self.problem: str | None = None
 
@@ -98,7 +98,7 @@ class ModelDetail(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "job":
-            return self.job is not None
+            return any(extra.opens for extra in self.extras)
         if action == "chat":
             return self.info.chat
         return True
@@ -123,24 +123,21 @@ class ModelDetail(Screen[None]):
         else:
             self.served = found.model_dump(mode="json")
         if self.info.base is not None:
-            try:
-                async for job in client.fine_tuning.list(page_size=100, max_pages=50):
-                    model = job.fine_tuned_model or ""
-                    if self.info.id == model or (model and self.info.id.startswith(model + ":")):
-                        self.job = job
-                        break
-                    if job.id.removeprefix("ftjob-")[:8] in self.info.id.split(":"):
-                        self.job = job
-                        break
-                if self.job is not None:
-                    self.checkpoints = sorted(
-                        [c async for c in client.fine_tuning.checkpoints(self.job.id)],
-                        key=lambda c: c.step_number,
-                    )
-            except APIError:
-                pass  # the facts without the job
+            self.extras = await self._extras()
         self.query_one("#detail", Static).update(self._text())
         self.refresh_bindings()
+
+    async def _extras(self) -> list[ModelExtra]:
+        """What each area knows of this model (tui/areas: `Area.model_facts`)."""
+        from tui.areas import areas, load
+
+        found = []
+        for each in areas():
+            if each.model_facts is not None:
+                extra = await load(each.model_facts)(self.services.area(each.name), self.info.id)
+                if extra is not None:
+                    found.append(extra)
+        return found
 
     def _text(self) -> Text:
         info = self.info
@@ -166,34 +163,13 @@ class ModelDetail(Screen[None]):
             row(*_fact("replacement", info.replacement, str(info.replacement.value)))
         if info.base:
             row("fine-tuned from", info.base)
-        job = self.job
-        if job is not None:
-            row("job", f"{job.id} ({job.status}; j opens it)")
-            if job.trained_tokens:
-                row("trained tokens", f"{job.trained_tokens:,}")
-        if self.checkpoints:
-            last = self.checkpoints[-1].metrics
-            figures = [
-                f"{name} {value:.4f}"
-                for name, value in (
-                    ("train loss", last.train_loss),
-                    ("valid loss", last.valid_loss),
-                    ("full valid loss", last.full_valid_loss),
-                    ("accuracy", last.full_valid_mean_token_accuracy),
-                )
-                if value is not None
-            ]
-            row("final metrics", " · ".join(figures) or "–")
-            out.append("checkpoints\n", style="bold")
-            for c in self.checkpoints:
-                m = c.metrics
-                loss = m.full_valid_loss if m.full_valid_loss is not None else m.train_loss
-                mark = "  ← this one" if c.fine_tuned_model_checkpoint == info.id else ""
-                shown = "–" if loss is None else f"{loss:.4f}"
-                out.append(
-                    f"  step {c.step_number:>6,}  loss {shown}  "
-                    f"{safe(c.fine_tuned_model_checkpoint)}{mark}\n"
-                )
+        for extra in self.extras:
+            for name, value in extra.rows:
+                row(name, value)
+            if extra.lines:
+                out.append(f"{extra.heading}\n", style="bold")
+                for line in extra.lines:
+                    out.append(safe(line) + "\n")
         if self.problem:
             out.append("\n" + self.problem + "\n", style="bold")
         served = self.served if self.served is not None else None
@@ -215,11 +191,12 @@ class ModelDetail(Screen[None]):
         await self.app.use_model(self.info.id, new_chat=True)  # type: ignore[attr-defined]
 
     async def action_job(self) -> None:
-        """Open the job that made this model."""
-        if self.job is not None:
-            job_id = self.job.id
-            self.dismiss(None)
-            await self.app.open_job(job_id)  # type: ignore[attr-defined]
+        """Open the job that made this model (on its area's screen)."""
+        opens = next((extra.opens for extra in self.extras if extra.opens), None)
+        if opens is not None:
+            self.dismiss()
+            mode, method, argument = opens
+            await self.app.deliver(mode, method, argument)  # type: ignore[attr-defined]
 
     def action_copy(self) -> None:
         """Copy the model's id."""

@@ -25,6 +25,7 @@ from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
+from tui.widgets.relay import Relayed
 from tui.widgets.row_table import Column, Row, RowTable
 
 if TYPE_CHECKING:
@@ -53,6 +54,10 @@ def _ends_cell(info: ModelInfo, today: datetime.date, *, words: bool = True) -> 
 def _used(info: ModelInfo, uses: dict[str, Any]) -> tuple[int, float]:
     use = uses.get(info.id)
     return (use.replies, use.last_used) if use is not None else (0, 0.0)
+
+
+class CatalogueChanged(Relayed):
+    """The model list changed (relayed from the catalogue)."""
 
 
 class ModelsScreen(LoomScreen):
@@ -187,17 +192,16 @@ class ModelsScreen(LoomScreen):
 
     def on_mount(self) -> None:
         catalogue = self.services.catalogue
-        catalogue.listeners.append(self._catalogue_changed)
+        self.listen(catalogue.changed, CatalogueChanged)
         self.query_one(RowTable).focus()
         self._show_how()
         if catalogue.current.models:
             self._catalogue_changed(catalogue.current)
         self.load()
 
-    def on_unmount(self) -> None:
-        listeners = self.services.catalogue.listeners
-        if self._catalogue_changed in listeners:
-            listeners.remove(self._catalogue_changed)
+    @on(CatalogueChanged)
+    def _catalogue_news(self, message: CatalogueChanged) -> None:
+        self._catalogue_changed(message.value)
 
     def on_resize(self) -> None:
         table = self.query_one(RowTable)

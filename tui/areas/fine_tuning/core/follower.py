@@ -1,32 +1,36 @@
-"""Following fine-tuning jobs: one follower per job polls it, keeps what is known of it
-(status, events, metrics series, checkpoints) and tells its listeners what changed.
+"""Following a fine-tuning job: a `JobFollower` is what the shared watcher follows
+(tui/core/watcher.py), for one job. It keeps what is known of the job — status, events,
+metrics series, checkpoints — and publishes a `JobUpdate` on the area's topic after each
+poll.
 
-A follower asks for the job and for the events newer than the last one it has (events
-come newest first: it pages back only until it meets a known one), so each poll costs the
-new events only. The first page is enough for a screen to start; the rest of a job's
-history is fetched backwards, page by page, only while a screen wants it (the chart).
-It waits between polls as `PollPolicy` says (fast while running, slow while queued, longer
-after failures, as long as Retry-After or an exhausted rate limit asks), keeps the last
-state through a network failure ("reconnecting since …") and stops when the job ends.
-No Textual here: the screen and `loom fine-tuning watch` both use it.
+A poll asks for the job and for the events newer than the last one it has (events come
+newest first: it pages back only until it meets a known one), so each poll costs the new
+events only. The first page is enough for a screen to start; the rest of a job's history
+is fetched backwards, page by page, between polls and only while a screen wants it (the
+chart). How often to ask, what to do on failures and when to stop is the watcher's. No
+Textual here: the cockpit and `loom fine-tuning watch` both use it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tui.core.polling import PollPolicy
+from tui.core.polling import job_phase
 from tui.core.series import Series
+from tui.core.watcher import Outcome, WatchState
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
-    from tui.api.schemas import FineTuningCheckpoint, FineTuningEvent, FineTuningJob
+    from tui.areas.fine_tuning.api.resource import FineTuningResource
+    from tui.areas.fine_tuning.api.schemas import (
+        FineTuningCheckpoint,
+        FineTuningEvent,
+        FineTuningJob,
+    )
 
 METRICS = (
     ("train_loss", "train loss"),
@@ -56,8 +60,9 @@ class LogLine:
 
 
 @dataclass
-class JobState:
-    """What is known of one job now."""
+class JobState(WatchState):
+    """What is known of one job now (and, from WatchState, what the watcher knows: the
+    last problem, since when polls fail, when one last worked, why following stopped)."""
 
     job_id: str
     job: FineTuningJob | None = None
@@ -68,14 +73,6 @@ class JobState:
     history_complete: bool = False
     """Whether every older event has been fetched."""
     events_seen: int = 0
-    problem: str | None = None
-    """Why the last poll failed, if it did."""
-    failing_since: float | None = None
-    """When polls started failing (the screen says "reconnecting since …")."""
-    updated_at: float | None = None
-    """When the last poll worked."""
-    stopped: str | None = None
-    """Why following stopped for good (the job is gone, the key is refused)."""
     note: str | None = None
     """What the server did that Loom stopped following (a list that repeated itself or
     never ended): what came is shown, and this says why there is no more."""
@@ -176,91 +173,118 @@ class JobUpdate:
     """Older events were added (the chart grows at its start)."""
 
 
-Listener = Callable[[JobUpdate], None]
 ClientSource = Callable[[], Awaitable["OpenAIClient"]]
+Publish = Callable[[JobUpdate], None]
+
+OUTCOMES = {
+    "succeeded": Outcome.SUCCEEDED,
+    "failed": Outcome.FAILED,
+    "cancelled": Outcome.CANCELLED,
+}
+KIND = "fine-tuning job"
+"""The kind the watcher follows and keeps these as."""
 
 
 class JobFollower:
-    """Follows one job until it ends."""
+    """One job, as the watcher follows it (tui.core.watcher.Followed)."""
+
+    kind = KIND
 
     def __init__(
         self,
-        client: ClientSource,
+        resource: Callable[[], Awaitable[FineTuningResource]],
         job_id: str,
         *,
-        policy: PollPolicy | None = None,
-        known_status: str | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.time,
+        publish: Publish | None = None,
         page: int = 100,
         history_pages: int = HISTORY_PAGES,
     ) -> None:
-        self._client = client
-        self._history_pages = history_pages
-        self.state = JobState(job_id)
-        self.policy = policy or PollPolicy()
-        self.listeners: list[Listener] = []
-        self.known_status = known_status
-        """The status last seen before this follower (a job watched before a restart)."""
-        self.wants_history = False
-        """Whether a screen shows this job's whole history (then older events are fetched)."""
-        self.focused = False
-        """Whether a screen shows this job now (then it is polled at the fast rate)."""
-        self._sleep = sleep
-        self._clock = clock
+        self._resource = resource
+        self.state = JobState(job_id=job_id)
+        self._publish = publish
         self._page = page
-        self._wake = asyncio.Event()
-        self._failures = 0
+        self._history_pages = history_pages
+        self.wants_history = False
+        """Whether a screen shows this job's whole history (then older events are fetched
+        between polls)."""
+        self._status_seen = ""
+
+    @property
+    def key(self) -> str:
+        """The job's id."""
+        return self.state.job_id
 
     @property
     def job_id(self) -> str:
         """The job followed."""
         return self.state.job_id
 
-    def wake(self) -> None:
-        """Poll now rather than at the next interval (the user acted on the job)."""
-        self._wake.set()
+    @property
+    def status(self) -> str:
+        """The job's status now ("" before the first answer)."""
+        return self.state.status
+
+    def phase(self) -> str:
+        """Fast while it runs, slower while it validates or waits, slowest paused."""
+        return job_phase(self.state.status or "queued")
+
+    def outcome(self) -> Outcome | None:
+        """How the job ended, or None while it has not."""
+        return OUTCOMES.get(self.state.status)
+
+    def notice(self, before: str, now: str) -> str:
+        """`loomis-v2: ▶ running → ✓ succeeded. Model ft:… (t on the fine-tuning screen
+        chats with it)`."""
+        from tui.areas.fine_tuning.core.text import job_name, status_words
+
+        job = self.state.job
+        name = job_name(job) if job is not None else self.state.job_id
+        text = f"{name}: {status_words(before)} → {status_words(now)}"
+        if job is not None and job.fine_tuned_model and now == "succeeded":
+            text += f". Model {job.fine_tuned_model} (t on the fine-tuning screen chats with it)"
+        return text
+
+    def words(self, status: str) -> str:
+        """`✓ succeeded`, `… validating`."""
+        from tui.areas.fine_tuning.core.text import status_words
+
+        return status_words(status)
 
     def _tell(self, update: JobUpdate) -> None:
-        for listener in list(self.listeners):
-            try:
-                listener(update)
-            except Exception:  # a listener's bug must not stop the following
-                with contextlib.suppress(ValueError):
-                    self.listeners.remove(listener)
+        if self._publish is not None:
+            self._publish(update)
 
-    async def poll(self) -> JobUpdate:
-        """Ask for the job and its new events once; the update (also told to listeners).
-        Raises what the client raises; the state keeps what it had."""
-        client = await self._client()
+    async def poll(self) -> None:
+        """Ask for the job and its new events once (publishing the update); raises what
+        the client raises, the state keeping what it had."""
+        resource = await self._resource()
         state = self.state
-        job = await client.fine_tuning.retrieve(state.job_id)
-        events, older = await client.fine_tuning.new_events(
-            state.job_id, state.newest_id, limit=self._page
-        )
+        job = await resource.retrieve(state.job_id)
+        events, older = await resource.new_events(state.job_id, state.newest_id, limit=self._page)
         first = state.job is None
-        before = self.known_status if first and self.known_status else state.status
         state.job = job
         fresh = state.take_events(events, older=False)
         if first:
             state.history_complete = not older
         if first or job.finished or any("checkpoint" in line.message.lower() for line in fresh):
-            state.checkpoints = await self._checkpoints(client)
-        state.problem = None
-        state.failing_since = None
-        state.updated_at = self._clock()
+            state.checkpoints = await self._checkpoints(resource)
+        before, self._status_seen = self._status_seen, job.status
         change = (before, job.status) if before != job.status else None
-        update = JobUpdate(state, fresh, change)
-        self._tell(update)
-        return update
+        self._tell(JobUpdate(state, fresh, change))
 
-    async def _checkpoints(self, client: OpenAIClient) -> list[FineTuningCheckpoint]:
+    async def catch_up(self) -> None:
+        """While a screen wants the whole history: fetch it, page by page."""
+        while self.wants_history and not self.state.history_complete:
+            await self.fetch_older()
+            await asyncio.sleep(0)
+
+    async def _checkpoints(self, resource: FineTuningResource) -> list[FineTuningCheckpoint]:
         """The job's checkpoints; those that came, if the server's list never ends."""
         from tui.api.errors import PagingStopped
 
         got: list[FineTuningCheckpoint] = []
         try:
-            async for checkpoint in client.fine_tuning.checkpoints(self.state.job_id):
+            async for checkpoint in resource.checkpoints(self.state.job_id):
                 got.append(checkpoint)
         except PagingStopped as stopped:
             self.state.note = str(stopped)
@@ -274,9 +298,9 @@ class JobFollower:
         if state.history_complete or state.oldest_id is None:
             state.history_complete = True
             return False
-        client = await self._client()
+        resource = await self._resource()
         asked = state.oldest_id
-        page = await client.fine_tuning.events_page(state.job_id, after=asked, limit=self._page)
+        page = await resource.events_page(state.job_id, after=asked, limit=self._page)
         state.history_pages += 1
         fresh = state.take_events(page.data, older=True)
         state.history_complete = not page.has_more or not page.data
@@ -294,68 +318,3 @@ class JobFollower:
             )
         self._tell(JobUpdate(state, [], None, history=True))
         return not state.history_complete
-
-    async def run(self) -> JobState:
-        """Poll until the job has ended (or cannot be followed); its last state."""
-        from tui.api.errors import (
-            APIError,
-            AuthenticationError,
-            NotFoundError,
-            PermissionDeniedError,
-            RateLimitError,
-        )
-
-        while True:
-            retry_after = None
-            rate_limit = None
-            try:
-                await self.poll()
-                self._failures = 0
-                while self.wants_history and not self.state.history_complete:
-                    await self.fetch_older()
-                    await asyncio.sleep(0)
-            except (NotFoundError, AuthenticationError, PermissionDeniedError) as error:
-                self._fail(error)
-                self.state.stopped = self.state.problem
-                self._tell(JobUpdate(self.state, []))
-                return self.state
-            except APIError as error:
-                self._fail(error)
-                self._tell(JobUpdate(self.state, []))
-                if isinstance(error, RateLimitError):
-                    retry_after, rate_limit = error.retry_after, error.rate_limit
-            job = self.state.job
-            if job is not None and job.finished and not self._failures:
-                return self.state
-            if not self._failures:
-                rate_limit = await self._last_rate_limit()
-            status = self.state.status or "queued"
-            wait = self.policy.delay(
-                status, failures=self._failures, retry_after=retry_after, rate_limit=rate_limit
-            )
-            if not self.focused and status == "running":
-                wait = max(wait, self.policy.waiting)
-            await self._pause(wait)
-
-    def _fail(self, error: BaseException) -> None:
-        from tui.core.text import safe
-
-        self._failures += 1
-        self.state.problem = safe(str(error))
-        if self.state.failing_since is None:
-            self.state.failing_since = self._clock()
-
-    async def _last_rate_limit(self) -> Any:
-        client = await self._client()
-        last = client.request_log.last
-        return None if last is None else last.rate_limit
-
-    async def _pause(self, seconds: float) -> None:
-        self._wake.clear()
-        sleeper = asyncio.ensure_future(self._sleep(seconds))
-        waker = asyncio.ensure_future(self._wake.wait())
-        try:
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, waker):
-                task.cancel()

@@ -143,3 +143,7 @@ def build(
             errors["metadata"] = "keys up to 64 characters, values up to 512"
         body["metadata"] = pairs
     return body, errors
+
+
+SINGLE_REQUEST = 64 * 1024 * 1024
+"""Files up to this size go in one request; larger ones in 64 MB parts (resumable)."""

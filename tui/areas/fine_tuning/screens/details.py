@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tui.core.job_text import duration, error_advice, job_name, status_words, when
+from tui.areas.fine_tuning.core.text import error_advice, job_name, status_words
 from tui.core.text import safe, size_words
+from tui.core.words import duration, when
 from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
-    from tui.core.fine_tuning import JobState
-    from tui.core.results import FileFacts
+    from tui.areas.fine_tuning.core.follower import JobState
+    from tui.areas.fine_tuning.core.results import FileFacts
 
 
 HYPER_WORDS = {

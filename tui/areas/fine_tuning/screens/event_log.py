@@ -17,9 +17,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.core.fine_tuning import LogLine
-from tui.core.job_text import clock
+from tui.areas.fine_tuning.core.follower import LogLine
 from tui.core.text import safe
+from tui.core.words import clock
 
 LEVELS = {"warn": ("!", "bold"), "error": ("✗", "bold reverse")}
 

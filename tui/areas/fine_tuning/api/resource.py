@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from tui.api.schemas import (
+from tui.api.schemas import CursorPage, Deleted
+from tui.areas.fine_tuning.api.schemas import (
     CheckpointPermission,
-    CursorPage,
-    Deleted,
     FineTuningCheckpoint,
     FineTuningEvent,
     FineTuningJob,

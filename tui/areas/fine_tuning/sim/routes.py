@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tui.sim.gate import Gate
-from tui.sim.jobs import (
+from tui.areas.fine_tuning.sim.jobs import (
     MIN_EXAMPLES,
     SimJob,
     Timing,
@@ -22,6 +21,7 @@ from tui.sim.jobs import (
     check_training_file,
     encoded_csv,
 )
+from tui.sim.gate import Gate
 from tui.sim.state import InvalidRequest, SimState, cursor_page, error_response, json_object
 
 METHODS = ("supervised", "dpo", "reinforcement")
@@ -181,7 +181,7 @@ def make_job(
         batch_size=max(1, min(8, examples // 30)) if batch == "auto" else int(batch),
         learning_rate_multiplier=1.8 if rate == "auto" else float(rate),
         seed=request["seed"] if request["seed"] is not None else (number * 7919) % 2147483647,
-        timing=timing or sim.config.fine_tuning_timing,
+        timing=timing or sim.fine_tuning.timing,
         suffix=request["suffix"],
         metadata=request["metadata"],
         integrations=request["integrations"],
@@ -410,7 +410,7 @@ def permission_routes(sim: SimState, gate: Gate) -> list[Route]:
         headers, checkpoint, early = permitted(request)
         if early is not None:
             return early
-        data = list(sim.permissions.get(checkpoint, {}).values())
+        data = list(sim.fine_tuning.permissions.get(checkpoint, {}).values())
         return JSONResponse(cursor_page(data, False), headers=headers)
 
     async def grant(request: Request) -> Response:
@@ -434,7 +434,7 @@ def permission_routes(sim: SimState, gate: Gate) -> list[Route]:
                 "created_at": int(time.time()),
                 "project_id": project,
             }
-            sim.permissions.setdefault(checkpoint, {})[permission["id"]] = permission
+            sim.fine_tuning.permissions.setdefault(checkpoint, {})[permission["id"]] = permission
             made.append(permission)
         return JSONResponse(cursor_page(made, False), headers=headers)
 
@@ -443,7 +443,7 @@ def permission_routes(sim: SimState, gate: Gate) -> list[Route]:
         if early is not None:
             return early
         permission_id = request.path_params["permission_id"]
-        held = sim.permissions.get(checkpoint, {})
+        held = sim.fine_tuning.permissions.get(checkpoint, {})
         if permission_id not in held:
             return error_response(
                 404,

@@ -15,7 +15,7 @@ from tui.core.text import safe
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
-    from tui.api.schemas import FineTuningJob
+    from tui.areas.fine_tuning.api.schemas import FineTuningJob
 
 COUNT_LINES_UP_TO = 5 * 1024 * 1024
 """Files up to this size are fetched to count their lines."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from tui.core.text import moment, safe
+from tui.core.text import safe
+from tui.core.words import duration
 
 if TYPE_CHECKING:
-    from tui.api.schemas import FineTuningJob, JobError
+    from tui.areas.fine_tuning.api.schemas import FineTuningJob, JobError
 
 STATUSES: dict[str, tuple[str, str]] = {
     "validating_files": ("…", "warning"),
@@ -56,13 +57,6 @@ def job_name(job: FineTuningJob) -> str:
     return "job …" + safe(job.id[-8:])
 
 
-def short_model(model: str) -> str:
-    """A model id without its date (`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`)."""
-    import re
-
-    return safe(re.sub(r"-\d{4}-\d{2}-\d{2}$", "", model))
-
-
 def method_short(job: FineTuningJob) -> str:
     """SFT, DPO, RFT (or the server's word)."""
     kind = job.method_type
@@ -78,37 +72,12 @@ def progress(step: tuple[int, int] | None, job: FineTuningJob) -> str:
     return "done" if job.status == "succeeded" else "–"
 
 
-def duration(seconds: float) -> str:
-    """`45s`, `3m 20s`, `2h 05m`, `3d 4h`."""
-    seconds = max(0, int(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, s = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {s:02d}s"
-    hours, m = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {m:02d}m"
-    days, h = divmod(hours, 24)
-    return f"{days}d {h}h"
-
-
 def eta(job: FineTuningJob, now: float | None = None) -> str:
     """Time left to `estimated_finish` (a dash when none is given or the job ended)."""
     if job.finished or not job.estimated_finish:
         return "–"
     left = job.estimated_finish - (time.time() if now is None else now)
     return "soon" if left <= 0 else duration(left)
-
-
-def when(timestamp: int | float | None) -> str:
-    """A moment in local time, short: `12-01 14:03`."""
-    return moment(timestamp, "%m-%d %H:%M")
-
-
-def clock(timestamp: int | float | None) -> str:
-    """A moment in local time with seconds: `14:03:27`."""
-    return moment(timestamp, "%H:%M:%S")
 
 
 def error_advice(error: JobError | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,22 +24,18 @@ from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, ProgressBar, Select, Static, TextArea
 
-from tui.api.schemas import FineTuningJob
-from tui.core.job_request import METHODS, JobForm, build
+from tui.areas.fine_tuning.core.job_request import METHODS, JobForm, build
+from tui.areas.fine_tuning.core.training_data import Report, check_file, training_cost
 from tui.core.text import safe
-from tui.core.training_data import Report, check_file, training_cost
 from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.path_input import PathInput
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
-    from tui.api.client import OpenAIClient
     from tui.api.uploads import LargeUpload
-    from tui.core.services import Services
+    from tui.areas.fine_tuning.core.service import FineTuningService
 
-SINGLE_REQUEST = 64 * 1024 * 1024
-"""Files up to this size go in one request; larger ones in 64 MB parts (resumable)."""
 BASES = (
     "gpt-4o-mini-2024-07-18",
     "gpt-4.1-mini-2025-04-14",
@@ -85,8 +81,8 @@ def _stamp(path: Path) -> tuple[str, int, int]:
     return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
-class CreateJobScreen(Screen[FineTuningJob | None]):
-    """The form to start a job."""
+class CreateJobScreen(Screen[Any]):
+    """The form to start a job; it ends with the job made (a FineTuningJob), or None."""
 
     DEFAULT_CSS = """
     CreateJobScreen { layout: vertical; }
@@ -135,10 +131,10 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
         self.busy = False
 
     @property
-    def services(self) -> Services:
-        """The app's services."""
-        services: Services = self.app.services  # type: ignore[attr-defined]
-        return services
+    def service(self) -> FineTuningService:
+        """The fine-tuning area's service."""
+        service: FineTuningService = self.app.services.area("fine_tuning")  # type: ignore[attr-defined]
+        return service
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -376,19 +372,17 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
     @work(group="ftnew-files", exclusive=True, exit_on_error=False)
     async def action_uploaded(self) -> None:
         """Pick a file uploaded for fine-tuning before."""
-        from tui.api.errors import APIError
+        from tui.core.failures import APIError
         from tui.screens.dialogs import Choose
 
-        client = await self.services.client()
         try:
-            files = [f async for f in client.files.list(purpose="fine-tune")]
+            files = await self.service.uploaded_files()
         except APIError as error:
             self._say(plain(f"Could not list the uploaded files: {error}"), bad=True)
             return
         if not files:
             self._say("No files uploaded for fine-tuning yet: type a local path.")
             return
-        files = files[:60]
         labels = [f"{f.filename} · {f.bytes:,} bytes · {f.id}" for f in files]
         target = "#validation" if self.focused is self.query_one("#validation") else "#training"
 
@@ -444,15 +438,14 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
 
     @work(group="ftnew-create", exclusive=True, exit_on_error=False)
     async def _submit(self, form: JobForm) -> None:
-        from tui.api.errors import APIError
         from tui.core.advice import explain_call
+        from tui.core.failures import APIError
 
         try:
-            client = await self.services.client()
-            training = await self._upload(client, form.training.strip(), "training file")
+            training = await self._upload(form.training.strip(), "training file")
             validation = None
             if form.validation.strip():
-                validation = await self._upload(client, form.validation.strip(), "validation file")
+                validation = await self._upload(form.validation.strip(), "validation file")
             body, problems = build(form, training, validation)
             if problems:  # checked before; the form may have changed meanwhile
                 self._say(
@@ -460,10 +453,10 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
                 )
                 return
             self._say("Creating the job…")
-            job = await client.fine_tuning.create(body)
+            job = await self.service.create(body)
         except (APIError, OSError) as error:
             advice = explain_call(
-                error, self.services.settings, doing="starting the job", area="fine-tuning"
+                error, self.service.settings, doing="starting the job", area="fine-tuning"
             )
             resume = any(u.resumable for u in self.draft.partial.values())
             note = " The parts already sent are kept: ctrl+s goes on from there." if resume else ""
@@ -474,7 +467,7 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
             self.query_one("#progress", ProgressBar).display = False
         self.dismiss(job)
 
-    async def _upload(self, client: OpenAIClient, text: str, what: str) -> str:
+    async def _upload(self, text: str, what: str) -> str:
         """The id of the file to use for `text` (an id, or a local path uploaded now)."""
         if text.startswith("file-"):
             return text
@@ -490,13 +483,8 @@ class CreateJobScreen(Screen[FineTuningJob | None]):
             bar.update(total=max(1, total), progress=sent)
 
         self._say(f"Uploading the {what} {path.name} ({stamp[1]:,} bytes)…")
-        if stamp[1] <= SINGLE_REQUEST:
-            made = await client.files.upload("fine-tune", path=path, progress=told)
-        else:
-            from tui.api.uploads import LargeUpload
-
-            upload = self.draft.partial.setdefault(str(path), LargeUpload(path, "fine-tune"))
-            made = await upload.send(client, told)
-            self.draft.partial.pop(str(path), None)
-        self.draft.uploaded[stamp] = made.id
-        return made.id
+        made = await self.service.upload(
+            path, size=stamp[1], progress=told, partial=self.draft.partial
+        )
+        self.draft.uploaded[stamp] = made
+        return made

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.sim.state import FINE_TUNED_OWNER
+
 FINE_TUNABLE = (
     "gpt-4o-mini-2024-07-18",
     "gpt-4o-2024-08-06",
@@ -31,7 +33,7 @@ FINE_TUNABLE = (
 )
 """Base models the simulator fine-tunes (their short names work too: `gpt-4o-mini`)."""
 ORGANIZATION = "org-loomsim"
-OWNER = "loom-sim"
+OWNER = FINE_TUNED_OWNER
 """The organisation named in fine-tuned model ids: `ft:gpt-4o-mini-2024-07-18:loom-sim:…`."""
 MIN_EXAMPLES = 10
 """The API refuses a training file with fewer examples than this."""
@@ -407,6 +409,16 @@ class FineTuningState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     now: Callable[[], float] = time.time
     """The wall clock (tests may set their own)."""
+    timing: Timing = field(default_factory=lambda: Timing())
+    """How fast a new job goes through its phases."""
+    permissions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Checkpoint permissions: checkpoint model -> permission id -> object."""
+
+    @classmethod
+    def of(cls, sim: Any) -> FineTuningState:
+        """The fine-tuning state of a simulator (its config's timing, if it names one)."""
+        timing = sim.config.timing.get("fine_tuning")
+        return cls(timing=timing) if timing is not None else cls()
 
     def job(self, job_id: str) -> SimJob | None:
         """The job, brought up to now; None if there is none."""
