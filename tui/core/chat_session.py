@@ -380,7 +380,7 @@ class ChatSession:
         index = self.turns.index(reply)
         messages = self.request_messages(self.turns[: index + 1 if continuing else index])
         if continuing:
-            from tui.api.conventions import CONTINUE_INSTRUCTION
+            from tui.config.conventions import CONTINUE_INSTRUCTION
 
             messages.append({"role": "user", "content": CONTINUE_INSTRUCTION})
             reply.finish_reason = None

@@ -13,6 +13,7 @@ from tui.api.errors import (
     RateLimitError,
 )
 from tui.store.errors import StoreError
+from tui.store.presets import PresetExists
 
 __all__ = [
     "APIError",
@@ -20,6 +21,7 @@ __all__ = [
     "NotFoundError",
     "PagingStopped",
     "PermissionDeniedError",
+    "PresetExists",
     "RateLimitError",
     "StoreError",
 ]

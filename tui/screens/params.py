@@ -12,13 +12,14 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from tui.core.failures import StoreError
 from tui.core.params import PARAMS, parse, parse_all, show
-from tui.store.errors import StoreError
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
     from tui.core.services import Services
+    from tui.store.presets import Preset
 
 
 class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
@@ -202,7 +203,6 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             self.notify("No presets yet: F4 saves these settings as one.", timeout=4)
             return
         from tui.screens.presets import PresetsScreen
-        from tui.store.presets import Preset
 
         def chosen(preset: Preset | None) -> None:
             if preset is None:

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.failures import StoreError
 from tui.screens.dialogs import DIALOG_CSS
-from tui.store.errors import StoreError
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -94,7 +94,7 @@ class PresetsScreen(ModalScreen["Preset | None"]):
 
     @work(exclusive=True, group="presets", exit_on_error=False)
     async def _rename(self, chosen: Preset, name: str) -> None:
-        from tui.store.presets import PresetExists
+        from tui.core.failures import PresetExists
 
         try:
             await self.services.store.run(

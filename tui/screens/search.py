@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.failures import StoreError
 from tui.core.text import safe
-from tui.store.errors import StoreError
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -126,7 +126,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
 
 def _marked(snippet: str) -> Text:
     """The snippet on one line, with the matched words highlighted."""
-    from tui.store.conversations import MARK_END, MARK_START
+    from tui.config.conventions import MARK_END, MARK_START
 
     text = Text()
     for n, part in enumerate(" ".join(snippet.split()).split(MARK_START)):

@@ -175,8 +175,7 @@ class UsageScreen(LoomScreen):
     @work(group="usage-load", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         """Fetch (or add up) what the query asks for, showing pages as they arrive."""
-        from tui.api.errors import APIError
-        from tui.store.errors import StoreError
+        from tui.core.failures import APIError, StoreError
 
         query = self.want
         self.problem = None

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tui.api.conventions import CONTINUE_INSTRUCTION
+from tui.config.conventions import CONTINUE_INSTRUCTION
 from tui.sim.chat_options import ReplyShape, json_reply, parse_shape, token_logprobs
 from tui.sim.faults import Fault
 from tui.sim.gate import Gate

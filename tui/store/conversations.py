@@ -74,8 +74,6 @@ REPLY_FIELDS = (
 """A reply's figures, saved with its text (`save_reply`)."""
 _JSON_FIELDS = {"tool_calls", "error"}
 
-MARK_START, MARK_END = "\x02", "\x03"
-
 
 @dataclass(slots=True)
 class Overview:

@@ -13,8 +13,8 @@ from tui.core.chat_session import (
     ChatSession,
     Turn,
 )
+from tui.core.failures import StoreError
 from tui.core.services import Services
-from tui.store.errors import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.widgets.prompt_input import PromptInput
 from tui.widgets.relay import Relaying

@@ -12,7 +12,7 @@ from textual import on
 from tui.core.chat_session import (
     SessionError,
 )
-from tui.store.errors import StoreError
+from tui.core.failures import StoreError
 from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 
 if TYPE_CHECKING:

@@ -29,8 +29,8 @@ from tui.core.chat_session import (
     ReplyText,
     Turn,
 )
+from tui.core.failures import StoreError
 from tui.core.gcpolicy import GC
-from tui.store.errors import StoreError
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.messages import (
     FLUSH_SECONDS,
@@ -249,7 +249,7 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         # The client and its imports (httpx, pydantic) load in a thread, off the event loop.
         await self.services.client()
         self._update_server_label()
-        from tui.api.errors import APIError
+        from tui.core.failures import APIError
 
         catalogue = self.services.catalogue
         try:

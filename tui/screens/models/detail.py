@@ -106,8 +106,8 @@ class ModelDetail(Screen[None]):
     @work(group="model-detail", exclusive=True, exit_on_error=False)
     async def fetch(self) -> None:
         """Ask the server for the model, and for the job that made it."""
-        from tui.api.errors import APIError, NotFoundError
         from tui.core.advice import explain_call
+        from tui.core.failures import APIError, NotFoundError
 
         client = await self.services.client()
         try:

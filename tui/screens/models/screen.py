@@ -216,7 +216,7 @@ class ModelsScreen(LoomScreen):
     @work(group="models-list", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         """Show the kept list at once, then the server's."""
-        from tui.api.errors import APIError
+        from tui.core.failures import APIError
 
         catalogue = self.services.catalogue
         await catalogue.from_store()
@@ -498,7 +498,7 @@ class ModelsScreen(LoomScreen):
 
     @work(group="models-delete", exit_on_error=False)
     async def _delete(self, model_id: str) -> None:
-        from tui.api.errors import APIError, PermissionDeniedError
+        from tui.core.failures import APIError, PermissionDeniedError
 
         client = await self.services.client()
         try:
