@@ -56,8 +56,8 @@ async def measure() -> dict[str, Any]:
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
 
+    from tui.areas.models.screens.browser import ModelsScreen
     from tui.config import Settings
-    from tui.screens.models import ModelsScreen
 
     catalogue = catalogue_of(COUNT)
     settings = Settings(base_url="http://127.0.0.1:9/v1", api_key="k", max_retries=0)

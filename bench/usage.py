@@ -31,7 +31,7 @@ MODELS = tuple(f"model-{n:02d}" for n in range(20))
 
 def hourly_buckets() -> list[dict[str, Any]]:
     """90 days of 1-hour completions buckets, grouped by every field, as the API gives."""
-    from tui.sim.usage import UsageData, answer
+    from tui.areas.usage.sim.routes import UsageData, answer
 
     data = UsageData(seed=1, models=MODELS, density=5.0)  # every model, every hour
 
@@ -64,14 +64,14 @@ def hourly_buckets() -> list[dict[str, Any]]:
 async def charts(repeats: int) -> dict[str, Any]:
     from textual.app import App, ComposeResult
 
+    from tui.areas.usage.core.book import Query, UsageBook
     from tui.config import Settings
     from tui.core.services import Services
-    from tui.core.usage import Query, UsageBook
     from tui.widgets.bar_chart import BarChart, Stack
 
     buckets = hourly_buckets()
     points = sum(len(b["results"]) for b in buckets)
-    book = UsageBook(Services(Settings(base_url="http://127.0.0.1:9/v1", api_key="k")))
+    book = UsageBook(Services(Settings(base_url="http://127.0.0.1:9/v1", api_key="k")).context)
 
     class One(App[None]):
         def compose(self) -> ComposeResult:

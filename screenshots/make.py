@@ -228,7 +228,7 @@ async def create_form(pilot: Any) -> None:
 
 
 async def model_list(pilot: Any) -> None:
-    from tui.screens.models import ModelsScreen
+    from tui.areas.models.screens.browser import ModelsScreen
 
     screen = pilot.app.screen
     assert isinstance(screen, ModelsScreen)
@@ -256,7 +256,7 @@ async def model_detail(pilot: Any) -> None:
 
 
 async def usage_chart(pilot: Any) -> None:
-    from tui.screens.usage import UsageScreen
+    from tui.areas.usage.screens.usage import UsageScreen
 
     screen = pilot.app.screen
     assert isinstance(screen, UsageScreen)
@@ -291,7 +291,7 @@ async def inspector(pilot: Any) -> None:
 
 async def inspector_detail(pilot: Any) -> None:
     await inspector(pilot)
-    from tui.screens.requests import RequestsScreen
+    from tui.areas.requests.screens.inspector import RequestsScreen
     from tui.widgets.row_table import RowTable
 
     screen = pilot.app.screen

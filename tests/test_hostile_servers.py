@@ -13,6 +13,7 @@ from tui.api.client import OpenAIClient
 from tui.areas.fine_tuning.api.resource import FineTuningResource
 from tui.areas.fine_tuning.api.schemas import FineTuningJob
 from tui.areas.fine_tuning.core.results import save_result_files
+from tui.areas.usage.api.resource import UsageResource
 from tui.core.safe_files import UnsafePath, inside, slug, write_inside
 
 from .hostile import Hostile, hostile  # noqa: F401  (the fixture)
@@ -75,8 +76,8 @@ async def test_an_admin_key_echoed_by_a_403_is_masked_on_the_usage_screen(
     hostile: Hostile,  # noqa: F811
 ) -> None:
     from tui.app import LoomApp
+    from tui.areas.usage.screens.usage import UsageScreen
     from tui.config import Settings
-    from tui.screens.usage import UsageScreen
 
     from .conftest import screen_text, until
 
@@ -120,8 +121,8 @@ async def test_a_profile_header_is_masked_in_the_record_the_inspector_and_curl(
     sim: object,
 ) -> None:
     from tui.api.client import OpenAIClient
-    from tui.core.replay import as_curl, as_python
-    from tui.screens.requests import RequestDetail
+    from tui.areas.requests.core.replay import as_curl, as_python
+    from tui.areas.requests.screens.inspector import RequestDetail
 
     base = sim.base_url  # type: ignore[attr-defined]
     async with OpenAIClient(
@@ -293,7 +294,7 @@ async def test_an_endless_job_list_stops_and_usage_pages_that_repeat_end(
         assert len(seen) == 500 and hostile.hits["/fine_tuning/jobs"] == 5
         pages = 0
         with pytest.raises(PagingStopped, match="same next_page"):
-            async for _ in client.usage.costs(start_time=0):
+            async for _ in UsageResource(client).costs(start_time=0):
                 pages += 1
         assert pages == 2 and hostile.hits["/organization/costs"] == 2
 
@@ -417,7 +418,7 @@ async def test_outsized_headers_and_usage_lose_no_reply_and_no_ledger_row(
         }
         rows = await app.services.store.run("test", lambda r: r.ledger.rows(0, 10**10))
         assert len([row for row in rows if row["endpoint"] == "/chat/completions"]) == 3
-        from tui.screens.requests import RequestDetail
+        from tui.areas.requests.screens.inspector import RequestDetail
 
         detail = RequestDetail(records[-1]).text().plain
         assert "'1e400' is not a usable number" in detail
@@ -517,8 +518,8 @@ async def test_outsized_usage_figures_chart_and_print_as_json(
 
     from starlette.requests import Request
 
-    from tui.core.usage import Query, UsageBook
-    from tui.core.usage_export import to_csv, to_json
+    from tui.areas.usage.core.book import Query, UsageBook
+    from tui.areas.usage.core.export import to_csv, to_json
     from tui.widgets.bar_chart import BarChart, Stack
 
     now = int(time.time()) // 86400 * 86400
@@ -549,7 +550,7 @@ async def test_outsized_usage_figures_chart_and_print_as_json(
         Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", admin_key="sk-admin-x" * 3)
     )
     try:
-        dataset = await UsageBook(services).fetch_org(
+        dataset = await UsageBook(services.context).fetch_org(
             Query(source="org", metric="tokens", days=1, width="1d", group="model")
         )
     finally:
@@ -584,10 +585,10 @@ async def test_costs_in_euros_are_shown_and_written_in_euros(
     import json
     import time
 
+    from tui.areas.usage.core.book import Query, UsageBook, money
+    from tui.areas.usage.core.export import to_csv, to_json
     from tui.config import Settings
     from tui.core.services import Services
-    from tui.core.usage import Query, UsageBook, money
-    from tui.core.usage_export import to_csv, to_json
 
     now = int(time.time()) // 86400 * 86400
     hostile.json(
@@ -611,7 +612,7 @@ async def test_costs_in_euros_are_shown_and_written_in_euros(
         Settings(base_url=hostile.base_url, api_key="sk-test-fake-0001", admin_key="sk-admin-x" * 3)
     )
     try:
-        dataset = await UsageBook(services).fetch_org(
+        dataset = await UsageBook(services.context).fetch_org(
             Query(source="org", metric="cost", days=1, width="1d", group="line_item")
         )
     finally:

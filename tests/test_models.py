@@ -23,13 +23,13 @@ from tui.api.client import OpenAIClient
 from tui.api.errors import MalformedResponseError, NotFoundError, PermissionDeniedError
 from tui.app import LoomApp
 from tui.areas.fine_tuning.api.resource import FineTuningResource
+from tui.areas.models.screens.browser import ModelsScreen
+from tui.areas.models.screens.detail import ModelDetail
 from tui.config import Settings
 from tui.core.model_facts import describe, guess_kind, short_name
 from tui.core.pricing import load_prices
 from tui.core.services import Services
 from tui.screens.chat import ChatScreen
-from tui.screens.models import ModelsScreen
-from tui.screens.models.detail import ModelDetail
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer, bind_socket
 from tui.widgets.row_table import RowTable
@@ -306,9 +306,13 @@ async def test_a_refused_delete_says_it_needs_an_owner_key(sim: SimServer) -> No
         await pilot.press("/", *"other-org", "enter")
         await until(lambda: len(screen.shown) == 1, "the fine-tuned model")
         await pilot.press("x")
-        await until(lambda: "Delete ft:" in screen_text(app), "the question")
+        await until(lambda: "Delete the model: ft:" in screen_text(app), "the question")
+        assert "served → deleted" in " ".join(screen_text(app).split())
         sim.state.faults.add(Fault("status", status=403), route="models")
-        await pilot.press("y")
+        await pilot.press("y", "enter")  # destructive: not until the name is typed back
+        assert not any("owner" in n.message for n in app._notifications)
+        app.screen.query_one("#edit-name").value = "ft:gpt-4o-mini-2024-07-18:other-org::zzz"
+        await pilot.press("enter")
         await until(lambda: any("owner" in n.message for n in app._notifications), "why not")
         assert app.is_running
 

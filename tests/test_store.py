@@ -206,7 +206,7 @@ def test_migration_from_the_first_schema_keeps_everything(tmp_path: Path) -> Non
     )
     db.close()
     store = ConversationStore(open_store(path))
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 8
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 9
     (old,) = store.conversations()
     assert old.title == "old" and old.leaf_id is None
     assert [m.content for m in store.path(old.id)] == ["from version one"]

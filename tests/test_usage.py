@@ -21,12 +21,12 @@ import pytest
 from tui.api.client import OpenAIClient
 from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
+from tui.areas.requests.core.replay import as_curl, as_python
+from tui.areas.requests.screens.inspector import RequestDetail, RequestsScreen
+from tui.areas.usage.core.book import NeedsAdminKey, Query, UsageBook
+from tui.areas.usage.screens.usage import UsageScreen
 from tui.config import Settings
-from tui.core.replay import as_curl, as_python
 from tui.core.services import Services
-from tui.core.usage import NeedsAdminKey, Query, UsageBook
-from tui.screens.requests import RequestDetail, RequestsScreen
-from tui.screens.usage import UsageScreen
 from tui.sim.app import SimConfig
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
@@ -187,7 +187,7 @@ async def test_the_book_pages_keeps_and_adds_up_without_asking_again(
         max_retries=0,
     )
     services = Services(settings)
-    book = UsageBook(services)
+    book = UsageBook(services.context)
     seen: list[int] = []
     query = Query(source="org", metric="tokens", days=90, width="1d", group="model")
     dataset = await book.fetch_org(query, lambda partial: seen.append(partial.pages))
@@ -204,7 +204,7 @@ async def test_the_book_pages_keeps_and_adds_up_without_asking_again(
     assert len(admin.request_log) == asked  # kept: grouping and metric changes ask nothing
     assert by_project.total() == pytest.approx(dataset.total())
     assert requests.total() > 0
-    again = UsageBook(services)  # as after a restart: kept in the store too
+    again = UsageBook(services.context)  # as after a restart: kept in the store too
     assert (await again.fetch_org(query)).total() == pytest.approx(dataset.total())
     assert len(admin.request_log) == asked
     await services.aclose()
@@ -215,7 +215,7 @@ async def test_no_admin_key_says_what_to_do_and_a_failed_page_keeps_what_came(
 ) -> None:
     plain = Services(Settings(base_url=usage_sim.base_url, api_key="sk-test", data_dir=tmp_path))
     with pytest.raises(NeedsAdminKey, match=r"create one at https://platform\.openai\.com"):
-        await UsageBook(plain).fetch_org(Query(source="org"))
+        await UsageBook(plain.context).fetch_org(Query(source="org"))
     refused = Services(
         Settings(
             base_url=usage_sim.base_url,
@@ -225,7 +225,7 @@ async def test_no_admin_key_says_what_to_do_and_a_failed_page_keeps_what_came(
         )
     )
     with pytest.raises(NeedsAdminKey, match="refused the key"):
-        await UsageBook(refused).fetch_org(Query(source="org", days=7))
+        await UsageBook(refused.context).fetch_org(Query(source="org", days=7))
     admin = Services(
         Settings(
             base_url=usage_sim.base_url,
@@ -240,7 +240,7 @@ async def test_no_admin_key_says_what_to_do_and_a_failed_page_keeps_what_came(
     def fail_next(partial: Any) -> None:
         usage_sim.state.faults.add(Fault("server_error"), times=5, route="usage")
 
-    half = await UsageBook(admin).fetch_org(
+    half = await UsageBook(admin.context).fetch_org(
         Query(source="org", metric="tokens", days=90, width="1d"), fail_next
     )
     usage_sim.state.faults.clear()
@@ -267,7 +267,7 @@ async def test_the_ledger_records_every_request_in_a_real_store(
         conversation = app.screen.session.conversation_id
         assert chats[-1]["conversation_id"] == conversation and chats[-1]["ttft"] is not None
         assert any(r["endpoint"] == "/models" for r in rows)
-        book = UsageBook(services)
+        book = UsageBook(services.context)
         tokens = await book.from_ledger(
             Query(source="ledger", metric="tokens", days=0, width="1h", group="model")
         )
@@ -354,7 +354,7 @@ async def test_the_usage_screen_shows_90_days_with_totals_matching_the_table(
         rows = screen.query_one(RowTable).rows
         assert rows[-1].key == "(total)"
         shown_total = rows[-1].cells[2].plain
-        from tui.core.usage import short
+        from tui.areas.usage.core.book import short
 
         assert shown_total == short(dataset.total(), "tokens")
         await pilot.press("left")  # the cursor says what the last bar holds

@@ -127,13 +127,11 @@ class OpenAIClient:
         from tui.api.files import FilesResource
         from tui.api.models import ModelsResource
         from tui.api.uploads import UploadsResource
-        from tui.api.usage import UsageResource
 
         self.chat = ChatResource(self)
         self.models = ModelsResource(self)
         self.files = FilesResource(self)
         self.uploads = UploadsResource(self)
-        self.usage = UsageResource(self)
 
     def __repr__(self) -> str:
         return f"OpenAIClient(base_url={self.base_url!r}, key={self.key_hint})"

@@ -304,25 +304,3 @@ class UploadPart(Tolerant):
     object: str = "upload.part"
     created_at: Moment = 0
     upload_id: str = ""
-
-
-# --- organisation usage and costs ------------------------------------------------------
-
-
-class UsageBucket(Tolerant):
-    """`UsageTimeBucket`: one stretch of time and what was used in it, per group. The
-    results stay as the server wrote them (each kind of usage has its own fields)."""
-
-    object: str = "bucket"
-    start_time: Moment
-    end_time: Moment
-    results: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class UsagePage(Tolerant):
-    """`UsageResponse`: a page of buckets; `next_page` goes on."""
-
-    object: str = "page"
-    data: list[UsageBucket] = Field(default_factory=list)
-    has_more: bool = False
-    next_page: str | None = None

@@ -55,6 +55,9 @@ class Area:
     """A function `(SimState, Gate) -> list[Route]` serving its part of the API."""
     sim_seed: str | None = None
     """A function `(SimState) -> None` that fills the simulator for `loom --demo`."""
+    store: str | None = None
+    """Its repository class (`module:Class`, made on the store's connection) — the module
+    holds the area's own `MIGRATIONS`, applied in order when the store opens."""
     sim_state: str | None = None
     """A function `(SimState) -> state` making the area's own part of the simulator's
     state (reached as `sim.<name>`)."""

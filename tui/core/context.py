@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
+    from tui.api.observe import RequestLog, RequestRecord
     from tui.config import Settings
+    from tui.core.catalogue import ModelCatalogue
+    from tui.core.ledger import LedgerRecorder
     from tui.core.pricing import PriceTable
     from tui.core.supervisor import Supervisor
     from tui.core.topic import Topic
@@ -35,6 +38,18 @@ class AreaContext:
     prices: Callable[[], PriceTable]
     watcher: Watcher
     supervisor: Supervisor
+    ledger: Callable[[], LedgerRecorder]
+    """Loom's own record of every request it made (the usage area reads it)."""
+    request_log: Callable[[], RequestLog]
+    """The last requests of every client, bodies cut (the inspector lists them)."""
+    request_ended: Topic[RequestRecord]
+    """Told of every request once it ended."""
+    catalogue: Callable[[], ModelCatalogue]
+    """The models of the server in use (shared: the chat's picker reads it too)."""
+    model_extras: Callable[[str], Awaitable[list[ModelExtra]]]
+    """What every area knows of a model (`Area.model_facts`), asked by model id."""
+    remember: Callable[..., str | None]
+    """Keep a pick for the next start (a model, per profile); what failed, if anything."""
 
     def topic(self, name: str) -> Topic[Any]:
         """A topic for the area's news; a listener that fails is told to the user."""

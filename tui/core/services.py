@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tui.api.errors import RateLimitInfo
     from tui.api.observe import RequestRecord
     from tui.core.catalogue import ModelCatalogue
-    from tui.core.context import AreaService
+    from tui.core.context import AreaService, ModelExtra
     from tui.core.pricing import PriceTable
     from tui.sim.server import SimServer
     from tui.store.errors import StoreError
@@ -85,6 +85,12 @@ class Services:
             prices=self.prices,
             watcher=self.watcher,
             supervisor=self.supervisor,
+            ledger=lambda: self.ledger,
+            request_log=lambda: self.requests,
+            request_ended=self.request_ended,
+            catalogue=lambda: self.catalogue,
+            model_extras=self._model_extras,
+            remember=self.remember,
         )
         """What areas (and the catalogue and the ledger) are given: all they get."""
         from tui.api.observe import RequestLog
@@ -160,6 +166,18 @@ class Services:
                 raise KeyError(f"the area {name} has no service")
             service = self._areas[name] = load(reference)(self.context)
         return service
+
+    async def _model_extras(self, model_id: str) -> list[ModelExtra]:
+        """What each area knows of a model (`Area.model_facts` in tui/areas)."""
+        from tui.areas import areas, load
+
+        found = []
+        for each in areas():
+            if each.model_facts is not None:
+                extra = await load(each.model_facts)(self.area(each.name), model_id)
+                if extra is not None:
+                    found.append(extra)
+        return found
 
     def services(self) -> list[AreaService]:
         """The areas' services made so far."""

@@ -24,31 +24,6 @@ SHARED: tuple[Mode, ...] = (
         key="f9",
         order=10,
     ),
-    Mode(
-        "models",
-        "Models",
-        "tui.screens.models:ModelsScreen",
-        "Every model of this server: its kind, context, prices, shutdown date; chat with one",
-        key="f11",
-        order=40,
-    ),
-    Mode(
-        "usage",
-        "Usage",
-        "tui.screens.usage:UsageScreen",
-        "Tokens, requests and cost over time: the organisation's, or Loom's own ledger",
-        key="f12",
-        order=60,
-    ),
-    Mode(
-        "requests",
-        "Requests",
-        "tui.screens.requests:RequestsScreen",
-        "Every request Loom made: status, timings, rate limits, headers, bodies, as curl",
-        key="f8",
-        short="Req",
-        order=70,
-    ),
 )
 
 

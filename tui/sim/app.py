@@ -1,4 +1,4 @@
-"""The simulator's Starlette app: the shared routes (models, chat, files, uploads, usage)
+"""The simulator's Starlette app: the shared routes (models, chat, files, uploads)
 and each area's own (tui/areas), behind one gate (auth, faults, headers), sharing one
 state. A new area adds nothing here: its `AREA.sim_routes` is found."""
 
@@ -56,14 +56,12 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
     from tui.areas import areas, load
     from tui.sim.chat import chat_routes
     from tui.sim.uploads import upload_routes
-    from tui.sim.usage import usage_routes
 
     routes = [
         *model_routes(sim, gate),
         *chat_routes(sim, gate),
         *file_routes(sim, gate),
         *upload_routes(sim, gate),
-        *usage_routes(sim, gate),
     ]
     # Each area serves its own part of the API, and fills it for `loom --demo`.
     for each in areas():

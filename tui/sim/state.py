@@ -7,14 +7,11 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.responses import JSONResponse
 
 from tui.sim.faults import FaultQueue
-
-if TYPE_CHECKING:
-    from tui.sim.usage import UsageData
 
 MODEL_IDS = (
     "gpt-4o-mini",
@@ -152,20 +149,6 @@ class SimState:
 
     deleted: set[str] = field(default_factory=set)
     """Fine-tuned models deleted (they are no longer listed or served)."""
-    _usage: UsageData | None = None
-
-    @property
-    def usage(self) -> UsageData:
-        """The organisation's 90 days of usage (made on the first request for it)."""
-        if self._usage is None:
-            from tui.sim.usage import CHAT_MODELS, UsageData
-
-            self._usage = UsageData(
-                seed=self.config.seed,
-                models=self.config.usage_models or CHAT_MODELS,
-                density=self.config.usage_density,
-            )
-        return self._usage
 
     def __getattr__(self, name: str) -> Any:
         """An area's state by its name (`state.fine_tuning`), made on first use by the

@@ -198,7 +198,13 @@ V8 = """
         ALTER TABLE watched RENAME TO watched_job;
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8]
+V9 = """
+        -- Each area's own tables are made by its own migrations (tui/areas: Area.store);
+        -- this keeps how far each area's have gone.
+        CREATE TABLE area_schema (area TEXT PRIMARY KEY, version INTEGER NOT NULL);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5, V6, V7, V8, V9]
 """Migration N (1-based) brings a database from version N-1 to N. Append, never edit."""
 
 
@@ -257,7 +263,45 @@ def open_store(path: Path, *, check_same_thread: bool = True) -> sqlite3.Connect
     except sqlite3.DatabaseError as exc:
         db.close()
         raise _explain(exc, path) from exc
+    try:
+        _migrate_areas(db, path)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise _explain(exc, path) from exc
     return db
+
+
+def _migrate_areas(db: sqlite3.Connection, path: Path) -> None:
+    """Each area's own migrations (`MIGRATIONS` of the module its `Area.store` names),
+    in order, each in a transaction; an area whose tables a newer Loom made is refused
+    whole, as a newer file is."""
+    from tui.areas import areas, load
+
+    done = dict(db.execute("SELECT area, version FROM area_schema").fetchall())
+    for each in areas():
+        if each.store is None:
+            continue
+        module = each.store.partition(":")[0]
+        steps: list[str] = load(f"{module}:MIGRATIONS")
+        have = int(done.get(each.name, 0))
+        if have > len(steps):
+            db.close()
+            raise StoreTooNew(
+                f"{path}: the {each.name} tables were written by a newer Loom (schema {have}, "
+                f"this one knows {len(steps)}). It is left untouched: upgrade Loom, or "
+                "start with another --data-dir."
+            )
+        for number in range(have + 1, len(steps) + 1):
+            try:
+                db.executescript(
+                    f"BEGIN IMMEDIATE;\n{steps[number - 1]}\n"
+                    f"INSERT OR REPLACE INTO area_schema (area, version) "
+                    f"VALUES ('{each.name}', {number});\nCOMMIT;"
+                )
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> StoreError:

@@ -18,9 +18,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, explain, open_store
@@ -28,7 +28,6 @@ from tui.store.errors import StoreError, StoreFailure
 from tui.store.ledger import Ledger
 from tui.store.model_cache import ModelCache
 from tui.store.presets import PresetStore
-from tui.store.usage_cache import UsageCache
 from tui.store.watched import WatchedJobs
 
 T = TypeVar("T")
@@ -50,16 +49,28 @@ RETRY_SECONDS = 5.0
 
 @dataclass(slots=True)
 class Repositories:
-    """One repository per area, on the thread's connection."""
+    """The shared repositories on the thread's connection, and each area's own (`area`)."""
 
     conversations: ConversationStore
     presets: PresetStore
     watched: WatchedJobs
     models: ModelCache
     ledger: Ledger
-    usage: UsageCache
     generation: int
     """Which opening of the database these belong to (see StoreThread.generation)."""
+    _areas: dict[str, Any] = field(default_factory=dict)
+
+    def area(self, name: str) -> Any:
+        """The repository of an area (`Area.store` in tui/areas), on this connection."""
+        found = self._areas.get(name)
+        if found is None:
+            from tui.areas import area, load
+
+            reference = area(name).store
+            if reference is None:
+                raise KeyError(f"the area {name} keeps nothing in the store")
+            found = self._areas[name] = load(reference)(self.conversations.db)
+        return found
 
 
 Listener = Callable[[StoreError | None], None]
@@ -194,7 +205,6 @@ class StoreThread:
             WatchedJobs(db),
             ModelCache(db),
             Ledger(db),
-            UsageCache(db),
             self._generation,
         )
         return self._repos

@@ -14,10 +14,9 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tui.core.services import Services
+from tui.core.context import AreaContext, AreaService
 
 RANGES = {"today": 0, "7 days": 7, "30 days": 30, "90 days": 90}
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
@@ -183,8 +182,8 @@ def _label(value: Any) -> str:
 class UsageBook:
     """What the usage screen knows: fetched pages by query, and sums made of them."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, context: AreaContext) -> None:
+        self.context = context
         self._pages: dict[str, list[dict[str, Any]]] = {}
         """Raw buckets by fetch key (endpoint, range, width)."""
         self._sums: dict[tuple[Any, ...], Dataset] = {}
@@ -195,7 +194,7 @@ class UsageBook:
         endpoint = ENDPOINTS[query.metric]
         width = "1d" if endpoint == "costs" else query.width
         return json.dumps(
-            [self.services.settings.base_url, endpoint, start // 60, end // 3600, width]
+            [self.context.settings().base_url, endpoint, start // 60, end // 3600, width]
         )
 
     async def fetch_org(
@@ -219,22 +218,21 @@ class UsageBook:
         if buckets is None:
             stored = None
             try:
-                stored = await self.services.store.run(
-                    "reading kept usage",
-                    lambda r: r.ledger.db.execute(
-                        "SELECT pages FROM usage_cache WHERE key = ? AND fetched_at > ?",
-                        (key, time.time() - 600),
-                    ).fetchone(),
+                stored = await self.context.store().run(
+                    "reading kept usage", lambda r: r.area("usage").get(key)
                 )
             except StoreError:
                 stored = None
             if stored is not None:
-                buckets = self._pages[key] = json.loads(stored[0])
+                buckets = self._pages[key] = stored
         if buckets is not None:
             return self._sum(query, buckets, complete=True)
-        client = await self.services.admin_client()
-        if client is None:
+        admin = await self.context.admin_client()
+        if admin is None:
             raise NeedsAdminKey(self._no_admin_words())
+        from tui.areas.usage.api.resource import UsageResource
+
+        resource = UsageResource(admin)
         endpoint = ENDPOINTS[query.metric]
         width = "1d" if endpoint == "costs" else query.width
         step = WIDTHS[width]
@@ -245,11 +243,11 @@ class UsageBook:
         # that is stopped (the buckets that came are shown, and the problem says why).
         bound = 2 * expected + 2
         if endpoint == "costs":
-            pages = client.usage.costs(
+            pages = resource.costs(
                 start_time=start, end_time=end, group_by=ORG_GROUPS["cost"], max_pages=bound
             )
         else:
-            pages = client.usage.usage(
+            pages = resource.usage(
                 endpoint,
                 start_time=start,
                 end_time=end,
@@ -283,11 +281,13 @@ class UsageBook:
         if problem is None:
             self._pages[key] = arrived
             with contextlib.suppress(StoreError):  # kept in memory; the store says why
-                await self.services.store.run("keeping usage", lambda r: r.usage.put(key, arrived))
+                await self.context.store().run(
+                    "keeping usage", lambda r: r.area("usage").put(key, arrived)
+                )
         return dataset
 
     def _no_admin_words(self, refused: str | None = None) -> str:
-        settings = self.services.settings
+        settings = self.context.settings()
         where = f"the profile {settings.profile!r}" if settings.profile else "your config's profile"
         said = f"The server refused the key: {refused}. " if refused else ""
         return (
@@ -371,8 +371,8 @@ class UsageBook:
         start, end = query.span()
         step = WIDTHS[query.width]
         group = query.group if query.group in LEDGER_GROUPS else None
-        await self.services.ledger.flush()  # the requests of the last second too
-        rows = await self.services.store.run(
+        await self.context.ledger().flush()  # the requests of the last second too
+        rows = await self.context.store().run(
             "adding up the ledger", lambda r: r.ledger.totals(start, end, step, group)
         )
         count = max(1, -(-(end - start) // step))
@@ -433,3 +433,24 @@ def short(value: float, metric: str, currency: str = "usd") -> str:
     if value >= 1e3:
         return f"{value / 1e3:.1f}k"
     return f"{value:,.0f}"
+
+
+class UsageService(AreaService):
+    """The usage area's service: what was fetched and added up, kept while the app runs."""
+
+    def __init__(self, context: AreaContext) -> None:
+        super().__init__(context)
+        self.book = UsageBook(context)
+
+    def forget(self) -> None:
+        """Ask everything again (the kept pages are forgotten)."""
+        self.book = UsageBook(self.context)
+
+    def server_changed(self) -> None:
+        """Another server: what was kept was its."""
+        self.forget()
+
+    @property
+    def ledger_problem(self) -> str | None:
+        """Why the ledger is not being written now, if it is not."""
+        return self.context.ledger().problem

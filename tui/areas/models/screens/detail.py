@@ -22,6 +22,7 @@ from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import Facts
 
 if TYPE_CHECKING:
+    from tui.areas.models.core.service import ModelsService
     from tui.core.context import ModelExtra
     from tui.core.services import Services
 
@@ -105,39 +106,23 @@ class ModelDetail(Screen[None]):
 
     @work(group="model-detail", exclusive=True, exit_on_error=False)
     async def fetch(self) -> None:
-        """Ask the server for the model, and for the job that made it."""
-        from tui.core.advice import explain_call
+        """Ask the server for the model, and the other areas what they know of it."""
         from tui.core.failures import APIError, NotFoundError
 
-        client = await self.services.client()
+        service: ModelsService = self.services.area("models")
         try:
-            found = await client.models.retrieve(self.info.id)
+            self.served = await service.served(self.info.id)
         except NotFoundError as error:
             self.problem = (
                 f"The server has no model {self.info.id} now (404: deleted meanwhile, or it "
                 f"does not answer GET /models/ID): {safe(error.message)}"
             )
         except APIError as error:
-            advice = explain_call(error, self.services.settings, doing="asking for the model")
-            self.problem = f"{advice.headline} {advice.detail}"
-        else:
-            self.served = found.model_dump(mode="json")
+            self.problem = service.said(error, "asking for the model")
         if self.info.base is not None:
-            self.extras = await self._extras()
+            self.extras = await service.extras(self.info.id)
         self.query_one("#detail", Static).update(self._text())
         self.refresh_bindings()
-
-    async def _extras(self) -> list[ModelExtra]:
-        """What each area knows of this model (tui/areas: `Area.model_facts`)."""
-        from tui.areas import areas, load
-
-        found = []
-        for each in areas():
-            if each.model_facts is not None:
-                extra = await load(each.model_facts)(self.services.area(each.name), self.info.id)
-                if extra is not None:
-                    found.append(extra)
-        return found
 
     def _text(self) -> Text:
         info = self.info

@@ -8,10 +8,7 @@ and the table draws only the rows on screen, so thousands of models filter as yo
 
 from __future__ import annotations
 
-import contextlib
-import datetime
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,12 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from tui.core.model_facts import KINDS, ModelInfo, dollars, short_name, tokens
+from tui.areas.models.screens import rows
+from tui.core.model_facts import KINDS, ModelInfo
 from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
-from tui.widgets.plain import plain
 from tui.widgets.relay import Relayed
 from tui.widgets.row_table import Column, Row, RowTable
 
@@ -39,23 +36,6 @@ SHOWN_KINDS = ("all", "for chat", *KINDS)
 """The kind filter: all, those the chat serves, then each kind."""
 
 
-def _ends_cell(info: ModelInfo, today: datetime.date, *, words: bool = True) -> Text:
-    ends = info.ends(today)
-    if ends is None:
-        return Text("")
-    when, day = ends
-    word = {"past": "✗ shut " if info.shutdown else "✗ dep. ", "soon": "! ", "later": ""}[when]
-    if not words:
-        word = word[:2]  # the mark alone at 80 columns; the line under the table says which
-    style = {"past": "bold reverse", "soon": "bold", "later": "dim"}[when]
-    return Text(f"{word}{day}", style=style)
-
-
-def _used(info: ModelInfo, uses: dict[str, Any]) -> tuple[int, float]:
-    use = uses.get(info.id)
-    return (use.replies, use.last_used) if use is not None else (0, 0.0)
-
-
 class CatalogueChanged(Relayed):
     """The model list changed (relayed from the catalogue)."""
 
@@ -64,6 +44,7 @@ class ModelsScreen(LoomScreen):
     """Every model the server offers."""
 
     MODE = "models"
+    AREA = "models"
     HELP_TITLE = "models"
     HELP_INTRO = (
         "Every model the server lists, with what Loom knows of it: its kind, context "
@@ -191,7 +172,7 @@ class ModelsScreen(LoomScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        catalogue = self.services.catalogue
+        catalogue = self.service.catalogue
         self.listen(catalogue.changed, CatalogueChanged)
         self.query_one(RowTable).focus()
         self._show_how()
@@ -216,12 +197,7 @@ class ModelsScreen(LoomScreen):
     @work(group="models-list", exclusive=True, exit_on_error=False)
     async def load(self) -> None:
         """Show the kept list at once, then the server's."""
-        from tui.core.failures import APIError
-
-        catalogue = self.services.catalogue
-        await catalogue.from_store()
-        with contextlib.suppress(APIError):  # marked stale with why; the status line says it
-            await catalogue.refresh()
+        await self.service.load()
 
     def _catalogue_changed(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -229,105 +205,30 @@ class ModelsScreen(LoomScreen):
         self._filter()
 
     def _make_rows(self) -> None:
-        catalogue = self.catalogue
-        if catalogue is None:
-            return
-        today = datetime.date.today()
-        keys = [c.key for c in self.query_one(RowTable).columns]
-        uses = catalogue.uses
-        wide = self.app.size.width >= WIDE
-
-        def cells(info: ModelInfo) -> tuple[Text, ...]:
-            replies, last = _used(info, uses)
-            values = {
-                "id": plain(short_name(info.id)),
-                "owner": plain(info.owned_by),
-                "kind": Text(info.kind.value),
-                "context": Text(tokens(info.context_window)),
-                "input": Text(dollars(info.input_price)),
-                "output": Text(dollars(info.output_price)),
-                "used": Text(f"{replies:,}" if replies else ""),
-                "ends": _ends_cell(info, today, words=wide),
-                "max_output": Text(tokens(info.max_output)),
-                "created": Text(moment(info.created, "%Y-%m-%d", utc=True)),
-                "last": Text(moment(last, "%m-%d %H:%M") if last else ""),
-            }
-            return tuple(values[k] for k in keys)
-
-        self._rows = [
-            (
-                info,
-                Row(info.id, make=lambda info=info: cells(info)),  # type: ignore[misc]
-                f"{info.id} {info.kind.value} {info.owned_by}".lower(),
-            )
-            for info in catalogue.models
-        ]
-
-    def _sort_key(self, info: ModelInfo) -> Any:
-        uses = self.catalogue.uses if self.catalogue else {}
-        number: Callable[[], float] | None = {
-            "context": lambda: info.context_window.value if info.context_window else -1,
-            "input": lambda: info.input_price.value if info.input_price else -1,
-            "output": lambda: info.output_price.value if info.output_price else -1,
-            "used": lambda: _used(info, uses)[0],
-            "created": lambda: info.created or 0,
-        }.get(self.sort)
-        if number is not None:
-            return (number(), info.id)
-        if self.sort == "kind":
-            return (KINDS.index(info.kind.value) if info.kind.value in KINDS else 99, info.id)
-        if self.sort == "ends":
-            ends = info.ends()
-            return (ends[1] if ends else "9999", info.id)
-        if self.sort == "owner":
-            return (info.owned_by, info.id)
-        return (info.id.lower(),)
+        if self.catalogue is not None:
+            keys = [c.key for c in self.query_one(RowTable).columns]
+            self._rows = rows.make(self.catalogue, keys, wide=self.app.size.width >= WIDE)
 
     def _filter(self) -> None:
         """Show the rows that match the filter and the kind, in the chosen order."""
-        needle = self.needle.lower().strip()
-        kind = self.kind
-        picked = [
-            (info, row)
-            for info, row, haystack in self._rows
-            if (not needle or needle in haystack)
-            and (kind == "all" or (kind == "for chat" and info.chat) or info.kind.value == kind)
-        ]
-        picked.sort(key=lambda pair: self._sort_key(pair[0]), reverse=self.reverse)
-        if self.group != "none":
-
-            def group_of(info: ModelInfo) -> Any:
-                if self.group == "kind":
-                    return KINDS.index(info.kind.value) if info.kind.value in KINDS else 99
-                return info.owned_by
-
-            picked.sort(key=lambda pair: group_of(pair[0]))  # stable: the order within stays
+        uses = self.catalogue.uses if self.catalogue else {}
+        picked = rows.pick(
+            self._rows,
+            needle=self.needle,
+            kind=self.kind,
+            sort=self.sort,
+            reverse=self.reverse,
+            group=self.group,
+            uses=uses,
+        )
         table = self.query_one(RowTable)
         keep = table.current.key if table.current is not None else None
         self.shown = [info for info, _ in picked]
-        rows = [row for _, row in picked]
+        shown = [row for _, row in picked]
         if self.group != "none":
-            rows = self._with_headings(picked)
-        table.show(rows, keep=keep)
+            shown = rows.with_headings(picked, self.group)
+        table.show(shown, keep=keep)
         self._show_status()
-
-    def _with_headings(self, picked: list[tuple[ModelInfo, Row]]) -> list[Row]:
-        """The rows with a heading over each group: its kind or owner and its count."""
-        names = [
-            info.kind.value if self.group == "kind" else (info.owned_by or "(no owner)")
-            for info, _ in picked
-        ]
-        counts: dict[str, int] = {}
-        for name in names:
-            counts[name] = counts.get(name, 0) + 1
-        rows: list[Row] = []
-        previous: str | None = None
-        for name, (_, row) in zip(names, picked, strict=True):
-            if name != previous:
-                rows.append(Row.group(plain(f"{name} · {counts[name]:,}")))
-                previous = name
-            rows.append(row)
-        return rows
 
     @on(Input.Changed, "#filter")
     def _typed(self, event: Input.Changed) -> None:
@@ -346,7 +247,7 @@ class ModelsScreen(LoomScreen):
     def _chosen(self, message: RowTable.Chosen) -> None:
         info = self._current()
         if info is not None:
-            from tui.screens.models.detail import ModelDetail
+            from tui.areas.models.screens.detail import ModelDetail
 
             self.app.push_screen(ModelDetail(info))
 
@@ -373,7 +274,7 @@ class ModelsScreen(LoomScreen):
         if info is None:
             facts.update("")
             return
-        from tui.screens.models.detail import one_line
+        from tui.areas.models.screens.detail import one_line
 
         facts.update(one_line(info, self.catalogue.uses if self.catalogue else {}))
 
@@ -464,8 +365,8 @@ class ModelsScreen(LoomScreen):
         info = self._current()
         if info is None:
             return
-        problem = self.services.remember(model=info.id)
-        profile = self.services.settings.profile
+        problem = self.service.make_default(info.id)
+        profile = self.service.settings.profile
         where = f"profile {profile}" if profile else "this server"
         if problem:
             self.notify(problem, title="Models", severity="warning")
@@ -481,8 +382,8 @@ class ModelsScreen(LoomScreen):
             self.app.copy_and_say(info.id, f"the id {info.id}")  # type: ignore[attr-defined]
 
     def action_delete(self) -> None:
-        """Delete a fine-tuned model (asks first)."""
-        from tui.screens.dialogs import Confirm
+        """Delete a fine-tuned model (shown, then asked with its name typed back)."""
+        from tui.screens.confirm import Change, ConfirmEdit, Edit
 
         info = self._current()
         if info is None:
@@ -492,17 +393,21 @@ class ModelsScreen(LoomScreen):
             if yes:
                 self._delete(info.id)
 
-        self.app.push_screen(
-            Confirm(f"Delete {info.id}? It cannot be used again; its job stays."), answered
+        edit = Edit(
+            "Delete the model",
+            info.id,
+            (Change("on the server", "served", "deleted"),),
+            "It cannot be used again, by anyone; the job that made it stays.",
+            destructive=True,
         )
+        self.app.push_screen(ConfirmEdit(edit), answered)
 
     @work(group="models-delete", exit_on_error=False)
     async def _delete(self, model_id: str) -> None:
         from tui.core.failures import APIError, PermissionDeniedError
 
-        client = await self.services.client()
         try:
-            await client.models.delete(model_id)
+            await self.service.delete(model_id)
         except PermissionDeniedError as error:
             self.notify(
                 f"{self.said(error, 'deleting the model')} Deleting a fine-tuned model needs a "
@@ -517,7 +422,6 @@ class ModelsScreen(LoomScreen):
                 self.said(error, "deleting the model"), title="Models", severity="error", timeout=12
             )
             return
-        self.services.catalogue.forget(model_id)
         self.notify(f"Deleted {model_id}.", title="Models", timeout=5)
 
     def on_screen_resume(self) -> None:

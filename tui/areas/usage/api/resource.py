@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from tui.api.schemas import UsagePage
+from tui.areas.usage.api.schemas import UsagePage
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient

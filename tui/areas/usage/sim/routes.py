@@ -108,6 +108,17 @@ class UsageData:
     records: list[Record] = field(default_factory=list)
     times: list[int] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, sim: Any) -> UsageData:
+        """The usage of a simulator: its seed, and the models and density its config
+        names (90 days made on the first request for it)."""
+        config = sim.config
+        return cls(
+            seed=config.seed,
+            models=config.usage_models or CHAT_MODELS,
+            density=config.usage_density,
+        )
+
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
         end = int(self.now) // 3600 * 3600

@@ -3,7 +3,8 @@ every request it made (any key, any server), as stacked bars with a legend and t
 a table with the same numbers; CSV for a spreadsheet.
 
 Fetching runs in the background and each page is shown as it arrives; what was fetched is
-kept (tui.core.usage), so changing what is shown or how it is grouped asks nothing again.
+kept (tui/areas/usage/core/book.py), so changing what is shown or how it is grouped asks
+nothing again.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
-from tui.core.text import moment, safe
-from tui.core.usage import (
+from tui.areas.usage.core.book import (
     LEDGER_GROUPS,
     METRICS,
     ORG_GROUPS,
@@ -27,33 +27,26 @@ from tui.core.usage import (
     NeedsAdminKey,
     Query,
     UsageBook,
+    UsageService,
     short,
 )
-from tui.core.words import short_model
+from tui.areas.usage.screens import figures
+from tui.core.text import moment, safe
 from tui.screens.base import HELP_BINDING, LoomScreen
-from tui.widgets.bar_chart import MARKS, BarChart, Stack
+from tui.widgets.bar_chart import BarChart
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
-from tui.widgets.row_table import Column, Row, RowTable
+from tui.widgets.row_table import Column, RowTable
 
 WIDTHS_FOR = {0: ("1h", "1m"), 7: ("1d", "1h"), 30: ("1d", "1h"), 90: ("1d", "1h")}
 """Bucket widths offered for each range, the first the default."""
-SHOWN = 6
-"""Groups drawn on their own; the rest together as "other"."""
-
-
-def _when(start: int, width: int) -> str:
-    if width >= 86400:
-        return moment(start, "%m-%d")
-    if width >= 3600:
-        return moment(start, "%m-%d %H:00")
-    return moment(start, "%H:%M")
 
 
 class UsageScreen(LoomScreen):
     """Usage and cost, charted."""
 
     MODE = "usage"
+    AREA = "usage"
     HELP_TITLE = "usage"
     HELP_INTRO = (
         "Usage and cost over time. With an admin key, the organisation's usage API (what "
@@ -129,14 +122,17 @@ class UsageScreen(LoomScreen):
         self.dataset: Dataset | None = None
         self.problem: str | None = None
         self.progress_words = ""
-        self._book: UsageBook | None = None
+
+    @property
+    def service(self) -> UsageService:
+        """The usage area's service."""
+        found: UsageService = self.services.area(self.AREA)
+        return found
 
     @property
     def book(self) -> UsageBook:
         """What was fetched and added up (kept while the app runs)."""
-        if self._book is None:
-            self._book = UsageBook(self.services)
-        return self._book
+        return self.service.book
 
     def compose(self) -> ComposeResult:
         bar = self.mode_bar()
@@ -216,75 +212,13 @@ class UsageScreen(LoomScreen):
 
     def _show(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        totals = dataset.totals()
-        metric = dataset.query.metric
+        metric, currency, width = dataset.query.metric, dataset.currency, dataset.width
         chart = self.query_one(BarChart)
-        currency = dataset.currency
         chart.figure = lambda value: short(value, metric, currency)
-        width = dataset.width
-        chart.label_of = lambda first, last: (
-            _when(first, width) if first == last else f"{_when(first, width)}–{_when(last, width)}"
-        )
-        if dataset.query.group is None:
-            stacks = [
-                Stack(
-                    part,
-                    [
-                        sum(v[p][i] for v in dataset.values.values())
-                        for i in range(len(dataset.starts))
-                    ],
-                )
-                for p, part in enumerate(dataset.parts)
-            ]
-        else:
-            names = list(totals)
-            shown, rest = names[:SHOWN], names[SHOWN:]
-            stacks = [
-                Stack(
-                    short_model(name),
-                    [sum(col) for col in zip(*dataset.values[name], strict=True)],
-                )
-                for name in shown
-            ]
-            if rest:
-                stacks.append(
-                    Stack(
-                        f"{len(rest)} others",
-                        [
-                            sum(
-                                sum(dataset.values[n][p][i] for p in range(len(dataset.parts)))
-                                for n in rest
-                            )
-                            for i in range(len(dataset.starts))
-                        ],
-                    )
-                )
-        chart.empty = "Nothing used in this range." if not totals else chart.empty
-        chart.show(dataset.starts, stacks)
-        whole = sum(totals.values()) or 1.0
-        rows = [
-            Row(
-                name,
-                (
-                    Text(MARKS[n % 26] if n < SHOWN else "·"),
-                    plain(short_model(name)),
-                    Text(short(value, metric, currency)),
-                    Text(f"{100 * value / whole:.1f}%"),
-                ),
-            )
-            for n, (name, value) in enumerate(totals.items())
-        ]
-        rows.append(
-            Row(
-                "(total)",
-                (
-                    Text(""),
-                    Text("total", style="bold"),
-                    Text(short(whole if totals else 0, metric, currency), style="bold"),
-                    Text(""),
-                ),
-            )
-        )
+        chart.label_of = lambda first, last: figures.span(first, last, width)
+        chart.empty = "Nothing used in this range." if not dataset.totals() else chart.empty
+        chart.show(dataset.starts, figures.stacks(dataset))
+        rows = figures.rows(dataset)
         self.query_one(RowTable).show(rows)
         self._show_readout()
         self._show_status()
@@ -361,7 +295,7 @@ class UsageScreen(LoomScreen):
             line.append(f" │ {len(self.dataset.starts)} buckets", style="dim")
         if self.dataset is not None and self.dataset.unusable:
             line.append(f" │ {self.dataset.unusable:,} left out: not usable numbers", style="bold")
-        problem = self.services.ledger.problem
+        problem = self.service.ledger_problem
         if q.source == "ledger" and problem:
             line.append(f" │ the ledger is not being written: {safe(problem)}", style="bold")
         self.query_one("#usage-status", Static).update(line)
@@ -419,7 +353,7 @@ class UsageScreen(LoomScreen):
 
     def action_refresh(self) -> None:
         """Ask again (the kept pages are forgotten)."""
-        self._book = None
+        self.service.forget()
         self.load()
 
     def action_custom(self) -> None:
@@ -451,7 +385,7 @@ class UsageScreen(LoomScreen):
 
     def action_export(self) -> None:
         """Write what is shown as CSV, in exports/ of the data folder."""
-        from tui.core.usage_export import write_csv
+        from tui.areas.usage.core.export import write_csv
 
         if self.dataset is None:
             self.notify("Nothing to write yet.", title="Usage", timeout=3)

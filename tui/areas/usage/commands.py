@@ -52,9 +52,9 @@ def run_usage(args: argparse.Namespace) -> int:
 
 async def _print_usage(args: argparse.Namespace) -> int:
     from tui.api.errors import APIError
+    from tui.areas.usage.core.book import LEDGER_GROUPS, ORG_GROUPS, NeedsAdminKey, Query
+    from tui.areas.usage.core.export import to_csv, to_json
     from tui.core.services import Services
-    from tui.core.usage import LEDGER_GROUPS, ORG_GROUPS, NeedsAdminKey, Query, UsageBook
-    from tui.core.usage_export import to_csv, to_json
     from tui.store.errors import StoreError
 
     allowed = ORG_GROUPS[args.metric] if args.org else LEDGER_GROUPS
@@ -73,7 +73,7 @@ async def _print_usage(args: argparse.Namespace) -> int:
         width=args.bucket,
         group=group,
     )
-    book = UsageBook(services)
+    book = services.area("usage").book
     try:
         dataset = await (book.fetch_org(query) if args.org else book.from_ledger(query))
     except NeedsAdminKey as need:

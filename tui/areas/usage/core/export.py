@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from tui.core.text import moment, strip_controls
 
 if TYPE_CHECKING:
-    from tui.core.usage import Dataset
+    from tui.areas.usage.core.book import Dataset
 
 
 def _when(start: int) -> str:

@@ -9,6 +9,9 @@ import time
 from typing import Any
 
 FRESH_SECONDS = 600.0
+MIGRATIONS: list[str] = []
+"""The usage area's own migrations: none yet (its table came with schema 7 of the
+store, before areas had theirs)."""
 
 
 class UsageCache:

@@ -1,0 +1,1 @@
+"""The fine-tuning area's core."""

@@ -1,0 +1,1 @@
+"""The models area's screens."""

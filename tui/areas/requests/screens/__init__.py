@@ -1,0 +1,1 @@
+"""The requests area's screens."""
