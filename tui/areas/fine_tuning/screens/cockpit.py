@@ -15,10 +15,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
@@ -26,12 +24,10 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from tui.areas.fine_tuning.core.follower import JobUpdate
 from tui.areas.fine_tuning.screens.details import details_text
 from tui.areas.fine_tuning.screens.event_log import EventLog
-from tui.areas.fine_tuning.screens.job_actions import JobActions
+from tui.areas.fine_tuning.screens.job_actions import BINDINGS, JobActions
 from tui.areas.fine_tuning.screens.job_list import JobList
 from tui.areas.fine_tuning.screens.job_views import ChartPanel, CheckpointTable, ResultsTable
-from tui.core.text import moment, safe
-from tui.core.words import duration, when
-from tui.screens.base import HELP_BINDING
+from tui.areas.fine_tuning.screens.status import status_line
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -76,58 +72,7 @@ class FineTuningScreen(JobActions):
     )
     CSS_PATH = "fine_tuning.tcss"
 
-    BINDINGS = [
-        Binding("n", "new_job", "New", id="ft.new", tooltip="Start a job: check, upload, create"),
-        Binding("w", "watch", "Watch", id="ft.watch", tooltip="Watch this job from every screen"),
-        Binding("t", "chat", "Chat", id="ft.chat", tooltip="Chat with the fine-tuned model"),
-        Binding("p", "pause", "Pause", id="ft.pause", tooltip="Pause the running job (asks)"),
-        Binding("u", "resume", "Resume", show=False, id="ft.resume", tooltip="Resume (asks)"),
-        Binding(
-            "x", "cancel_job", "Cancel", show=False, id="ft.cancel", tooltip="Cancel the job (asks)"
-        ),
-        Binding(
-            "c", "copy", "Copy", show=False, id="ft.copy", tooltip="Copy the job's id, model, files"
-        ),
-        Binding(
-            "d", "download", "Get", show=False, id="ft.download", tooltip="Download result files"
-        ),
-        Binding(
-            "f",
-            "filter",
-            "Filter",
-            show=False,
-            id="ft.filter",
-            tooltip="Show all, active, succeeded, failed or cancelled jobs",
-        ),
-        Binding(
-            "s", "sort", "Sort", show=False, id="ft.sort", tooltip="Sort by newest, status or name"
-        ),
-        Binding(
-            "z", "zoom", "Zoom", id="ft.zoom", tooltip="Hide/show the job list (room for the chart)"
-        ),
-        Binding(
-            "l", "log_scale", "Log", show=False, id="ft.log", tooltip="Chart: log scale on/off"
-        ),
-        Binding("m", "smooth", "Smooth", show=False, id="ft.smooth", tooltip="Chart: smoothing"),
-        Binding(
-            "v",
-            "series",
-            "Series",
-            show=False,
-            id="ft.series",
-            tooltip="Chart: losses, accuracy, train loss, all",
-        ),
-        Binding(
-            "r", "refresh", "Refresh", show=False, id="ft.refresh", tooltip="Ask the server now"
-        ),
-        Binding("1", "tab('chart')", "Chart", show=False, id="ft.tab_chart"),
-        Binding("2", "tab('events')", "Events", show=False, id="ft.tab_events"),
-        Binding("3", "tab('checkpoints')", "Checkpoints", show=False, id="ft.tab_checkpoints"),
-        Binding("4", "tab('results')", "Results", show=False, id="ft.tab_results"),
-        Binding("5", "tab('details')", "Details", show=False, id="ft.tab_details"),
-        Binding("escape", "focus_jobs", "Jobs", show=False, id="ft.jobs"),
-        HELP_BINDING,
-    ]
+    BINDINGS = BINDINGS
 
     def __init__(self) -> None:
         super().__init__()
@@ -378,24 +323,15 @@ class FineTuningScreen(JobActions):
             self._show_status()
 
     def _show_status(self) -> None:
-        counts: dict[str, int] = {}
-        for job in self.jobs.values():
-            key = "waiting" if job.status in ("queued", "validating_files") else job.status
-            counts[key] = counts.get(key, 0) + 1
-        watched = len(self.service.watched())
-        marks = {"running": "▶", "paused": "‖", "waiting": "…", "failed": "✗"}
-        words = [f"{counts[k]} {k}" for k in marks if k in counts]
-        short = [f"{marks[k]}{counts[k]}" for k in marks if k in counts]
-        if watched:
-            words.append(f"watching {watched}")
-            short.append(f"◉{watched}")
-        tail, tail_style = self._status_tail()
-        head = " · ".join([f"{len(self.jobs)} jobs", *words])
-        if len(head) + len(tail) > self.app.size.width - 2:
-            head = " ".join([f"{len(self.jobs)} jobs", *short])  # the marks read in 16 colours
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(head, style="bold")
-        line.append(tail, style=tail_style)
+        follower = self.service.follower(self.selected) if self.selected else None
+        line = status_line(
+            self.jobs,
+            watched=len(self.service.watched()),
+            state=follower.state if follower is not None else None,
+            problem=self.problem,
+            checkpoints=self.is_mounted and self.query_one(TabbedContent).active == "checkpoints",
+            width=self.app.size.width - 2,
+        )
         readout = self._panel().readout() if self.is_mounted else ""
         if (line.plain, readout) == self._status_shown:
             return  # the same words: nothing to send to the terminal
@@ -403,53 +339,7 @@ class FineTuningScreen(JobActions):
         self._panel().show_readout(readout)
         self.query_one("#ft-status", Static).update(line)
 
-    def _status_tail(self) -> tuple[str, str]:
-        """What the status line says after the counts: a problem, the server's note, when
-        the job was last heard of (or when it ended), and a hint on the checkpoints."""
-        follower = self.service.follower(self.selected) if self.selected else None
-        state = follower.state if follower is not None else None
-        if state is not None and state.stopped:
-            return f" │ {safe(state.stopped)}", "bold"
-        if state is not None and state.failing_since is not None:
-            since = moment(state.failing_since, "%H:%M:%S")
-            return f" │ reconnecting (since {since}): {safe(state.problem or '')}", "bold"
-        if self.problem:
-            return f" │ {safe(self.problem)}", "bold"
-        if state is not None and state.note:
-            return f" │ {safe(state.note)}", "bold"
-        hint = ""
-        if self.is_mounted and self.query_one(TabbedContent).active == "checkpoints":
-            hint = " │ Enter chats, c copies"
-        job = state.job if state is not None else None
-        if job is not None and job.finished:
-            return f" │ {job.status} {when(job.finished_at)}{hint}", "dim"
-        if state is not None and state.updated_at is not None:
-            ago = duration(time.time() - state.updated_at).split(" ", 1)[0]
-            return f" │ updated {ago} ago{hint}", "dim"
-        return hint, "dim"
-
     # --- keys -----------------------------------------------------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        job = self.jobs.get(self.selected or "")
-        if action == "pause":
-            return job is not None and job.status == "running"
-        if action == "resume":
-            return job is not None and job.status == "paused"
-        if action == "cancel_job":
-            return job is not None and not job.finished
-        if action == "chat":
-            return job is not None and (
-                bool(job.fine_tuned_model) or self._checkpoint_model() is not None
-            )
-        if action in ("log_scale", "smooth", "series"):
-            return self.query_one(TabbedContent).active == "chart"
-        return True
-
-    def _checkpoint_model(self) -> str | None:
-        if not self.is_mounted or self.query_one(TabbedContent).active != "checkpoints":
-            return None
-        return self.query_one(CheckpointTable).current_model()
 
     @on(DataTable.RowSelected, "#checkpoint-table")
     async def _checkpoint_chosen(self, event: DataTable.RowSelected) -> None:

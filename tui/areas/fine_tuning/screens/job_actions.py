@@ -8,15 +8,67 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.binding import Binding
+from textual.widgets import TabbedContent
 
 from tui.areas.fine_tuning.core.text import job_name, status_words
-from tui.screens.base import LoomScreen
+from tui.areas.fine_tuning.screens.job_views import CheckpointTable
+from tui.screens.base import HELP_BINDING, LoomScreen
 from tui.screens.confirm import Change, ConfirmEdit, Edit
 
 if TYPE_CHECKING:
     from tui.areas.fine_tuning.api.schemas import FineTuningJob
     from tui.areas.fine_tuning.core.service import FineTuningService
     from tui.areas.fine_tuning.screens.create import Draft
+
+BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+    Binding("n", "new_job", "New", id="ft.new", tooltip="Start a job: check, upload, create"),
+    Binding("w", "watch", "Watch", id="ft.watch", tooltip="Watch this job from every screen"),
+    Binding("t", "chat", "Chat", id="ft.chat", tooltip="Chat with the fine-tuned model"),
+    Binding("p", "pause", "Pause", id="ft.pause", tooltip="Pause the running job (asks)"),
+    Binding("u", "resume", "Resume", show=False, id="ft.resume", tooltip="Resume (asks)"),
+    Binding(
+        "x", "cancel_job", "Cancel", show=False, id="ft.cancel", tooltip="Cancel the job (asks)"
+    ),
+    Binding(
+        "c", "copy", "Copy", show=False, id="ft.copy", tooltip="Copy the job's id, model, files"
+    ),
+    Binding("d", "download", "Get", show=False, id="ft.download", tooltip="Download result files"),
+    Binding(
+        "f",
+        "filter",
+        "Filter",
+        show=False,
+        id="ft.filter",
+        tooltip="Show all, active, succeeded, failed or cancelled jobs",
+    ),
+    Binding(
+        "s", "sort", "Sort", show=False, id="ft.sort", tooltip="Sort by newest, status or name"
+    ),
+    Binding(
+        "z", "zoom", "Zoom", id="ft.zoom", tooltip="Hide/show the job list (room for the chart)"
+    ),
+    Binding("l", "log_scale", "Log", show=False, id="ft.log", tooltip="Chart: log scale on/off"),
+    Binding("m", "smooth", "Smooth", show=False, id="ft.smooth", tooltip="Chart: smoothing"),
+    Binding(
+        "v",
+        "series",
+        "Series",
+        show=False,
+        id="ft.series",
+        tooltip="Chart: losses, accuracy, train loss, all",
+    ),
+    Binding("r", "refresh", "Refresh", show=False, id="ft.refresh", tooltip="Ask the server now"),
+    Binding("1", "tab('chart')", "Chart", show=False, id="ft.tab_chart"),
+    Binding("2", "tab('events')", "Events", show=False, id="ft.tab_events"),
+    Binding("3", "tab('checkpoints')", "Checkpoints", show=False, id="ft.tab_checkpoints"),
+    Binding("4", "tab('results')", "Results", show=False, id="ft.tab_results"),
+    Binding("5", "tab('details')", "Details", show=False, id="ft.tab_details"),
+    Binding("escape", "focus_jobs", "Jobs", show=False, id="ft.jobs"),
+    HELP_BINDING,
+]
+"""The cockpit's keys (their actions are here and in the cockpit)."""
+
 
 EDITS = {
     "pause": ("Pause the job", "paused", "It keeps its progress; u resumes it.", False),
@@ -61,9 +113,27 @@ class JobActions(LoomScreen):
         """A key changed the job: the cockpit shows it (its row, status, keys)."""
         raise NotImplementedError
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        job = self.jobs.get(self.selected or "")
+        if action == "pause":
+            return job is not None and job.status == "running"
+        if action == "resume":
+            return job is not None and job.status == "paused"
+        if action == "cancel_job":
+            return job is not None and not job.finished
+        if action == "chat":
+            return job is not None and (
+                bool(job.fine_tuned_model) or self._checkpoint_model() is not None
+            )
+        if action in ("log_scale", "smooth", "series"):
+            return self.query_one(TabbedContent).active == "chart"
+        return True
+
     def _checkpoint_model(self) -> str | None:
         """The checkpoint under the cursor, if the checkpoints are shown."""
-        raise NotImplementedError
+        if not self.is_mounted or self.query_one(TabbedContent).active != "checkpoints":
+            return None
+        return self.query_one(CheckpointTable).current_model()
 
     def _fill(self) -> None:
         """Show the jobs again."""
