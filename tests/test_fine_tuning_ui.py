@@ -238,7 +238,7 @@ async def test_outside_text_in_jobs_is_shown_literally(ft_sim: SimServer) -> Non
     app = _app(ft_sim)
     async with app.run_test(size=(80, 24)) as pilot:
         await _select(pilot, app, job_id)
-        assert odd in screen_text(app)
+        await until(lambda: odd in screen_text(app), "the suffix, as typed, in the list")
         await pilot.press("5")
         await until(lambda: f"{odd}  ({job_id})" in screen_text(app).replace("\n", ""), "details")
         assert app.is_running

@@ -76,7 +76,7 @@ class FineTuningScreen(JobActions):
 
     def __init__(self) -> None:
         super().__init__()
-        from tui.areas.fine_tuning.screens.create import Draft
+        from tui.areas.fine_tuning.screens.draft import Draft
 
         self.jobs: dict[str, FineTuningJob] = {}
         self.selected: str | None = None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,7 @@ from textual.widgets import Input, Label, ProgressBar, Select, Static, TextArea
 
 from tui.areas.fine_tuning.core.job_request import METHODS, JobForm, build
 from tui.areas.fine_tuning.core.training_data import Report, check_file, training_cost
+from tui.areas.fine_tuning.screens.draft import BASES, Draft, local_file, stamp
 from tui.core.text import safe
 from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
@@ -33,18 +33,8 @@ from tui.widgets.path_input import PathInput
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
-    from tui.api.uploads import LargeUpload
     from tui.areas.fine_tuning.core.service import FineTuningService
 
-BASES = (
-    "gpt-4o-mini-2024-07-18",
-    "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-nano-2025-04-14",
-    "gpt-4.1-2025-04-14",
-    "gpt-4o-2024-08-06",
-    "o4-mini-2025-04-16",
-)
-"""Base models OpenAI fine-tunes (any other id may be typed: servers differ)."""
 FIELDS = (
     ("training", "#training"),
     ("validation", "#validation"),
@@ -57,28 +47,6 @@ FIELDS = (
     ("seed", "#seed"),
     ("metadata", "#metadata"),
 )
-
-
-@dataclass
-class Draft:
-    """The form as last typed, and what was uploaded for it."""
-
-    form: JobForm = field(default_factory=JobForm)
-    uploaded: dict[tuple[str, int, int], str] = field(default_factory=dict)
-    """(path, size, mtime) of a local file -> the id of its upload."""
-    partial: dict[str, LargeUpload] = field(default_factory=dict)
-    """A large upload on its way, by path: sent again, it goes on where it stopped."""
-
-
-def _local(text: str) -> tuple[Path, tuple[str, int, int]]:
-    """A local file named in a field, and its stamp."""
-    path = Path(text).expanduser()
-    return path, _stamp(path)
-
-
-def _stamp(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
 class CreateJobScreen(Screen[Any]):
@@ -303,7 +271,7 @@ class CreateJobScreen(Screen[Any]):
             return
         path = Path(text).expanduser()
         try:
-            stamp = (*_stamp(path), form.method)
+            seen = (*stamp(path), form.method)
         except OSError as error:
             self.report = None
             self._show_report(plain(f"{text}: {error.strerror or error}"), False)
@@ -313,9 +281,9 @@ class CreateJobScreen(Screen[Any]):
                 plain(f"{text} is a folder: name a .jsonl file in it (Tab completes)."), False
             )
             return
-        if stamp == self._checked:
+        if seen == self._checked:
             return
-        self._checked = stamp
+        self._checked = seen
         self._show_report(Text("Checking…", style="dim"), None)
         self._check(path, form.method)
 
@@ -471,20 +439,20 @@ class CreateJobScreen(Screen[Any]):
         """The id of the file to use for `text` (an id, or a local path uploaded now)."""
         if text.startswith("file-"):
             return text
-        path, stamp = await asyncio.to_thread(_local, text)
-        known = self.draft.uploaded.get(stamp)
+        path, mark = await asyncio.to_thread(local_file, text)
+        known = self.draft.uploaded.get(mark)
         if known:
             return known
         bar = self.query_one("#progress", ProgressBar)
         bar.display = True
-        bar.update(total=max(1, stamp[1]), progress=0)
+        bar.update(total=max(1, mark[1]), progress=0)
 
         def told(sent: int, total: int) -> None:
             bar.update(total=max(1, total), progress=sent)
 
-        self._say(f"Uploading the {what} {path.name} ({stamp[1]:,} bytes)…")
+        self._say(f"Uploading the {what} {path.name} ({mark[1]:,} bytes)…")
         made = await self.service.upload(
-            path, size=stamp[1], progress=told, partial=self.draft.partial
+            path, size=mark[1], progress=told, partial=self.draft.partial
         )
-        self.draft.uploaded[stamp] = made
+        self.draft.uploaded[mark] = made
         return made

@@ -19,7 +19,7 @@ from tui.screens.confirm import Change, ConfirmEdit, Edit
 if TYPE_CHECKING:
     from tui.areas.fine_tuning.api.schemas import FineTuningJob
     from tui.areas.fine_tuning.core.service import FineTuningService
-    from tui.areas.fine_tuning.screens.create import Draft
+    from tui.areas.fine_tuning.screens.draft import Draft
 
 BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     Binding("n", "new_job", "New", id="ft.new", tooltip="Start a job: check, upload, create"),
@@ -262,7 +262,8 @@ class JobActions(LoomScreen):
 
     def action_new_job(self) -> None:
         """Check a training file, upload it, create a job."""
-        from tui.areas.fine_tuning.screens.create import CreateJobScreen, Draft
+        from tui.areas.fine_tuning.screens.create import CreateJobScreen
+        from tui.areas.fine_tuning.screens.draft import Draft
 
         def made(job: FineTuningJob | None) -> None:
             if job is None:
