@@ -41,6 +41,7 @@ class ChatBase(Relaying, Screen[None]):
     render_cache: RenderCache
     _editing: UserMessage | None
     _first_shown: int
+    _flush_seconds: float
 
     @property
     def services(self) -> Services:
@@ -106,6 +107,19 @@ class ChatBase(Relaying, Screen[None]):
         raise NotImplementedError
 
     async def _start_reply(self, turn: Turn, *, into: ReplyView | None = None) -> None:
+        """Stream a reply to `turn` (see Replies)."""
+        raise NotImplementedError
+
+    def _widget_for(self, turn: Turn) -> ChatItem:
+        """The widget that shows `turn` (see Replies)."""
+        raise NotImplementedError
+
+    def _refresh_headers(self) -> None:
+        """Redraw each message's version and figures (see Replies)."""
+        raise NotImplementedError
+
+    def _show_cost(self) -> None:
+        """The conversation's cost so far, in the status line (see Replies)."""
         raise NotImplementedError
 
     async def _remove_from(self, item: ChatItem) -> None:

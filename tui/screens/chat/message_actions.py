@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import on
 
-from tui.core.chat_session import (
-    SessionError,
-)
+from tui.core.chat_session import SessionError
 from tui.core.failures import StoreError
-from tui.widgets.messages import ChatItem, ReplyView, UserMessage
-
-if TYPE_CHECKING:
-    pass
-
 from tui.screens.chat.base import ChatBase, export_dir, said
+from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 
 
 class MessageActions(ChatBase):
-    """What can be done on a message: copy it or a code block, save it, open it in a pager,"""
+    """The keys that act on the focused message (see the module's docstring)."""
 
     def action_focus_messages(self) -> None:
         """Focus the newest message, to act on it (copy, edit, branch, …)."""

@@ -7,7 +7,6 @@ dialogs, the conversation list and the status line.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -15,18 +14,13 @@ from urllib.parse import urlsplit
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
-from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from tui.core.advice import explain, no_key_message
 from tui.core.chat_session import (
     ChatSession,
-    ReplyEnded,
-    ReplyEvent,
-    ReplyFailed,
-    ReplyText,
     Turn,
 )
 from tui.core.failures import StoreError
@@ -34,7 +28,6 @@ from tui.core.gcpolicy import GC
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.messages import (
     FLUSH_SECONDS,
-    LOW_BANDWIDTH_FLUSH_SECONDS,
     ChatItem,
     ReplyView,
     UserMessage,
@@ -52,16 +45,15 @@ if TYPE_CHECKING:
 
 from tui.screens.chat.base import NARROW, export_dir
 from tui.screens.chat.conversations import ConversationList
+from tui.screens.chat.keys import BINDINGS
 from tui.screens.chat.message_actions import MessageActions
 from tui.screens.chat.panels import Panels
+from tui.screens.chat.replies import Replies
 
 __all__ = ["NARROW", "SHOWN_AT_ONCE", "ChatScreen", "ConversationView", "export_dir"]
 
 SHOWN_AT_ONCE = 20
 """A conversation opens on this many of its newest messages; PageUp at the top adds more."""
-READ_GAP = 0.03
-"""A streaming reply's socket is read at most this often: text is put on screen every
-FLUSH_SECONDS (0.125 s) anyway, and each read wakes the process (see SSEEvents)."""
 
 
 class ConversationView(NoRelayoutOnResize, VerticalScroll, can_focus=False):
@@ -74,88 +66,13 @@ class SaveStateChanged(Relayed):
     """Saving the conversation started failing (why) or works again (None)."""
 
 
-class ChatScreen(MessageActions, ConversationList, Panels):
+class ChatScreen(Replies, MessageActions, ConversationList, Panels):
     """Talk to a model; the reply streams in as Markdown. Conversations are kept, listed in
     a sidebar, searchable, branchable and exportable."""
 
     CSS_PATH = "chat.tcss"
 
-    BINDINGS = [
-        Binding("escape", "stop", "Stop", id="chat.stop", tooltip="Stop the reply, keep its text"),
-        Binding(
-            "escape",
-            "cancel",
-            "Cancel",
-            id="chat.cancel",
-            tooltip="Cancel the edit, or drop the attachments",
-        ),
-        Binding("ctrl+o", "pick_model", "Model", id="chat.model", tooltip="Pick a model"),
-        # Retry and Export are left out of the footer (no room at 80 columns): a failed
-        # reply names ctrl+r, and both are in F1 and the command palette.
-        Binding(
-            "ctrl+r",
-            "retry",
-            "Retry",
-            show=False,
-            id="chat.retry",
-            tooltip="Ask the last prompt again (the old reply is kept as a version)",
-        ),
-        Binding("ctrl+n", "new_chat", "New", id="chat.new", tooltip="Start a new conversation"),
-        # Not ctrl+b (tmux's prefix) nor ctrl+a (screen's).
-        Binding("ctrl+l", "toggle_sidebar", "Chats", id="chat.chats", tooltip="Show/hide the list"),
-        Binding("ctrl+f", "search", "Find", id="chat.search", tooltip="Search all conversations"),
-        Binding(
-            "ctrl+up,alt+up",
-            "focus_messages",
-            "Msgs",
-            id="chat.messages",
-            tooltip="Move to the messages (then ↑↓, and keys to copy, edit, branch…); "
-            "shift+tab from the prompt too (macOS takes ctrl+up)",
-        ),
-        Binding(
-            "f3",
-            "params",
-            "Params",
-            id="chat.params",
-            tooltip="System prompt, parameters and presets of this conversation",
-        ),
-        Binding(
-            "ctrl+s",
-            "export",
-            "Export",
-            show=False,
-            id="chat.export",
-            tooltip="Export this conversation as Markdown or JSON",
-        ),
-        Binding(
-            "ctrl+t",
-            "attach",
-            "Attach",
-            show=False,
-            id="chat.attach",
-            tooltip="Attach a file to the next message (text inlined, images as image parts)",
-        ),
-        Binding(
-            "f1,ctrl+g", "help", "Help", id="chat.help", tooltip="Show every key (F1 or ctrl+g)"
-        ),
-        Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
-        Binding(
-            "pagedown",
-            "scroll_down",
-            "Scroll down",
-            show=False,
-            priority=True,
-            id="chat.page_down",
-        ),
-        Binding(
-            "ctrl+end,alt+down",
-            "scroll_end",
-            "Latest",
-            show=False,
-            id="chat.end",
-            tooltip="Jump to the newest message and follow it again",
-        ),
-    ]
+    BINDINGS = BINDINGS
 
     def __init__(self) -> None:
         super().__init__()
@@ -386,31 +303,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
                 widget.set_figures(reply_figures(turn, self.services.prices()))
         return widgets
 
-    def _widget_for(self, turn: Turn) -> ChatItem:
-        widget: ChatItem
-        if turn.role == "user":
-            widget = UserMessage(turn.content)
-        else:
-            widget = ReplyView(
-                turn.model or self.session.model,
-                cache=self.render_cache,
-                page_height=self._page_height,
-            )
-            widget.flush_seconds = self._flush_seconds
-        widget.turn = turn
-        return widget
-
-    def _bandwidth_changed(self, low: bool) -> None:
-        """Low-bandwidth mode (see LoomApp): streamed text comes in fewer, larger frames."""
-        self._flush_seconds = LOW_BANDWIDTH_FLUSH_SECONDS if low else FLUSH_SECONDS
-        for view in self.query(ReplyView):
-            view.flush_seconds = self._flush_seconds
-        self._status().low_bandwidth = low
-
-    def _page_height(self) -> int:
-        """The conversation view's height: a streaming reply grows a page at a time."""
-        return self._view().size.height
-
     def _update_earlier(self) -> None:
         for static in self.query("#earlier").results(Static):
             count = self._first_shown
@@ -431,11 +323,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         items = self._items()
         await self._mount_turns(batch, before=items[0] if items else None)
         self._update_earlier()
-
-    def _show_cost(self) -> None:
-        from tui.core.pricing import conversation_cost
-
-        self._status().cost = conversation_cost(self.session.turns, self.services.prices())
 
     def _earlier_chars(self) -> int:
         return sum(len(turn.content) for turn in self.session.turns[: self._first_shown])
@@ -501,79 +388,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         for later in going:
             await later.remove()
 
-    def _refresh_headers(self) -> None:
-        for item in self._items():
-            item.refresh_header()
-
-    async def _start_reply(self, turn: Turn, *, into: ReplyView | None = None) -> None:
-        view = self._view()
-        if into is None:
-            reply = self._widget_for(turn)
-            assert isinstance(reply, ReplyView)
-            await view.mount(reply)
-        else:
-            reply = into
-            reply.resume()
-        self.reply = reply
-        view.anchor()
-        if isinstance(self.app.focused, ChatItem) or self.app.focused is None:
-            # Acting on messages: the new reply takes the focus, and the view follows it.
-            reply.focus(scroll_visible=False)
-        self._status().state = "streaming…"
-        self.stream_reply(reply, turn, continuing=into is not None)
-        self.refresh_bindings()  # esc stops now
-
-    @work(exclusive=True, group="chat", exit_on_error=False)
-    async def stream_reply(self, reply: ReplyView, turn: Turn, continuing: bool = False) -> None:
-        """Stream one reply into `reply`, posting its text as it arrives."""
-        status = self._status()
-        delta: ReplyView.Delta | None = None
-
-        def on_event(event: ReplyEvent) -> None:
-            nonlocal delta
-            if isinstance(event, ReplyText):
-                # Coalesce into the Delta still waiting in the queue, if any.
-                if delta is None or not delta.add(event.text):
-                    delta = ReplyView.Delta(event.text)
-                    reply.post_message(delta)
-            elif isinstance(event, ReplyEnded):
-                reply.post_message(
-                    ReplyView.Done(turn.finish_reason, turn.tool_calls, turn.streamed)
-                )
-                status.show_reply(turn)
-                status.state = (
-                    "cut at token limit: g continues" if turn.finish_reason == "length" else ""
-                )
-            elif isinstance(event, ReplyFailed):
-                reply.post_message(ReplyView.Failed(event.advice))
-                status.state = event.advice.headline
-
-        reply.on_rendered = lambda: self.session.reply_shown(turn)
-        try:
-            await self.session.run_reply(turn, on_event, continuing=continuing, read_gap=READ_GAP)
-        except asyncio.CancelledError:
-            reply.post_message(ReplyView.Stopped())
-            status.state = "stopped"
-            raise
-        finally:
-            reply.on_rendered = None
-            self.call_after_refresh(self.refresh_bindings)  # nothing to stop any more
-        from tui.core.pricing import reply_figures
-
-        reply.set_figures(reply_figures(turn, self.services.prices()))
-        self._show_cost()
-        self._refresh_headers()
-        self.reload_sidebar()
-
-    @on(Worker.StateChanged)
-    def _worker_failed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            advice = explain(event.worker.error, self.services.settings)
-            if event.worker.group == "chat" and self.reply is not None:
-                self.reply.post_message(ReplyView.Failed(advice))
-                self._status().state = advice.headline
-            self.notify(f"{advice.headline}\n{advice.detail}", severity="error", timeout=8)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc says what it does now: Stop while a reply streams, Cancel while a message is
         edited or has attachments, nothing (and no footer key) while there is neither."""
@@ -582,11 +396,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
         if action == "cancel":
             return not self.streaming and (self._editing is not None or bool(self.attachments))
         return True
-
-    def action_stop(self) -> None:
-        """Stop the reply that is streaming; its text stays."""
-        if self.streaming:
-            self.workers.cancel_group(self, "chat")
 
     def action_cancel(self) -> None:
         """Cancel the edit of a message, or drop the files attached to the next one."""
@@ -599,22 +408,6 @@ class ChatScreen(MessageActions, ConversationList, Panels):
             self.attachments = []
             self._show_attachments()
             self.notify("Attachments removed.", timeout=2)
-
-    async def action_retry(self) -> None:
-        """Ask the last prompt again; the reply it replaces is kept as another version."""
-        if self._busy():
-            return
-        if not self.session.turns:
-            self.notify("Nothing to retry yet: type a message first.", timeout=3)
-            return
-        items = self._items()
-        last = self.session.turns[-1]
-        if last.role == "assistant" and items and items[-1].turn is last:
-            await items[-1].remove()
-        reply = self.session.reply_to_last()
-        if reply is not None:
-            await self.session.save()
-            await self._start_reply(reply)
 
     async def action_new_chat(self, offer_presets: bool = True) -> None:
         """Start a new conversation (the one on screen stays in the list)."""
