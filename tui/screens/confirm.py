@@ -18,6 +18,7 @@ from textual.widgets import Input, Static
 
 from tui.core.text import safe
 from tui.screens.dialogs import DIALOG_CSS
+from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -76,7 +77,7 @@ class ConfirmEdit(ModalScreen[bool]):
             if edit.consequence:
                 yield Static(plain(edit.consequence), id="edit-consequence")
             if edit.destructive:
-                yield Input(
+                yield Field(
                     placeholder=f"type {safe(edit.name)} to confirm", id="edit-name", compact=True
                 )
                 hint = "Type the name, then Enter confirms · Esc: nothing changes"

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -64,7 +65,7 @@ class AskText(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(self.title_text))
-            yield Input(self.value, placeholder=self.placeholder, id="answer")
+            yield Field(self.value, placeholder=self.placeholder, id="answer")
             yield Static("Enter saves · Esc cancels", classes="dialog--hint")
         yield KeyFooter()
 

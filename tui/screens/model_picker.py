@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -68,7 +69,7 @@ class ModelPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(plain(f"Model (now {self.current})"), classes="picker--title")
-            yield Input(placeholder="filter, or type any model id", id="filter")
+            yield Field(placeholder="filter, or type any model id", id="filter")
             yield OptionList(id="models")
             yield Static(plain(self._hint()), classes="picker--hint")
         yield KeyFooter()

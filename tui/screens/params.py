@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Static, TextArea
 
 from tui.core.failures import StoreError
 from tui.core.params import PARAMS, parse, parse_all, show
+from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -91,13 +92,13 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
             yield prompt
             with Horizontal(classes="params--row"):
                 yield Label("model")
-                yield Input(
+                yield Field(
                     self.model, placeholder="model id (ctrl+o lists them)", id="model", compact=True
                 )
             for param in PARAMS:
                 with Horizontal(classes="params--row"):
                     yield Label(param.name, markup=False)
-                    yield Input(
+                    yield Field(
                         show(param.name, self.params.get(param.name)),
                         placeholder=f"default · {param.help}",
                         id=f"param-{param.name}",

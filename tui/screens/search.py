@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from tui.core.failures import StoreError
 from tui.core.text import safe
+from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
 
@@ -53,7 +54,7 @@ class SearchScreen(ModalScreen[tuple[int, int] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Search all conversations", classes="search--title")
-            yield Input(self.query_text, placeholder="words to find…", id="search-input")
+            yield Field(self.query_text, placeholder="words to find…", id="search-input")
             yield OptionList(id="search-results")
             yield Static(
                 "Every word must match · Enter opens at the message · ↑↓ move · Esc closes",

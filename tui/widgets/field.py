@@ -37,14 +37,15 @@ class Field(Input):
 
     _in_order: dict[str, str] = {}
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        # Textual calls each class's key handler from the subclass down; prevent_default
+        # keeps Input's own handler (which would insert or wait for the binding) from
+        # running. Public API only: no override of Input's private `_on_key`.
         action = self._in_order.get(event.key)
         if action is not None:
             event.stop()
             event.prevent_default()
             await self.run_action(action)
-            return
-        await super()._on_key(event)
 
 
 Field._in_order = _own_bindings(Field)

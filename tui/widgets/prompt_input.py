@@ -32,7 +32,7 @@ class PromptInput(TextArea):
     """
 
     BINDINGS = [
-        # Described for the help and the palette; the keys themselves are read in _on_key.
+        # Described for the help and the palette; the keys themselves are read in on_key.
         # Not in the footer (no room at 80 columns): the prompt's placeholder shows both.
         Binding(
             "enter", "submit", "Send", id="prompt.send", tooltip="Send the message", show=False
@@ -67,7 +67,9 @@ class PromptInput(TextArea):
         )
         self.placeholder = "Message (Enter sends, ctrl+j new line, ctrl+t attaches a file)"
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Runs before TextArea's own key handler (Textual goes from the subclass down);
+        # prevent_default keeps that one from inserting the line break Enter would make.
         if event.key == "enter":
             event.prevent_default()
             event.stop()
