@@ -13,7 +13,15 @@ from tui.store.conversations import open_conversations
 from tui.store.db import DB_NAME
 from tui.widgets.messages import ReplyView
 
-from .conftest import reopened, screen_text, send, settings_for, settle, start_reply_and_wait
+from .conftest import (
+    reopened,
+    screen_text,
+    send,
+    settings_for,
+    settle,
+    start_reply_and_wait,
+    until,
+)
 
 
 async def test_a_conversation_comes_back_after_a_restart(
@@ -77,8 +85,33 @@ async def test_an_unusable_database_is_reported_and_chat_goes_on(
         await settle(pilot, app)
         app.screen.query_one("#conversation").scroll_home(animate=False)
         await pilot.pause(0.1)
-        # The notice wraps inside a toast: compare words, not lines.
+        # Said once (a toast) and kept in the conversation: compare words, not lines.
+        (notice,) = [n.message for n in app._notifications if "not being saved" in n.message]
+        assert "move it aside" in notice
         words = " ".join(re.findall(r"[\w-]+", screen_text(app)))
-        assert "not being saved" in words and "move it aside" in words
+        assert "could not be reopened" in words and "move it aside" in words
         assert app.screen.query_one(ReplyView).text.startswith("You wrote:")
     assert await asyncio.to_thread(bad.read_bytes) == before
+
+
+async def test_a_store_that_cannot_be_used_is_said_once_and_stays_in_the_status_line(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    # The data folder is a file: opening the conversation, the watched objects, the model
+    # list, the ledger and saving all fail for this one cause.
+    await asyncio.to_thread(private_data_dir.parent.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(private_data_dir.write_text, "a file, not a folder\n")
+    app = LoomApp(settings_for(sim))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, app, "kept on screen")
+        await settle(pilot, app)
+        await pilot.press("f10")  # the cockpit reads and writes its watched jobs too
+        await until(lambda: app.screen.id != "chat" and bool(app.screen.query("#ft-status")), "ft")
+        await pilot.press("f9")
+        await until(lambda: "not saved" in screen_text(app), "the status line's warning")
+        store_notices = [n for n in app._notifications if "not being saved" in n.message]
+        assert len(store_notices) == 1, [n.message for n in app._notifications]
+        (notice,) = store_notices
+        assert str(private_data_dir) in notice.message and "Check that the folder" in notice.message
+        assert "failed" not in notice.message  # the cause, not which piece of work found it
+        assert app.screen.query_one(ReplyView).text.startswith("You wrote:")

@@ -290,7 +290,7 @@ async def test_ledger_rows_wait_while_the_store_fails(sim: SimServer, tmp_path: 
 
     async def run(what: str, job: Any) -> Any:
         if failing and "ledger" in what:
-            raise StoreFailure(f"{what} failed: the disk is full (simulated)")
+            raise StoreFailure(what, "the disk is full (simulated)")
         return await original(what, job)
 
     services.store.run = run  # type: ignore[method-assign]

@@ -295,9 +295,12 @@ class LoomApp(App[None]):
         """The store started failing, or works again: say so once (see StoreThread)."""
         problem = message.value
         if problem is not None:
+            # One notice for one cause, however many kinds of work found it (the store's
+            # thread reports a change of cause only); the status line keeps "not saving".
+            cause = self.services.store_problem() or problem
             self.notify(
-                f"Conversations are not being saved: {problem}",
-                title="Saving",
+                f"Conversations and settings are not being saved: {cause}",
+                title="Not saving",
                 severity="warning",
                 timeout=12,
             )

@@ -12,7 +12,7 @@ from tui.api.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from tui.store.errors import StoreError
+from tui.store.errors import StoreError, cause_of
 from tui.store.presets import PresetExists
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "PresetExists",
     "RateLimitError",
     "StoreError",
+    "cause_of",
 ]

@@ -111,6 +111,15 @@ class Services:
             self._store = StoreThread(self.settings.store_dir, on_change=self.store_changed.publish)
         return self._store
 
+    def store_problem(self) -> str | None:
+        """Why the store cannot be used now (its one cause), if it cannot; None also before
+        it was first used."""
+        if self._store is None or self._store.problem is None:
+            return None
+        from tui.store.errors import cause_of
+
+        return cause_of(self._store.problem)
+
     @property
     def sim(self) -> SimServer | None:
         """The in-process simulator, in demo mode once started."""

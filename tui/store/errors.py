@@ -20,4 +20,17 @@ class StoreTooNew(StoreError):
 
 
 class StoreFailure(StoreError):
-    """A read or write failed after start-up; the message says what, where and what to do."""
+    """A read or write failed after start-up; the message says what, where and what to do.
+
+    `doing` is the work that failed ("saving the reply"), `cause` why, with the file and the
+    fix: many kinds of work fail for one cause, and the user is told the cause once."""
+
+    def __init__(self, doing: str, cause: str) -> None:
+        super().__init__(f"{doing} failed: {cause}")
+        self.doing = doing
+        self.cause = cause
+
+
+def cause_of(error: StoreError) -> str:
+    """Why the store fails, without which piece of work found out."""
+    return error.cause if isinstance(error, StoreFailure) else str(error)

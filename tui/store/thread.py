@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from tui.store.conversations import ConversationStore
 from tui.store.db import DB_NAME, explain, open_store
-from tui.store.errors import StoreError, StoreFailure
+from tui.store.errors import StoreError, StoreFailure, cause_of
 from tui.store.ledger import Ledger
 from tui.store.model_cache import ModelCache
 from tui.store.presets import PresetStore
@@ -146,8 +146,12 @@ class StoreThread:
         self._report(error if isinstance(error, StoreError) else None)
 
     def _report(self, problem: StoreError | None) -> None:
+        # One cause found by many kinds of work (the watched objects, the model list, the
+        # ledger, the conversation) is one change: the user hears of it once.
         changed = (problem is None) != (self.problem is None) or (
-            problem is not None and str(problem) != str(self.problem)
+            problem is not None
+            and self.problem is not None
+            and cause_of(problem) != cause_of(self.problem)
         )
         self.problem = problem
         if changed and self.on_change is not None:
@@ -161,14 +165,15 @@ class StoreThread:
         repos = self._open(what)
         if self._shared_memory_unwritable():
             self._abandon()
-            raise StoreFailure(f"{what} failed: {self._shm_words()}")
+            raise StoreFailure(what, self._shm_words())
         try:
             if not self.path.exists():
                 # Removed while open: writes would go to a file nobody will ever read.
                 self._close()
                 raise StoreFailure(
-                    f"{what} failed: {self.path} was removed (or its folder was). Loom keeps "
-                    "what is on screen and saves it again into a new file."
+                    what,
+                    f"{self.path} was removed (or its folder was). Loom keeps what is on "
+                    "screen and saves it again into a new file.",
                 )
             return job(repos)
         except sqlite3.Error as error:
@@ -176,11 +181,12 @@ class StoreThread:
                 # Nothing more is written to a damaged file, by any repository: the next
                 # call opens it again, and opening checks every page first (open_store).
                 self._close()
-            raise StoreFailure(f"{what} failed: {explain(error, self.path)}") from error
+            raise StoreFailure(what, explain(error, self.path)) from error
         except OSError as error:
             raise StoreFailure(
-                f"{what} failed: {self.path}: {error.strerror or error}. Check the disk and "
-                "the folder's permissions."
+                what,
+                f"{self.path}: {error.strerror or error}. Check the disk and the folder's "
+                "permissions.",
             ) from error
 
     def _open(self, what: str) -> Repositories:
@@ -188,15 +194,16 @@ class StoreThread:
             return self._repos
         self._last_attempt = time.monotonic()
         if self._shared_memory_unwritable():
-            raise StoreFailure(f"{what} failed: {self._shm_words()}")
+            raise StoreFailure(what, self._shm_words())
         try:
             db = open_store(self.path, check_same_thread=False)
         except StoreError as error:
-            raise StoreFailure(f"{what} failed: {error}") from error
+            raise StoreFailure(what, str(error)) from error
         except OSError as error:
             raise StoreFailure(
-                f"{what} failed: {self.path}: {error.strerror or error}. Check that the "
-                "folder exists and can be written."
+                what,
+                f"{self.path}: {error.strerror or error}. Check that the folder exists and "
+                "can be written.",
             ) from error
         self._generation += 1
         self._repos = Repositories(

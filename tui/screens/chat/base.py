@@ -78,12 +78,15 @@ class ChatBase(Relaying, Screen[None]):
     def _items(self) -> list[ChatItem]:
         return list(self.query(ChatItem))
 
-    async def _stored(self, what: str, job: Any) -> Any:
-        """Run `job` in the store's thread; None (and a notice) if the store fails."""
+    async def _stored(self, what: str, job: Any, *, asked: bool = True) -> Any:
+        """Run `job` in the store's thread; None if the store fails. Work the user `asked`
+        for says it was not done; background work stays quiet, since the app tells the
+        store's one cause once (LoomApp._store_changed) and the status line keeps it."""
         try:
             return await self.services.store.run(what, job)
         except StoreError as error:
-            self.notify(str(error), title="Conversations", severity="warning", timeout=10)
+            if asked:
+                self.notify(str(error), title="Conversations", severity="warning", timeout=10)
             return None
 
     def _busy(self) -> bool:

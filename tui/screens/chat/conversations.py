@@ -28,6 +28,7 @@ class ConversationList(ChatBase):
         found = await self._stored(
             "listing the conversations",
             lambda repos: repos.conversations.conversations(archived=archived, filter=needle),
+            asked=False,
         )
         if found is not None:
             sidebar.show(found, self.session.conversation_id)

@@ -185,7 +185,9 @@ class Panels(ChatBase):
         self.app.push_screen(HelpScreen("Loom · chat", sections, intro))
 
     async def _offer_presets(self) -> None:
-        presets = await self._stored("reading the presets", lambda r: r.presets.presets())
+        presets = await self._stored(
+            "reading the presets", lambda r: r.presets.presets(), asked=False
+        )
         if not presets:
             return
         from tui.screens.dialogs import Choose

@@ -23,7 +23,7 @@ from tui.core.chat_session import (
     ChatSession,
     Turn,
 )
-from tui.core.failures import StoreError
+from tui.core.failures import StoreError, cause_of
 from tui.core.gcpolicy import GC
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.messages import (
@@ -128,6 +128,7 @@ class ChatScreen(Replies, MessageActions, ConversationList, Panels):
 
     def on_mount(self) -> None:
         self.listen(self.session.save_state, SaveStateChanged)
+        self.listen(self.services.store_changed, SaveStateChanged)
         self._view().anchor()
         self._prompt().focus()
         self._update_server_label()
@@ -185,8 +186,11 @@ class ChatScreen(Replies, MessageActions, ConversationList, Panels):
     @on(SaveStateChanged)
     def _save_state_changed(self, message: SaveStateChanged | None = None) -> None:
         """The session could or could not save: say so where the eye is."""
-        problem = self.session.save_problem
-        self._status().saving = "⚠ not saved, retrying" if problem else ""
+        if self.session.save_problem:
+            self._status().saving = "⚠ not saved, retrying"
+        else:
+            store = self.services.store_problem()
+            self._status().saving = "⚠ not saving" if store else ""
 
     @work(group="history", exit_on_error=False)
     async def open_history(self) -> None:
@@ -200,7 +204,7 @@ class ChatScreen(Replies, MessageActions, ConversationList, Panels):
             try:
                 opened = await self.session.open_last()
             except StoreError as error:
-                await self._show_store_warning(str(error))
+                await self._show_store_warning(cause_of(error))
                 return
             if opened and not self.streaming and not self._items():
                 await self._show_session()
@@ -212,9 +216,9 @@ class ChatScreen(Replies, MessageActions, ConversationList, Panels):
                 warm_up()
 
     async def _show_store_warning(self, problem: str) -> None:
-        warning = f"Conversations are not being saved: {problem}"
-        self.notify(warning, title="History", severity="warning", timeout=12)
-        # Also kept in the conversation, where it stays readable after the toast goes.
+        # No toast: the app says the store's cause once (LoomApp._store_changed). This stays
+        # in the conversation, readable after that toast goes.
+        warning = f"The last conversation could not be reopened: {problem}"
         await self._view().mount(Static(plain(warning), classes="history-warning"), before=0)
 
     async def _clear_view(self) -> VerticalScroll:
