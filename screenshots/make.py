@@ -157,7 +157,7 @@ async def presets(pilot: Any) -> None:
 
 async def running_job(pilot: Any) -> None:
     """The cockpit on the job training live, its curve a few seconds further on."""
-    from tui.screens.fine_tuning import FineTuningScreen
+    from tui.areas.fine_tuning.screens.cockpit import FineTuningScreen
 
     screen = pilot.app.screen
     assert isinstance(screen, FineTuningScreen)
@@ -184,7 +184,7 @@ async def job_view(tab: str) -> Callable[[Any], Awaitable[None]]:
 
 
 async def succeeded_checkpoints(pilot: Any) -> None:
-    from tui.screens.fine_tuning import FineTuningScreen
+    from tui.areas.fine_tuning.screens.cockpit import FineTuningScreen
 
     await running_job(pilot)
     screen = pilot.app.screen
