@@ -17,7 +17,8 @@ import httpx
 
 from tui.api.client import OpenAIClient
 from tui.api.schemas import ChatCompletionRequest, ChatMessage
-from tui.sim.app import stream_events
+from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.sim.routes import stream_events
 from tui.sim.reply import compose_reply, tokenize
 
 
@@ -63,7 +64,7 @@ async def measure(tokens: int = 20000, repeats: int = 5) -> dict[str, float]:
     async with OpenAIClient(base_url="http://bench/v1", api_key="k", transport=transport) as api:
         for _ in range(repeats):
             cpu = time.process_time()
-            async with api.chat.stream(request) as stream:
+            async with ChatResource(api).stream(request) as stream:
                 async for _ in stream:
                     pass
             client_us.append((time.process_time() - cpu) / stream.chunks * 1e6)

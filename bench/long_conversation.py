@@ -54,8 +54,8 @@ def child(folder: str, empty: bool) -> None:
     from _common import rss_mib
 
     from tui.app import LoomApp
+    from tui.areas.chat.widgets.messages import ChatItem, ReplyView
     from tui.config import Settings
-    from tui.widgets.messages import ChatItem, ReplyView
 
     class Measured(LoomApp):
         def on_ready(self) -> None:

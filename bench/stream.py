@@ -46,11 +46,11 @@ async def ui(url: str) -> dict[str, Any]:
     import tempfile
 
     from tui.app import LoomApp
+    from tui.areas.chat.screens import ChatScreen
+    from tui.areas.chat.widgets.messages import ReplyView
+    from tui.areas.chat.widgets.prompt_input import PromptInput
+    from tui.areas.chat.widgets.status_line import StatusLine
     from tui.config import Settings
-    from tui.screens.chat import ChatScreen
-    from tui.widgets.messages import ReplyView
-    from tui.widgets.prompt_input import PromptInput
-    from tui.widgets.status_line import StatusLine
 
     settings = Settings(base_url=url, api_key="bench-key", data_dir=tempfile.mkdtemp())
     # LOOM_BENCH_LEDGER=off: the same run without Loom's ledger (its cost, paired).
@@ -98,6 +98,7 @@ async def ui(url: str) -> dict[str, Any]:
 async def client(url: str) -> dict[str, Any]:
     from tui.api.client import OpenAIClient
     from tui.api.schemas import ChatCompletionRequest, ChatMessage
+    from tui.areas.chat.api.resource import ChatResource
 
     async with OpenAIClient(base_url=url, api_key="bench-key") as api:
         await api.models.list()
@@ -105,7 +106,7 @@ async def client(url: str) -> dict[str, Any]:
             model="gpt-4o-mini", messages=[ChatMessage(role="user", content=PROMPT)]
         )
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        async with api.chat.stream(request) as stream:
+        async with ChatResource(api).stream(request) as stream:
             async for _ in stream:
                 pass
         wall = time.perf_counter() - wall0

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from tui.app import LoomApp
+from tui.areas.chat.widgets.messages import ReplyView
+from tui.areas.chat.widgets.prompt_input import PromptInput
 from tui.config import Settings
 from tui.sim.faults import Fault
-from tui.widgets.messages import ReplyView
-from tui.widgets.prompt_input import PromptInput
 
 HERE = Path(__file__).resolve().parent
 # What a current terminal shows, whichever one this runs in (Rich reads these when an app

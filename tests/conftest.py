@@ -95,7 +95,7 @@ async def until(
 async def quiet(pilot: Any, seconds: float = 15.0) -> None:
     """Wait until the app has no worker running and every reply is on screen in full (work
     started by work that ended included); fail if it does not get there."""
-    from tui.widgets.messages import ReplyView
+    from tui.areas.chat.widgets.messages import ReplyView
 
     app = pilot.app
 
@@ -159,7 +159,7 @@ CELL_WIDTH = 12.2
 
 def chat(app: Any) -> Any:
     """The app's chat screen (fails if another screen is on top)."""
-    from tui.screens.chat import ChatScreen
+    from tui.areas.chat.screens import ChatScreen
 
     screen = app.screen
     assert isinstance(screen, ChatScreen), f"expected the chat screen, got {screen!r}"
@@ -182,7 +182,7 @@ async def settle(pilot: Any, app: Any) -> None:
 
 async def say(pilot: Any, app: Any, text: str) -> None:
     """Send a message (pasted, not typed key by key) and wait for the whole reply."""
-    from tui.widgets.prompt_input import PromptInput
+    from tui.areas.chat.widgets.prompt_input import PromptInput
 
     prompt = app.screen.query_one(PromptInput)
     prompt.load_text(text)
@@ -194,8 +194,8 @@ async def say(pilot: Any, app: Any, text: str) -> None:
 async def start_reply_and_wait(app: Any, text: str, chars: int) -> Any:
     """Send `text` and return once at least `chars` of the reply have arrived (the pilot's
     own waits would wait for the whole reply)."""
-    from tui.widgets.messages import ReplyView
-    from tui.widgets.prompt_input import PromptInput
+    from tui.areas.chat.widgets.messages import ReplyView
+    from tui.areas.chat.widgets.prompt_input import PromptInput
 
     screen = chat(app)
     prompt = screen.query_one(PromptInput)

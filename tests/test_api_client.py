@@ -9,6 +9,7 @@ import pytest
 from tui.api import errors
 from tui.api.client import OpenAIClient, RetryPolicy, mask_key
 from tui.api.schemas import ChatCompletionRequest, ChatMessage, StreamOptions
+from tui.areas.chat.api.resource import ChatResource
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
 
@@ -41,7 +42,7 @@ async def test_unknown_model_is_not_found_with_server_details(client: OpenAIClie
 
 
 async def test_json_completion_quotes_the_prompt(client: OpenAIClient) -> None:
-    result = await client.chat.create(chat("What is a loom?"))
+    result = await ChatResource(client).create(chat("What is a loom?"))
     content = result.choices[0].message.content or ""
     assert content.startswith("You wrote:\n\n> What is a loom?")
     assert "```" in content
@@ -52,7 +53,7 @@ async def test_json_completion_quotes_the_prompt(client: OpenAIClient) -> None:
 async def test_stream_yields_chunks_and_final_usage(client: OpenAIClient) -> None:
     request = chat("stream me", stream_options=StreamOptions(include_usage=True))
     chunks = []
-    async with client.chat.stream(request) as stream:
+    async with ChatResource(client).stream(request) as stream:
         async for chunk in stream:
             chunks.append(chunk)
     assert stream.done and stream.finish_reason == "stop"
@@ -67,7 +68,7 @@ async def test_stream_yields_chunks_and_final_usage(client: OpenAIClient) -> Non
 
 
 async def test_stream_without_usage_option_has_no_usage(client: OpenAIClient) -> None:
-    async with client.chat.stream(chat("no usage")) as stream:
+    async with ChatResource(client).stream(chat("no usage")) as stream:
         async for _ in stream:
             pass
     assert stream.usage is None and stream.text
@@ -77,7 +78,7 @@ async def test_max_completion_tokens_gives_finish_length(client: OpenAIClient) -
     request = chat(
         "short", max_completion_tokens=5, stream_options=StreamOptions(include_usage=True)
     )
-    async with client.chat.stream(request) as stream:
+    async with ChatResource(client).stream(request) as stream:
         async for _ in stream:
             pass
     assert stream.finish_reason == "length"
@@ -130,7 +131,7 @@ async def test_rate_limit_error_carries_retry_after_and_headers(sim: SimServer) 
         base_url=sim.base_url, api_key="k", retry=RetryPolicy(max_retries=0)
     ) as c:
         with pytest.raises(errors.RateLimitError) as caught:
-            await c.chat.create(chat("x"))
+            await ChatResource(c).create(chat("x"))
     err = caught.value
     assert err.retry_after == pytest.approx(2.5)
     assert err.rate_limit is not None and err.rate_limit.remaining_requests == 0
@@ -147,7 +148,7 @@ async def test_retry_honours_retry_after(sim: SimServer) -> None:
     async with OpenAIClient(
         base_url=sim.base_url, api_key="k", retry=RetryPolicy(max_retries=2), sleep=sleep
     ) as c:
-        result = await c.chat.create(chat("after the limit"))
+        result = await ChatResource(c).create(chat("after the limit"))
         statuses = [r.status for r in c.request_log]
     assert "> after the limit" in (result.choices[0].message.content or "")
     assert delays == [pytest.approx(0.3), pytest.approx(0.3)]
@@ -173,7 +174,7 @@ async def test_server_errors_back_off_exponentially_then_give_up(sim: SimServer)
     policy = RetryPolicy(max_retries=2, initial_delay=0.4, max_delay=10)
     async with OpenAIClient(base_url=sim.base_url, api_key="k", retry=policy, sleep=sleep) as c:
         with pytest.raises(errors.ServerError):
-            await c.chat.create(chat("x"))
+            await ChatResource(c).create(chat("x"))
         attempts = [r.attempt for r in c.request_log]
     assert attempts == [0, 1, 2]
     assert len(delays) == 2
@@ -209,7 +210,7 @@ async def test_cut_stream_raises_with_partial_text_and_is_not_retried(
     before = sim.state.chat_requests
     received = []
     with pytest.raises(errors.StreamInterruptedError) as caught:
-        async with client.chat.stream(chat("cut me")) as stream:
+        async with ChatResource(client).stream(chat("cut me")) as stream:
             async for chunk in stream:
                 received.extend(c.delta.content or "" for c in chunk.choices)
     partial = caught.value.partial
@@ -223,7 +224,7 @@ async def test_stalled_stream_times_out_with_partial_text(sim: SimServer) -> Non
     sim.state.faults.add(Fault("stall", after_chunks=4, seconds=3), times=1)
     async with OpenAIClient(base_url=sim.base_url, api_key="k", read_timeout=0.5) as c:
         with pytest.raises(errors.StreamInterruptedError) as caught:
-            async with c.chat.stream(chat("stall")) as stream:
+            async with ChatResource(c).stream(chat("stall")) as stream:
                 async for _ in stream:
                     pass
     assert "sent nothing" in caught.value.message
@@ -235,7 +236,7 @@ async def test_malformed_chunk_raises_with_partial_text(
 ) -> None:
     sim.state.faults.add(Fault("malformed", after_chunks=3), times=1)
     with pytest.raises(errors.StreamInterruptedError) as caught:
-        async with client.chat.stream(chat("malformed")) as stream:
+        async with ChatResource(client).stream(chat("malformed")) as stream:
             async for _ in stream:
                 pass
     assert "malformed" in caught.value.message
@@ -249,7 +250,7 @@ async def test_fault_by_header(sim: SimServer) -> None:
             await c.models.list()
         c._http.headers["X-Loom-Sim-Fault"] = "cut:2"
         with pytest.raises(errors.StreamInterruptedError):
-            async with c.chat.stream(chat("header cut")) as stream:
+            async with ChatResource(c).stream(chat("header cut")) as stream:
                 async for _ in stream:
                     pass
         c._http.headers["X-Loom-Sim-Fault"] = "explode"
@@ -262,7 +263,7 @@ async def test_observer_sees_every_request(sim: SimServer, client: OpenAIClient)
     seen = []
     client.observers.append(seen.append)
     await client.models.list()
-    async with client.chat.stream(chat("observe")) as stream:
+    async with ChatResource(client).stream(chat("observe")) as stream:
         async for _ in stream:
             pass
     assert [(r.method, r.path, r.status, r.stream) for r in seen] == [

@@ -43,7 +43,7 @@ async def test_esc_is_named_for_what_it_does_and_footers_say_where_the_rest_is(
 
 
 async def test_notices_stack_under_the_tab_line_not_over_the_prompt(sim: SimServer) -> None:
-    from tui.widgets.prompt_input import PromptInput
+    from tui.areas.chat.widgets.prompt_input import PromptInput
 
     app = LoomApp(settings_for(sim))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:

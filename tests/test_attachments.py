@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tui.app import LoomApp
-from tui.core.attachments import TEXT_LIMIT, AttachmentError, load_attachment
+from tui.areas.chat.core.attachments import TEXT_LIMIT, AttachmentError, load_attachment
+from tui.areas.chat.widgets.messages import UserMessage
 from tui.screens.dialogs import AskText
 from tui.sim.server import SimServer
-from tui.widgets.messages import UserMessage
 
 from .conftest import chat, say, settings_for, until
 

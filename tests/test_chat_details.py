@@ -11,17 +11,17 @@ import pytest
 from textual import events
 
 from tui.app import LoomApp
-from tui.screens.chat import ChatScreen
+from tui.areas.chat.screens import ChatScreen
+from tui.areas.chat.screens.model_picker import ModelPicker
+from tui.areas.chat.screens.params import ParamsScreen
+from tui.areas.chat.screens.presets import PresetsScreen
+from tui.areas.chat.widgets.messages import ReplyView, UserMessage
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.sidebar import ChatList, Sidebar
 from tui.screens.dialogs import AskText
 from tui.screens.help import HelpScreen
-from tui.screens.model_picker import ModelPicker
-from tui.screens.params import ParamsScreen
-from tui.screens.presets import PresetsScreen
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
-from tui.widgets.messages import ReplyView, UserMessage
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.sidebar import ChatList, Sidebar
 
 from .conftest import chat, quiet, say, screen_text, settings_for, until
 
@@ -73,13 +73,16 @@ def test_no_widget_overrides_a_private_textual_handler() -> None:
     import inspect
     import pkgutil
 
-    import tui.widgets
+    import tui
 
     private: list[str] = []
-    for info in pkgutil.iter_modules(tui.widgets.__path__):
-        module = importlib.import_module(f"tui.widgets.{info.name}")
+    for info in pkgutil.walk_packages(tui.__path__, "tui."):
+        ui = ".widgets." in info.name or ".screens." in info.name or info.name == "tui.app"
+        if not ui or info.ispkg or info.name.endswith(".relayout"):
+            continue
+        module = importlib.import_module(info.name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module.__name__ or info.name == "relayout":
+            if cls.__module__ != module.__name__:
                 continue
             for name in cls.__dict__:
                 textual_bases = [
@@ -357,7 +360,7 @@ def test_the_demo_server_hint_works_as_printed() -> None:
 
 
 def test_attachments_are_known_by_what_they_hold(tmp_path: Path) -> None:
-    from tui.core.attachments import load_attachment
+    from tui.areas.chat.core.attachments import load_attachment
 
     from .test_attachments import PNG
 
@@ -389,7 +392,7 @@ def _unused(_: Any, __: ChatScreen) -> None:  # keeps the imports honest for myp
 async def test_a_key_a_server_echoes_is_never_shown_stored_or_exported(
     sim: SimServer, private_data_dir: Path
 ) -> None:
-    from tui.core.export import render
+    from tui.areas.chat.core.export import render
     from tui.sim.faults import Fault
 
     key = "sk-echoed-55556666"
@@ -414,7 +417,7 @@ async def test_a_lock_taken_mid_session_shows_unsaved_then_saved(
 ) -> None:
     import sqlite3
 
-    from tui.core import chat_session
+    from tui.areas.chat.core import session as chat_session
     from tui.store import db
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT", 0.2)
@@ -440,7 +443,7 @@ async def test_a_lock_taken_mid_session_shows_unsaved_then_saved(
 
 
 def test_parameters_must_be_finite_numbers() -> None:
-    from tui.core.params import ParamError, check, parse
+    from tui.areas.chat.core.params import ParamError, check, parse
 
     for text in ("nan", "inf", "-inf", "NaN"):
         with pytest.raises(ParamError, match="finite"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.chat_session import ChatSession, ReplyEnded, ReplyEvent, ReplyFailed, ReplyText
+from tui.areas.chat.core.session import ChatSession, ReplyEnded, ReplyEvent, ReplyFailed, ReplyText
 from tui.core.services import Services
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
@@ -138,7 +138,7 @@ async def test_a_server_failure_is_kept_with_the_reply(services: Services, sim: 
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Failures come and go within a test: short busy timeout, quick retries."""
-    from tui.core import chat_session
+    from tui.areas.chat.core import session as chat_session
     from tui.store import db, thread
 
     monkeypatch.setattr(db, "BUSY_TIMEOUT", 0.2)

@@ -7,17 +7,17 @@ import asyncio
 import pytest
 
 from tui.app import LoomApp
+from tui.areas.chat.screens import ChatScreen
+from tui.areas.chat.screens.model_picker import ModelPicker
+from tui.areas.chat.widgets.messages import ReplyView, UserMessage
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.reply_body import GROWTH_STEP, ReplyBody
+from tui.areas.chat.widgets.status_line import StatusLine
 from tui.config import Settings
-from tui.screens.chat import ChatScreen
 from tui.screens.help import HelpScreen
-from tui.screens.model_picker import ModelPicker
 from tui.sim.app import SimConfig
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
-from tui.widgets.messages import ReplyView, UserMessage
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.reply_body import GROWTH_STEP, ReplyBody
-from tui.widgets.status_line import StatusLine
 
 from .conftest import (
     free_port,
@@ -402,7 +402,7 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
     a width that changed meanwhile are rendered again rather than painted."""
     import threading
 
-    from tui.widgets import messages, reply_body
+    from tui.areas.chat.widgets import messages, reply_body
     from tui.widgets.markdown_render import marks_code, render_markdown
 
     real = reply_body.render_piece
@@ -454,7 +454,7 @@ async def test_large_flushes_render_off_the_loop_and_a_resize_discards_their_lin
 async def test_a_stored_reply_is_shown_in_one_pass_or_a_long_one_by_flushes(
     sim: SimServer,
 ) -> None:
-    from tui.widgets import messages
+    from tui.areas.chat.widgets import messages
 
     paragraph = "A stored paragraph with `code` and *emphasis*, long enough to wrap.\n\n"
     short = paragraph * 150

@@ -174,7 +174,7 @@ def test_export_to_a_terminal_carries_no_control_sequences_or_key(tmp_path: Path
 
 
 def test_markdown_export_of_a_conversation_without_a_model(tmp_path: Path) -> None:
-    from tui.core.export import render
+    from tui.areas.chat.core.export import render
 
     store = open_conversations(tmp_path)
     conversation = store.create(title="imported", model="")
@@ -189,7 +189,7 @@ def test_markdown_export_of_a_conversation_without_a_model(tmp_path: Path) -> No
 CRASHING_APP = """
 import os, sys
 import tui.app
-import tui.screens.chat as chat
+import tui.areas.chat.screens as chat
 
 real_run = tui.app.LoomApp.run
 tui.app.LoomApp.run = lambda self, **kw: real_run(self, headless=True, size=(80, 24))

@@ -11,10 +11,10 @@ import time
 from pathlib import Path
 
 from tui.app import LoomApp
+from tui.areas.chat.widgets.messages import ReplyView
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
-from tui.widgets.messages import ReplyView
 
 from .conftest import reopened, screen_text, settings_for
 
@@ -25,8 +25,8 @@ CHILD = textwrap.dedent(
     import asyncio, sys
     from tui.app import LoomApp
     from tui.config import Settings
-    from tui.widgets.messages import ReplyView
-    from tui.widgets.prompt_input import PromptInput
+    from tui.areas.chat.widgets.messages import ReplyView
+    from tui.areas.chat.widgets.prompt_input import PromptInput
 
     async def drive(pilot):
         app = pilot.app

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.export import ImportProblem, import_json, to_json, to_markdown
+from tui.areas.chat.core.export import ImportProblem, import_json, to_json, to_markdown
 from tui.store.conversations import ConversationStore, open_conversations
 
 

@@ -14,6 +14,7 @@ import pytest
 from tui.api.client import OpenAIClient, RetryPolicy
 from tui.api.errors import BadRequestError, NotFoundError, PermissionDeniedError, ServerError
 from tui.api.uploads import LargeUpload
+from tui.areas.chat.api.resource import ChatResource
 from tui.areas.fine_tuning.api.resource import FineTuningResource
 from tui.areas.fine_tuning.sim.jobs import Timing
 from tui.areas.fine_tuning.sim.routes import training_jsonl
@@ -92,7 +93,7 @@ async def test_a_job_goes_through_its_life_and_makes_a_chattable_model(ft: OpenA
     assert all(c.fine_tuned_model_checkpoint in models for c in checkpoints)
     from tui.api.schemas import ChatCompletionRequest, ChatMessage
 
-    reply = await ft.chat.create(
+    reply = await ChatResource(ft).create(
         ChatCompletionRequest(
             model=job.fine_tuned_model, messages=[ChatMessage(role="user", content="hi")]
         )

@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from tui.app import LoomApp
+from tui.areas.chat.screens import ChatScreen
 from tui.areas.fine_tuning.screens.cockpit import FineTuningScreen
 from tui.areas.fine_tuning.screens.create import CreateJobScreen
 from tui.areas.fine_tuning.sim.jobs import Timing
 from tui.areas.fine_tuning.sim.routes import add_file, make_job, parse_job_request, training_jsonl
 from tui.core.polling import PollPolicy
-from tui.screens.chat import ChatScreen
 from tui.screens.confirm import ConfirmEdit
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer

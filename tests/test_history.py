@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 from tui.app import LoomApp
+from tui.areas.chat.widgets.messages import ReplyView
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 from tui.store.db import DB_NAME
-from tui.widgets.messages import ReplyView
 
 from .conftest import (
     reopened,

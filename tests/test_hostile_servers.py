@@ -381,9 +381,9 @@ async def test_outsized_headers_and_usage_lose_no_reply_and_no_ledger_row(
     from starlette.responses import Response
 
     from tui.app import LoomApp
+    from tui.areas.chat.widgets.messages import ReplyView
     from tui.config import Settings
     from tui.store.conversations import open_conversations
-    from tui.widgets.messages import ReplyView
 
     from .conftest import say, screen_text
 

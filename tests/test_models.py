@@ -22,6 +22,8 @@ from starlette.routing import Route
 from tui.api.client import OpenAIClient
 from tui.api.errors import MalformedResponseError, NotFoundError, PermissionDeniedError
 from tui.app import LoomApp
+from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.screens import ChatScreen
 from tui.areas.fine_tuning.api.resource import FineTuningResource
 from tui.areas.models.screens.browser import ModelsScreen
 from tui.areas.models.screens.detail import ModelDetail
@@ -29,7 +31,6 @@ from tui.config import Settings
 from tui.core.model_facts import describe, guess_kind, short_name
 from tui.core.pricing import load_prices
 from tui.core.services import Services
-from tui.screens.chat import ChatScreen
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer, bind_socket
 from tui.widgets.row_table import RowTable
@@ -179,7 +180,7 @@ async def test_the_simulators_catalogue_delete_and_chat_rules(client: OpenAIClie
     from tui.api.schemas import ChatCompletionRequest, ChatMessage
 
     with pytest.raises(NotFoundError, match="not a chat model"):
-        await client.chat.create(
+        await ChatResource(client).create(
             ChatCompletionRequest(
                 model="text-embedding-3-small", messages=[ChatMessage(role="user", content="x")]
             )

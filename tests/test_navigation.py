@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from tui.app import LoomApp
+from tui.areas.chat.screens import ChatScreen
 from tui.areas.fine_tuning.screens.cockpit import FineTuningScreen
 from tui.screens import modes
-from tui.screens.chat import ChatScreen
 from tui.sim.server import SimServer
 
 from .conftest import quiet, screen_text, settings_for, until

@@ -16,10 +16,11 @@ from tui.api.errors import (
 )
 from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
+from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.widgets.messages import ReplyView
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
-from tui.widgets.messages import ReplyView
 
 from .conftest import reopened, screen_text, send, settings_for, settle
 
@@ -31,7 +32,7 @@ def ask(text: str = "hello", **extra: object) -> ChatCompletionRequest:
 
 
 async def stream_all(client: OpenAIClient, request: ChatCompletionRequest) -> object:
-    async with client.chat.stream(request) as stream:
+    async with ChatResource(client).stream(request) as stream:
         async for _ in stream:
             pass
     return stream
@@ -94,7 +95,7 @@ async def test_a_redirect_elsewhere_is_named_not_followed(
 async def test_a_finished_stream_without_done_ends_after_a_short_grace(
     client: OpenAIClient, sim: SimServer
 ) -> None:
-    from tui.api.chat import FINISH_GRACE
+    from tui.areas.chat.api.resource import FINISH_GRACE
 
     sim.state.faults.add(Fault("no_done"))
     started = time.monotonic()

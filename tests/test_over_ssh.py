@@ -9,14 +9,14 @@ import pytest
 from textual.widgets import Input
 
 from tui.app import LoomApp
+from tui.areas.chat.widgets.messages import FLUSH_SECONDS, LOW_BANDWIDTH_FLUSH_SECONDS, ReplyView
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.status_line import StatusLine
 from tui.config import Settings
 from tui.config.choices import read_choices
 from tui.config.file import defaults
 from tui.config.schema import ConfigFile
 from tui.sim.server import SimServer
-from tui.widgets.messages import FLUSH_SECONDS, LOW_BANDWIDTH_FLUSH_SECONDS, ReplyView
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.status_line import StatusLine
 
 from .conftest import chat, quiet, say, screen_text, settings_for
 

@@ -8,11 +8,11 @@ from typing import Any
 from textual.widgets import Static
 
 from tui.app import LoomApp
+from tui.areas.chat.screens import ChatScreen
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.status_line import StatusLine
 from tui.config import Settings
-from tui.screens.chat import ChatScreen
 from tui.sim.server import SimServer
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.status_line import StatusLine
 
 from .conftest import quiet, settings_for, until
 
@@ -94,7 +94,7 @@ async def two_conversations(pilot: Any) -> None:
 
 
 async def wait_for_list(pilot: Any) -> None:
-    from tui.widgets.sidebar import ChatList
+    from tui.areas.chat.widgets.sidebar import ChatList
 
     await until(lambda: pilot.app.screen.query_one(ChatList).option_count >= 2, "the list")
     await quiet(pilot)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from tui.api.client import OpenAIClient
 from tui.api.schemas import ChatCompletionRequest, ChatMessage
 from tui.api.sse import SSEDecoder
+from tui.areas.chat.api.resource import ChatResource
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 
@@ -49,10 +50,10 @@ async def test_paced_reading_gets_the_whole_reply_in_fewer_reads() -> None:
             request = ChatCompletionRequest(
                 model="gpt-4o-mini", messages=[ChatMessage(role="user", content="pace")]
             )
-            async with api.chat.stream(request) as eager:
+            async with ChatResource(api).stream(request) as eager:
                 async for _ in eager:
                     pass
-            async with api.chat.stream(request, read_gap=0.03) as paced:
+            async with ChatResource(api).stream(request, read_gap=0.03) as paced:
                 async for _ in paced:
                     pass
     assert paced.done and paced.finish_reason == "stop"

@@ -21,6 +21,7 @@ import pytest
 from tui.api.client import OpenAIClient
 from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
+from tui.areas.chat.api.resource import ChatResource
 from tui.areas.requests.core.replay import as_curl, as_python
 from tui.areas.requests.screens.inspector import RequestDetail, RequestsScreen
 from tui.areas.usage.core.book import NeedsAdminKey, Query, UsageBook
@@ -433,7 +434,7 @@ async def test_the_inspector_keeps_its_row_fits_80_columns_and_draws_gauges_wide
         client = await app.services.client()
         for _ in range(3):
             await client.models.list()
-        async with client.chat.stream(
+        async with ChatResource(client).stream(
             ChatCompletionRequest.model_validate(
                 {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "x"}]}
             )

@@ -9,15 +9,15 @@ import json
 from pathlib import Path
 
 from tui.app import LoomApp
-from tui.screens.chat import ChatScreen
+from tui.areas.chat.screens import ChatScreen
+from tui.areas.chat.screens.params import ParamsScreen
+from tui.areas.chat.screens.search import SearchScreen
+from tui.areas.chat.widgets.messages import ChatItem, ReplyView, UserMessage
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.sidebar import ChatList, Sidebar
 from tui.screens.dialogs import AskText, Choose, Confirm
-from tui.screens.params import ParamsScreen
-from tui.screens.search import SearchScreen
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
-from tui.widgets.messages import ChatItem, ReplyView, UserMessage
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.sidebar import ChatList, Sidebar
 
 from .conftest import (
     chat,
@@ -309,7 +309,7 @@ async def test_export_from_the_chat_screen(sim: SimServer, private_data_dir: Pat
 async def test_a_long_conversation_opens_on_its_newest_messages(
     sim: SimServer, private_data_dir: Path
 ) -> None:
-    from tui.screens.chat import SHOWN_AT_ONCE
+    from tui.areas.chat.screens import SHOWN_AT_ONCE
 
     store = open_conversations(private_data_dir)
     conversation = store.create(title="long", model="gpt-4o-mini")

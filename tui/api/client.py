@@ -123,12 +123,10 @@ class OpenAIClient:
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
             transport=transport,
         )
-        from tui.api.chat import ChatResource
         from tui.api.files import FilesResource
         from tui.api.models import ModelsResource
         from tui.api.uploads import UploadsResource
 
-        self.chat = ChatResource(self)
         self.models = ModelsResource(self)
         self.files = FilesResource(self)
         self.uploads = UploadsResource(self)

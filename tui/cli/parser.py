@@ -1,5 +1,5 @@
 """The `loom` command line, made from its families: the workbench's own flags, then each
-family's commands — the shared ones here (conversations, settings, the simulator)
+family's commands — the shared ones here (settings, the simulator)
 and each area's (tui/areas: `Area.commands`), then `loom NAME` for every other mode.
 `loom --help` lists the commands by family."""
 
@@ -12,7 +12,7 @@ from types import ModuleType
 
 from tui.cli.common import Parser, global_options, name, url
 
-SHARED = ("tui.cli.conversations", "tui.cli.config", "tui.cli.demo_server")
+SHARED = ("tui.cli.config", "tui.cli.demo_server")
 """The command families that belong to no one area."""
 
 

@@ -143,7 +143,7 @@ class Watcher:
         policy: PollPolicy | None = None,
         rate_limit: RateLimit | None = None,
         sleep: Sleep = asyncio.sleep,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.supervisor = supervisor
         self.server = server
@@ -152,7 +152,7 @@ class Watcher:
         self.policy = policy or PollPolicy()
         self._rate_limit = rate_limit
         self._sleep = sleep
-        self._clock = clock
+        self._clock = clock or (lambda: time.time())  # looked up each call, not at import
         self.watches: dict[tuple[str, str], Watch] = {}
         self._writes = 0
         self.events: Topic[WatchEvent] = supervisor.topic("watched objects")

@@ -1,6 +1,5 @@
 """The app's screens, one per mode: the one list the app, the command palette and the tab
-line read. A mode is declared by its area (tui/areas); the screens not yet moved into an
-area of their own are listed here."""
+line read. Each mode is declared by its area (tui/areas: `Area.modes`)."""
 
 from __future__ import annotations
 
@@ -15,21 +14,10 @@ from tui.areas import modes as area_modes
 
 __all__ = ["MODES", "Mode", "mode_bar", "mode_screens", "modes"]
 
-SHARED: tuple[Mode, ...] = (
-    Mode(
-        "chat",
-        "Chat",
-        "tui.screens.chat:ChatScreen",
-        "Talk to a model; conversations are kept, searchable and branchable",
-        key="f9",
-        order=10,
-    ),
-)
-
 
 def modes() -> tuple[Mode, ...]:
     """Every mode, in tab-line order."""
-    return tuple(sorted((*SHARED, *area_modes()), key=lambda m: m.order))
+    return area_modes()
 
 
 MODES = modes()

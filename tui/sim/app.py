@@ -1,6 +1,6 @@
-"""The simulator's Starlette app: the shared routes (models, chat, files, uploads)
-and each area's own (tui/areas), behind one gate (auth, faults, headers), sharing one
-state. A new area adds nothing here: its `AREA.sim_routes` is found."""
+"""The simulator's Starlette app: the shared routes (models, files, uploads) and each
+area's own (tui/areas; chat's among them), behind one gate (auth, faults, headers), sharing
+one state. A new area adds nothing here: its `AREA.sim_routes` is found."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tui.sim.chat import REPLY_TOKENS_HEADER, parse_chat_request, stream_events
 from tui.sim.files import file_routes
 from tui.sim.gate import Gate
 from tui.sim.models import model_routes
@@ -24,13 +23,10 @@ from tui.sim.state import (
 
 __all__ = [
     "MODEL_IDS",
-    "REPLY_TOKENS_HEADER",
     "SimConfig",
     "SimState",
     "SimulatedCut",
     "create_app",
-    "parse_chat_request",
-    "stream_events",
 ]
 
 
@@ -54,12 +50,10 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
         )
 
     from tui.areas import areas, load
-    from tui.sim.chat import chat_routes
     from tui.sim.uploads import upload_routes
 
     routes = [
         *model_routes(sim, gate),
-        *chat_routes(sim, gate),
         *file_routes(sim, gate),
         *upload_routes(sim, gate),
     ]

@@ -4,7 +4,7 @@ Textual runs a widget's key bindings (ctrl+u, ctrl+w, backspace, home, enter…)
 the key has bubbled up to the app; keys typed in the same burst (a fast typist, tmux
 send-keys, a terminal over SSH delivering a line at once) are inserted meanwhile, so
 `ctrl+u` then `abc` left an empty field. `Field` runs its own bindings as the key
-arrives, like the chat prompt does (see tui.widgets.prompt_input).
+arrives, like the chat prompt does (see tui.areas.chat.widgets.prompt_input).
 """
 
 from __future__ import annotations

@@ -407,8 +407,8 @@ class FineTuningState:
 
     jobs: dict[str, SimJob] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    now: Callable[[], float] = time.time
-    """The wall clock (tests may set their own)."""
+    now: Callable[[], float] = lambda: time.time()
+    """The wall clock, read each time (tests may set their own, or stop `time.time`)."""
     timing: Timing = field(default_factory=lambda: Timing())
     """How fast a new job goes through its phases."""
     permissions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)

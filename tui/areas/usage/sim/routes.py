@@ -101,7 +101,7 @@ class UsageData:
     """Every record of the 90 days before `now`, oldest first."""
 
     seed: int = 0
-    now: float = field(default_factory=time.time)
+    now: float = field(default_factory=lambda: time.time())
     models: tuple[str, ...] = CHAT_MODELS
     density: float = 0.35
     """How likely each chat model is used in a given hour."""

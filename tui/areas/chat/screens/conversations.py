@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 
-from tui.widgets.sidebar import ChatList, Sidebar
+from tui.areas.chat.widgets.sidebar import ChatList, Sidebar
 
 if TYPE_CHECKING:
     from tui.store.conversations import Conversation
 
-from tui.screens.chat.base import NARROW, ChatBase
+from tui.areas.chat.screens.base import NARROW, ChatBase
 
 
 class ConversationList(ChatBase):
@@ -108,7 +108,7 @@ class ConversationList(ChatBase):
 
     async def action_search(self) -> None:
         """Search every conversation; Enter opens one at the message found."""
-        from tui.screens.search import SearchScreen
+        from tui.areas.chat.screens.search import SearchScreen
 
         async def opened(found: tuple[int, int] | None) -> None:
             if found is None:

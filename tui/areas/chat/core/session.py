@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tui.areas.chat.core.writes import LAST_CONVERSATION, Entry, Plan, fields_of, plan_job
 from tui.core.advice import Advice, explain
-from tui.core.chat_writes import LAST_CONVERSATION, Entry, Plan, fields_of, plan_job
 from tui.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class Turn:
 
     def text_for_request(self) -> str:
         """The text this turn contributes to later requests."""
-        from tui.core.toolcalls import as_turn_text
+        from tui.areas.chat.core.toolcalls import as_turn_text
 
         return as_turn_text(self.content, self.tool_calls)
 
@@ -268,7 +268,7 @@ class ChatSession:
     def request_messages(self, turns: Sequence[Turn]) -> list[dict[str, Any]]:
         """The API's messages for these turns, the system prompt first. Images go again
         with every later turn, as the API expects."""
-        from tui.core.attachments import request_content
+        from tui.areas.chat.core.attachments import request_content
 
         messages: list[dict[str, Any]] = []
         if self.system_prompt:
@@ -285,7 +285,7 @@ class ChatSession:
         from pydantic import ValidationError
 
         from tui.api.schemas import ChatCompletionRequest, StreamOptions
-        from tui.core.params import check_all
+        from tui.areas.chat.core.params import check_all
 
         problems = check_all(self.params)
         try:
@@ -414,6 +414,7 @@ class ChatSession:
         client = await self.services.client()
         from tui.api.errors import APIError
         from tui.api.observe import tagged
+        from tui.areas.chat.api.resource import ChatResource
 
         tagged(conversation=self.conversation_id)  # the ledger says which conversation
         before = reply.content  # a continued reply keeps what it had
@@ -422,7 +423,7 @@ class ChatSession:
         first: float | None = None
         chunks = 0
         try:
-            async with client.chat.stream(request, read_gap=read_gap) as stream:
+            async with ChatResource(client).stream(request, read_gap=read_gap) as stream:
                 async for chunk in stream:
                     for choice in chunk.choices:
                         if choice.index != 0:

@@ -1,5 +1,6 @@
-"""The chat screen's own keys (each message's keys are in tui/widgets/chat_item.py, the
-prompt's in tui/widgets/prompt_input.py). None is only ctrl+b (tmux) or ctrl+a (screen)."""
+"""The chat screen's own keys (each message's keys are in the chat area's
+widgets/chat_item.py, the prompt's in widgets/prompt_input.py). None is only ctrl+b (tmux)
+or ctrl+a (screen)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def to_markdown(conversation: Conversation, messages: list[Message]) -> str:
         if message.content.strip():
             lines += [message.content.rstrip(), ""]
         if message.tool_calls:
-            from tui.core.toolcalls import describe
+            from tui.areas.chat.core.toolcalls import describe
 
             lines += ["Asked to call tools:", "", "```", describe(message.tool_calls), "```", ""]
         if message.error:
@@ -73,8 +73,8 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
     api_messages: list[dict[str, Any]] = []
     if conversation.system_prompt:
         api_messages.append({"role": "system", "content": conversation.system_prompt})
-    from tui.core.attachments import request_content
-    from tui.core.toolcalls import api_shape
+    from tui.areas.chat.core.attachments import request_content
+    from tui.areas.chat.core.toolcalls import api_shape
 
     for m in messages:
         entry: dict[str, Any] = {"role": m.role, "content": request_content(m.content, m.images)}
@@ -139,7 +139,7 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
 
         title = title_from(next((c for r, c, _ in turns if r == "user"), "Imported"))
     params = data.get("params") if data.get("params") is not None else {}
-    from tui.core.params import check_all
+    from tui.areas.chat.core.params import check_all
 
     problems = check_all(params)
     if problems:

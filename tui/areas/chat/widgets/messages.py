@@ -1,5 +1,5 @@
-"""The two kinds of message in a conversation: what the user wrote (tui/widgets/chat_item.py,
-with what both share), and the reply, which grows as the stream arrives (here)."""
+"""The two kinds of message in a conversation: what the user wrote (chat_item.py, with
+what both share), and the reply, which grows as the stream arrives (here)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Static
 
+from tui.areas.chat.widgets.chat_item import ITEM_BINDINGS, ChatItem, UserMessage
+from tui.areas.chat.widgets.reply_body import RenderCache, Rendered, ReplyBody, render_pool
 from tui.core.advice import Advice
 from tui.core.gcpolicy import GC
 from tui.core.mdsplit import cut_pieces, safe_split
-from tui.widgets.chat_item import ITEM_BINDINGS, ChatItem, UserMessage
 from tui.widgets.plain import plain
 from tui.widgets.relayout import NoRelayoutOnResize
-from tui.widgets.reply_body import RenderCache, Rendered, ReplyBody, render_pool
 
 __all__ = ["ChatItem", "ReplyView", "UserMessage"]
 
@@ -368,7 +368,7 @@ class ReplyView(NoRelayoutOnResize, ChatItem):
         note.set_class(False, "shown")
 
     def _show_tools(self, calls: list[dict[str, str]]) -> None:
-        from tui.core.toolcalls import describe
+        from tui.areas.chat.core.toolcalls import describe
 
         self.tool_calls = list(calls)
         tools = self.query_one(".reply--tools", Static)

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tui.areas.chat.sim.options import ReplyShape, json_reply, parse_shape, token_logprobs
 from tui.config.conventions import CONTINUE_INSTRUCTION
-from tui.sim.chat_options import ReplyShape, json_reply, parse_shape, token_logprobs
 from tui.sim.faults import Fault
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found

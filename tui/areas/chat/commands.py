@@ -64,7 +64,7 @@ def run_export(args: argparse.Namespace) -> int:
     """`loom export`."""
     from pathlib import Path
 
-    from tui.core.export import file_stem, render
+    from tui.areas.chat.core.export import file_stem, render
 
     store = open_store(args)
     if store is None:
@@ -99,7 +99,7 @@ def run_import(args: argparse.Namespace) -> int:
     """`loom import`."""
     from pathlib import Path
 
-    from tui.core.export import ImportProblem, import_json, load_json
+    from tui.areas.chat.core.export import ImportProblem, import_json, load_json
 
     try:
         raw = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
@@ -134,7 +134,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 1
     rows = store.overview(archived=None if args.all else False)
     if args.json:
-        from tui.core.export import terminal_safe_json
+        from tui.areas.chat.core.export import terminal_safe_json
 
         listing = [
             {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from textual import on
 
-from tui.core.chat_session import SessionError
+from tui.areas.chat.core.session import SessionError
+from tui.areas.chat.screens.base import ChatBase, export_dir, said
+from tui.areas.chat.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.core.failures import StoreError
-from tui.screens.chat.base import ChatBase, export_dir, said
-from tui.widgets.messages import ChatItem, ReplyView, UserMessage
 
 
 class MessageActions(ChatBase):
@@ -44,7 +44,7 @@ class MessageActions(ChatBase):
         )
 
     async def _item_code(self, item: ChatItem) -> None:
-        from tui.core.codeblocks import code_blocks
+        from tui.areas.chat.core.codeblocks import code_blocks
 
         blocks = code_blocks(item.content)
         if not blocks:
@@ -71,7 +71,7 @@ class MessageActions(ChatBase):
             self.notify(f"Saved the message to {path}", timeout=8)
 
     async def _write_message(self, item: ChatItem) -> Path | None:
-        from tui.core.export import file_stem
+        from tui.areas.chat.core.export import file_stem
         from tui.core.safe_files import write_inside
         from tui.core.text import safe
 

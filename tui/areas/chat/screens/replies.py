@@ -8,16 +8,16 @@ import asyncio
 from textual import on, work
 from textual.worker import Worker, WorkerState
 
-from tui.core.advice import explain
-from tui.core.chat_session import ReplyEnded, ReplyEvent, ReplyFailed, ReplyText, Turn
-from tui.screens.chat.base import ChatBase
-from tui.widgets.messages import (
+from tui.areas.chat.core.session import ReplyEnded, ReplyEvent, ReplyFailed, ReplyText, Turn
+from tui.areas.chat.screens.base import ChatBase
+from tui.areas.chat.widgets.messages import (
     FLUSH_SECONDS,
     LOW_BANDWIDTH_FLUSH_SECONDS,
     ChatItem,
     ReplyView,
     UserMessage,
 )
+from tui.core.advice import explain
 
 READ_GAP = 0.03
 """A streaming reply's socket is read at most this often: text is put on screen every

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from tui.widgets.plain import plain
 
 if TYPE_CHECKING:
-    from tui.core.chat_session import Turn
+    from tui.areas.chat.core.session import Turn
 
 ITEM_BINDINGS: list[BindingType] = [
     Binding("up", "move(-1)", "Previous", show=False, id="message.previous"),

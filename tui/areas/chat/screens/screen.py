@@ -1,6 +1,6 @@
 """The chat screen: renders a `ChatSession` and turns keys into what it asks of it.
 
-The session (tui.core.chat_session) holds the conversation, builds requests, streams and
+The session (tui.areas.chat.core.session) holds the conversation, builds requests, streams and
 saves; this screen shows its turns as widgets, streams replies into them, and owns the
 dialogs, the conversation list and the status line.
 """
@@ -18,37 +18,37 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static, TextArea
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from tui.core.advice import explain, no_key_message
-from tui.core.chat_session import (
+from tui.areas.chat.core.session import (
     ChatSession,
     Turn,
 )
-from tui.core.failures import StoreError, cause_of
-from tui.core.gcpolicy import GC
-from tui.widgets.key_footer import KeyFooter
-from tui.widgets.messages import (
+from tui.areas.chat.widgets.messages import (
     FLUSH_SECONDS,
     ChatItem,
     ReplyView,
     UserMessage,
 )
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.reply_body import RenderCache
+from tui.areas.chat.widgets.sidebar import Sidebar
+from tui.areas.chat.widgets.status_line import StatusLine
+from tui.core.advice import explain, no_key_message
+from tui.core.failures import StoreError, cause_of
+from tui.core.gcpolicy import GC
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.plain import plain
-from tui.widgets.prompt_input import PromptInput
 from tui.widgets.relay import Relayed
 from tui.widgets.relayout import NoRelayoutOnResize
-from tui.widgets.reply_body import RenderCache
-from tui.widgets.sidebar import Sidebar
-from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from tui.core.attachments import Attachment
+    from tui.areas.chat.core.attachments import Attachment
 
-from tui.screens.chat.base import NARROW, export_dir
-from tui.screens.chat.conversations import ConversationList
-from tui.screens.chat.keys import BINDINGS
-from tui.screens.chat.message_actions import MessageActions
-from tui.screens.chat.panels import Panels
-from tui.screens.chat.replies import Replies
+from tui.areas.chat.screens.base import NARROW, export_dir
+from tui.areas.chat.screens.conversations import ConversationList
+from tui.areas.chat.screens.keys import BINDINGS
+from tui.areas.chat.screens.message_actions import MessageActions
+from tui.areas.chat.screens.panels import Panels
+from tui.areas.chat.screens.replies import Replies
 
 __all__ = ["NARROW", "SHOWN_AT_ONCE", "ChatScreen", "ConversationView", "export_dir"]
 

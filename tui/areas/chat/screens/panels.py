@@ -6,15 +6,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tui.widgets.messages import ReplyView, UserMessage
+from tui.areas.chat.widgets.messages import ReplyView, UserMessage
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.sidebar import ChatList
 from tui.widgets.plain import plain
-from tui.widgets.prompt_input import PromptInput
-from tui.widgets.sidebar import ChatList
 
 if TYPE_CHECKING:
     pass
 
-from tui.screens.chat.base import ChatBase, export_dir
+from tui.areas.chat.screens.base import ChatBase, export_dir
 
 
 class Panels(ChatBase):
@@ -22,7 +22,7 @@ class Panels(ChatBase):
 
     def action_pick_model(self) -> None:
         """Open the model picker."""
-        from tui.screens.model_picker import ModelPicker
+        from tui.areas.chat.screens.model_picker import ModelPicker
 
         async def chosen(model: str | None) -> None:
             if model:
@@ -67,7 +67,7 @@ class Panels(ChatBase):
             if index is None:
                 return
             fmt = ("md", "json")[index]
-            from tui.core.export import file_stem, render
+            from tui.areas.chat.core.export import file_stem, render
             from tui.core.safe_files import write_inside
 
             text = await self._stored(
@@ -102,7 +102,7 @@ class Panels(ChatBase):
 
     def action_params(self) -> None:
         """Edit this conversation's system prompt and parameters (and presets)."""
-        from tui.screens.params import ParamsScreen
+        from tui.areas.chat.screens.params import ParamsScreen
 
         async def saved(result: tuple[str, dict[str, Any]] | None) -> None:
             if result is None:
@@ -133,7 +133,7 @@ class Panels(ChatBase):
         def chosen(path: str | None) -> None:
             if not path:
                 return
-            from tui.core.attachments import AttachmentError, load_attachment
+            from tui.areas.chat.core.attachments import AttachmentError, load_attachment
 
             try:
                 attachment = load_attachment(path)
@@ -156,8 +156,8 @@ class Panels(ChatBase):
 
     def action_help(self) -> None:
         """Show every key of this screen."""
+        from tui.areas.chat.screens.params import ParamsScreen
         from tui.screens.help import HelpScreen, describe_bindings
-        from tui.screens.params import ParamsScreen
 
         message_bindings = list(UserMessage.BINDINGS) + [
             b for b in ReplyView.BINDINGS if b not in UserMessage.BINDINGS

@@ -193,7 +193,7 @@ class ChatStream:
     async def _iterate(self) -> AsyncIterator[ChatCompletionChunk]:
         response = self._response
         if response is None:
-            raise RuntimeError("use `async with client.chat.stream(...)` before iterating")
+            raise RuntimeError("use `async with ChatResource(client).stream(...)` before iterating")
         content_type = response.headers.get("content-type", "")
         texts = response.aiter_text()
         try:

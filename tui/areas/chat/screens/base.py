@@ -8,21 +8,21 @@ from typing import TYPE_CHECKING, Any
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 
-from tui.core.advice import Advice
-from tui.core.chat_session import (
+from tui.areas.chat.core.session import (
     ChatSession,
     Turn,
 )
+from tui.areas.chat.widgets.messages import ChatItem, ReplyView, UserMessage
+from tui.areas.chat.widgets.prompt_input import PromptInput
+from tui.areas.chat.widgets.reply_body import RenderCache
+from tui.areas.chat.widgets.status_line import StatusLine
+from tui.core.advice import Advice
 from tui.core.failures import StoreError
 from tui.core.services import Services
-from tui.widgets.messages import ChatItem, ReplyView, UserMessage
-from tui.widgets.prompt_input import PromptInput
 from tui.widgets.relay import Relaying
-from tui.widgets.reply_body import RenderCache
-from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
-    from tui.core.attachments import Attachment
+    from tui.areas.chat.core.attachments import Attachment
 
 
 NARROW = 100

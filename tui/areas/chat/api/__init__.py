@@ -1,0 +1,1 @@
+"""The chat area's API resource: chat completions, streamed or not."""

@@ -1,0 +1,1 @@
+"""The chat area's simulator routes: chat completions with real SSE, and their faults."""
