@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 import httpx
 
 from tui.api.client import OpenAIClient
-from tui.api.schemas import ChatCompletionRequest, ChatMessage
 from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage
 from tui.areas.chat.sim.routes import stream_events
 from tui.sim.reply import compose_reply, tokenize
 

@@ -97,8 +97,8 @@ async def ui(url: str) -> dict[str, Any]:
 
 async def client(url: str) -> dict[str, Any]:
     from tui.api.client import OpenAIClient
-    from tui.api.schemas import ChatCompletionRequest, ChatMessage
     from tui.areas.chat.api.resource import ChatResource
+    from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage
 
     async with OpenAIClient(base_url=url, api_key="bench-key") as api:
         await api.models.list()

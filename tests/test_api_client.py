@@ -8,8 +8,8 @@ import pytest
 
 from tui.api import errors
 from tui.api.client import OpenAIClient, RetryPolicy, mask_key
-from tui.api.schemas import ChatCompletionRequest, ChatMessage, StreamOptions
 from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage, StreamOptions
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer
 

@@ -91,7 +91,7 @@ async def test_a_job_goes_through_its_life_and_makes_a_chattable_model(ft: OpenA
         (c.step_number for c in checkpoints), reverse=True
     )
     assert all(c.fine_tuned_model_checkpoint in models for c in checkpoints)
-    from tui.api.schemas import ChatCompletionRequest, ChatMessage
+    from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage
 
     reply = await ChatResource(ft).create(
         ChatCompletionRequest(

@@ -177,7 +177,7 @@ async def test_the_simulators_catalogue_delete_and_chat_rules(client: OpenAIClie
         await client.models.delete("gpt-4o")
     with pytest.raises(NotFoundError):
         await client.models.delete("ft:nothing:at:all:x")
-    from tui.api.schemas import ChatCompletionRequest, ChatMessage
+    from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage
 
     with pytest.raises(NotFoundError, match="not a chat model"):
         await ChatResource(client).create(

@@ -14,9 +14,9 @@ from tui.api.errors import (
     ServerError,
     StreamInterruptedError,
 )
-from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
 from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.api.schemas import ChatCompletionRequest
 from tui.areas.chat.widgets.messages import ReplyView
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.api.client import OpenAIClient
-from tui.api.schemas import ChatCompletionRequest, ChatMessage
 from tui.api.sse import SSEDecoder
 from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.api.schemas import ChatCompletionRequest, ChatMessage
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 

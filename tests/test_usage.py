@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from tui.api.client import OpenAIClient
-from tui.api.schemas import ChatCompletionRequest
 from tui.app import LoomApp
 from tui.areas.chat.api.resource import ChatResource
+from tui.areas.chat.api.schemas import ChatCompletionRequest
 from tui.areas.requests.core.replay import as_curl, as_python
 from tui.areas.requests.screens.inspector import RequestDetail, RequestsScreen
 from tui.areas.usage.core.book import NeedsAdminKey, Query, UsageBook

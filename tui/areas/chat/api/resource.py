@@ -20,7 +20,9 @@ from tui.api.errors import (
     html_excerpt,
     looks_like_html,
 )
-from tui.api.schemas import (
+from tui.api.schemas import Usage
+from tui.api.sse import SSEEvents
+from tui.areas.chat.api.schemas import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
@@ -28,9 +30,7 @@ from tui.api.schemas import (
     ChunkDelta,
     FunctionCallDelta,
     ToolCallDelta,
-    Usage,
 )
-from tui.api.sse import SSEEvents
 
 if TYPE_CHECKING:
     from tui.api.client import Exchange, OpenAIClient

@@ -21,7 +21,7 @@ from tui.core.advice import Advice, explain
 from tui.store.errors import StoreError
 
 if TYPE_CHECKING:
-    from tui.api.schemas import ChatCompletionRequest
+    from tui.areas.chat.api.schemas import ChatCompletionRequest
     from tui.core.services import Services
     from tui.core.topic import Topic
     from tui.store.conversations import Conversation, Message
@@ -284,7 +284,7 @@ class ChatSession:
         when the parameters are not valid (an old or imported conversation)."""
         from pydantic import ValidationError
 
-        from tui.api.schemas import ChatCompletionRequest, StreamOptions
+        from tui.areas.chat.api.schemas import ChatCompletionRequest, StreamOptions
         from tui.areas.chat.core.params import check_all
 
         problems = check_all(self.params)
