@@ -29,7 +29,7 @@ def parser() -> Parser:
     """The whole command line."""
     built = Parser(
         prog="loom",
-        description="A keyboard-driven terminal workbench for the OpenAI API and compatible "
+        description="A keyboard-driven terminal workbench for the OpenAI API and compatible\n"
         "servers. Run `loom --demo` to try it against the built-in simulator.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
