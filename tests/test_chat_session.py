@@ -33,7 +33,7 @@ async def ask(session: ChatSession, text: str) -> list[ReplyEvent]:
 
 
 async def test_a_reply_streams_into_events_and_is_saved(services: Services, tmp_path: Path) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     events = await ask(session, "hello session")
     texts = [e.text for e in events if isinstance(e, ReplyText)]
     assert isinstance(events[-1], ReplyEnded) and len(texts) > 10
@@ -48,7 +48,7 @@ async def test_a_reply_streams_into_events_and_is_saved(services: Services, tmp_
 
 
 async def test_versions_regenerate_edit_switch_and_delete(services: Services) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     await ask(session, "first question")
     first_reply = session.turns[-1]
     again = await session.regenerate(first_reply)
@@ -68,7 +68,7 @@ async def test_versions_regenerate_edit_switch_and_delete(services: Services) ->
 
 
 async def test_continue_after_the_token_limit(services: Services) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     session.params = {"max_completion_tokens": 15}
     await ask(session, "a long answer please")
     reply = session.turns[-1]
@@ -81,7 +81,7 @@ async def test_continue_after_the_token_limit(services: Services) -> None:
 
 
 async def test_invalid_parameters_fail_the_reply_with_what_to_do(services: Services) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     session.params = {"temperature": 7}
     events = await ask(session, "too hot")
     (failed,) = events
@@ -92,7 +92,7 @@ async def test_invalid_parameters_fail_the_reply_with_what_to_do(services: Servi
 async def test_a_stopped_reply_is_kept_and_marked(sim: SimServer, tmp_path: Path) -> None:
     with SimServer(type(sim.state.config)(tokens_per_second=40)) as slow:
         services = Services(settings_for(slow, data_dir=str(tmp_path)))
-        session = ChatSession(services)
+        session = ChatSession(services.context)
         reply = await session.send("stop me", [])
         got: list[ReplyEvent] = []
         task = asyncio.create_task(session.run_reply(reply, got.append))
@@ -109,24 +109,24 @@ async def test_a_stopped_reply_is_kept_and_marked(sim: SimServer, tmp_path: Path
 
 
 async def test_the_last_conversation_used_is_reopened(services: Services) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     await ask(session, "older one")
     older = session.conversation_id
     session.start_new()
     await ask(session, "newer one")
     assert older is not None
     await session.open(older)
-    again = ChatSession(services)
+    again = ChatSession(services.context)
     assert await again.open_last()
     assert again.conversation_id == older
 
 
 async def test_a_server_failure_is_kept_with_the_reply(services: Services, sim: SimServer) -> None:
     sim.state.faults.add(Fault("status", status=401))
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     events = await ask(session, "nope")
     assert isinstance(events[-1], ReplyFailed)
-    again = ChatSession(services)
+    again = ChatSession(services.context)
     await again.open(session.conversation_id or 0)
     advice = again.turns[-1].advice
     assert advice is not None and "401" in advice.headline
@@ -163,7 +163,7 @@ def lock(path: Path) -> object:
 async def test_a_database_locked_after_start_does_not_stop_the_chat(
     services: Services, tmp_path: Path
 ) -> None:
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     await ask(session, "before the lock")
     holder = lock(tmp_path / "loom.sqlite3")
     events = await ask(session, "while locked")
@@ -183,7 +183,7 @@ async def test_a_database_locked_before_start(sim: SimServer, tmp_path: Path) ->
     open_conversations(tmp_path).db.close()
     holder = lock(tmp_path / "loom.sqlite3")
     services = Services(settings_for(sim, data_dir=str(tmp_path)))
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     assert not await session.open_last()  # reading works: WAL readers are not blocked
     events = await ask(session, "locked from the start")
     assert isinstance(events[-1], ReplyEnded) and session.unsaved
@@ -210,7 +210,7 @@ async def test_damaged_pages_behind_a_valid_header(sim: SimServer, tmp_path: Pat
     path.write_bytes(bytes(data))
     before = path.read_bytes()
     services = Services(settings_for(sim, data_dir=str(tmp_path)))
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     with pytest.raises(Exception, match=r"not a readable Loom database|malformed"):
         await session.open_last()
     events = await ask(session, "still chatting")
@@ -231,7 +231,7 @@ async def test_a_removed_folder_is_made_again_with_everything_shown(
 ) -> None:
     import shutil
 
-    session = ChatSession(services)
+    session = ChatSession(services.context)
     await ask(session, "first, saved")
     shutil.rmtree(tmp_path)
     await ask(session, "second, after the folder went")
@@ -271,7 +271,7 @@ async def test_a_read_only_database_file(sim: SimServer, tmp_path: Path) -> None
         path.chmod(0o444)
     services = Services(settings_for(sim, data_dir=str(tmp_path)))
     try:
-        session = ChatSession(services)
+        session = ChatSession(services.context)
         events = await ask(session, "on a read-only file")
         assert isinstance(events[-1], ReplyEnded)
         assert session.turns[-1].content.startswith("You wrote:\n\n> on a read-only file")

@@ -13,7 +13,7 @@ from tui.core.model_facts import ModelInfo, describe
 from tui.core.text import moment
 
 if TYPE_CHECKING:
-    from tui.core.context import AreaContext
+    from tui.core.basics import Basics
     from tui.core.topic import Topic
     from tui.store.model_cache import ModelUse
 
@@ -48,7 +48,7 @@ def _raw(model: Any) -> dict[str, Any]:
 class ModelCatalogue:
     """The catalogue of the server in use (see Services.catalogue)."""
 
-    def __init__(self, context: AreaContext) -> None:
+    def __init__(self, context: Basics) -> None:
         self.context = context
         self.current = Catalogue()
         self.changed: Topic[Catalogue] = context.topic("the model list")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tui.core.basics import Basics
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
@@ -16,28 +18,18 @@ if TYPE_CHECKING:
     from tui.config import Settings
     from tui.core.catalogue import ModelCatalogue
     from tui.core.ledger import LedgerRecorder
-    from tui.core.pricing import PriceTable
-    from tui.core.supervisor import Supervisor
     from tui.core.topic import Topic
     from tui.core.watcher import Watcher
-    from tui.store.thread import StoreThread
 
 
-@dataclass(frozen=True, slots=True)
-class AreaContext:
-    """The narrow context of an area's service."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AreaContext(Basics):
+    """The narrow context of an area's service: the basics (settings, client, store,
+    prices, supervisor), and what only areas get."""
 
-    settings: Callable[[], Settings]
-    """The settings in use now (a profile switched in the app changes them)."""
-    client: Callable[[], Awaitable[OpenAIClient]]
-    """The client with the project's key (made on first use)."""
     admin_client: Callable[[], Awaitable[OpenAIClient | None]]
     """The client with the admin key, or None when none is configured."""
-    store: Callable[[], StoreThread]
-    """The store, reached through its thread."""
-    prices: Callable[[], PriceTable]
     watcher: Watcher
-    supervisor: Supervisor
     ledger: Callable[[], LedgerRecorder]
     """Loom's own record of every request it made (the usage area reads it)."""
     request_log: Callable[[], RequestLog]
@@ -50,10 +42,6 @@ class AreaContext:
     """What every area knows of a model (`Area.model_facts`), asked by model id."""
     remember: Callable[..., str | None]
     """Keep a pick for the next start (a model, per profile); what failed, if anything."""
-
-    def topic(self, name: str) -> Topic[Any]:
-        """A topic for the area's news; a listener that fails is told to the user."""
-        return self.supervisor.topic(name)
 
 
 class AreaService:

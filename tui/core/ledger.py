@@ -13,7 +13,7 @@ from tui.core.text import safe
 
 if TYPE_CHECKING:
     from tui.api.observe import RequestRecord
-    from tui.core.context import AreaContext
+    from tui.core.basics import Basics
     from tui.store.ledger import LedgerRow
 
 FLUSH_SECONDS = 1.0
@@ -36,7 +36,7 @@ def endpoint_of(path: str) -> str:
 class LedgerRecorder:
     """The client's observer that keeps the ledger."""
 
-    def __init__(self, context: AreaContext) -> None:
+    def __init__(self, context: Basics) -> None:
         self.context = context
         self.waiting: list[LedgerRow] = []
         self.written = 0

@@ -13,97 +13,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from tui.areas.chat.core.turn import Turn
 from tui.areas.chat.core.writes import LAST_CONVERSATION, Entry, Plan, fields_of, plan_job
 from tui.core.advice import Advice, explain
 from tui.store.errors import StoreError
 
 if TYPE_CHECKING:
     from tui.areas.chat.api.schemas import ChatCompletionRequest
-    from tui.core.services import Services
+    from tui.core.context import AreaContext
     from tui.core.topic import Topic
     from tui.store.conversations import Conversation, Message
     from tui.store.thread import Repositories
+
+__all__ = ["ChatSession", "ReplyEnded", "ReplyEvent", "ReplyFailed", "ReplyText", "Turn"]
 
 RETRY_SECONDS = (3.0, 6.0, 15.0, 30.0, 60.0)
 """Waits between attempts to save what the store refused (the last one repeats)."""
 SHOWN_WAIT = 0.1
 """The longest the screen waits for a streaming reply's text to be saved before showing it
 (a write takes well under a millisecond; a slow or locked store is not waited for)."""
-
-
-@dataclass(eq=False)
-class Turn:
-    """One message of the conversation shown: what the user wrote, or a reply."""
-
-    role: str
-    content: str = ""
-    images: list[str] = field(default_factory=list)
-    model: str | None = None
-    record_id: int | None = None
-    """The stored message, once saved."""
-    finish_reason: str | None = None
-    incomplete: bool = False
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    ttft: float | None = None
-    duration: float | None = None
-    request_id: str | None = None
-    tool_calls: list[dict[str, str]] = field(default_factory=list)
-    error: dict[str, str] | None = None
-    """What ended a failed reply: Advice.as_dict()."""
-    branch: tuple[int, int] = (1, 1)
-    """Which of its versions this message is, and how many there are."""
-    streamed: bool = True
-    """False when the server sent the whole reply at once."""
-    tokens_per_second: float | None = None
-    version: int = 0
-    """Bumped on every change; the store has `saved_version`."""
-    saved_version: int = -1
-
-    @property
-    def saved(self) -> bool:
-        """Whether the store holds this turn as it is now."""
-        return self.record_id is not None and self.saved_version == self.version
-
-    @property
-    def advice(self) -> Advice | None:
-        """The error that ended this reply, if one did."""
-        return Advice.from_dict(self.error) if self.error else None
-
-    def changed(self) -> None:
-        """Note a change, so the next save writes it."""
-        self.version += 1
-
-    def text_for_request(self) -> str:
-        """The text this turn contributes to later requests."""
-        from tui.areas.chat.core.toolcalls import as_turn_text
-
-        return as_turn_text(self.content, self.tool_calls)
-
-    @classmethod
-    def from_message(cls, message: Message, branch: tuple[int, int]) -> Turn:
-        """A stored message as a turn (saved as it is)."""
-        return cls(
-            role=message.role,
-            content=message.content,
-            images=list(message.images),
-            model=message.model,
-            record_id=message.id,
-            finish_reason=message.finish_reason,
-            incomplete=message.incomplete,
-            prompt_tokens=message.prompt_tokens,
-            completion_tokens=message.completion_tokens,
-            ttft=message.ttft,
-            duration=message.duration,
-            request_id=message.request_id,
-            tool_calls=list(message.tool_calls),
-            error=message.error,
-            branch=branch,
-            saved_version=0,
-        )
 
 
 @dataclass(slots=True)
@@ -139,23 +70,24 @@ class SessionError(Exception):
 class ChatSession:
     """The conversation on screen: its turns, its settings, its saving."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, context: AreaContext) -> None:
+        self.context = context
+        """All the session works with: the settings, the client, the store, the supervisor."""
+        settings = context.settings()
         self.conversation_id: int | None = None
         self.title = ""
-        self.model = services.settings.model
-        self.system_prompt = services.settings.system_prompt
+        self.model = settings.model
+        self.system_prompt = settings.system_prompt
         """What the conversation starts with: the config's [chat] defaults, until changed."""
-        self.params: dict[str, Any] = dict(services.settings.params)
+        self.params: dict[str, Any] = dict(settings.params)
         self.turns: list[Turn] = []
         """The branch shown, oldest first."""
         self.reply: Turn | None = None
         """The reply arriving now."""
         self.save_problem: str | None = None
         """Why something is not saved now (None when all is saved or being saved)."""
-        self.save_state: Topic[str | None] = services.supervisor.topic("saving the conversation")
+        self.save_state: Topic[str | None] = context.topic("saving the conversation")
         """Told when saving starts failing (why) or works again (None)."""
-        """Told when `save_problem` changes."""
         self._generation = 0
         self._meta_version = 0
         self._meta_saved = 0
@@ -183,7 +115,7 @@ class ChatSession:
         """An empty conversation with the default model, system prompt and parameters (the
         one shown stays stored)."""
         self._reset()
-        settings = self.services.settings
+        settings = self.context.settings()
         self.model = settings.model
         self.system_prompt = settings.system_prompt
         self.params = dict(settings.params)
@@ -226,14 +158,14 @@ class ChatSession:
             store.set_setting(LAST_CONVERSATION, f"{conversation_id}@{time.time():.3f}")
             return conversation, path, store.branches(conversation_id), repos.generation
 
-        conversation, path, branches, generation = await self.services.store.run(
+        conversation, path, branches, generation = await self.context.store().run(
             "opening the conversation", load
         )
         self._reset()
         self._generation = generation
         self.conversation_id = conversation.id
         self.title = conversation.title
-        self.model = conversation.model or self.services.settings.model
+        self.model = conversation.model or self.context.settings().model
         self.system_prompt = conversation.system_prompt
         self.params = dict(conversation.params)
         self.turns = [Turn.from_message(m, branches.get(m.id, (1, 1))) for m in path]
@@ -257,7 +189,7 @@ class ChatSession:
             )
             return newest if newer else int(named)
 
-        conversation_id = await self.services.store.run("reopening the last conversation", last)
+        conversation_id = await self.context.store().run("reopening the last conversation", last)
         if conversation_id is None:
             return False
         await self.open(conversation_id)
@@ -411,7 +343,7 @@ class ChatSession:
         except SessionError as problem:
             await self._failed(reply, problem.advice, on_event)
             return
-        client = await self.services.client()
+        client = await self.context.client()
         from tui.api.errors import APIError
         from tui.api.observe import tagged
         from tui.areas.chat.api.resource import ChatResource
@@ -439,7 +371,7 @@ class ChatSession:
             reply.content = "".join(parts)
             self._parts = []
             reply.request_id = error.request_id
-            await self._failed(reply, explain(error, self.services.settings), on_event)
+            await self._failed(reply, explain(error, self.context.settings()), on_event)
             return
         except asyncio.CancelledError:
             reply.content = "".join(parts)
@@ -490,7 +422,7 @@ class ChatSession:
             # Joined here, a few times a second, not for every piece that arrives.
             reply.content = "".join(self._parts)
         reply.changed()
-        store = self.services.store
+        store = self.context.store()
         record_id, text, version = reply.record_id, reply.content, reply.version
         if (
             record_id is not None
@@ -515,7 +447,7 @@ class ChatSession:
         if self._saving is not None and not self._saving.done():
             self._again = True
             return
-        self._saving = self.services.supervisor.start(
+        self._saving = self.context.supervisor.start(
             f"saving the conversation ({id(self)})", self._save_while_changing
         )
 
@@ -540,7 +472,7 @@ class ChatSession:
     async def set_model(self, model: str) -> None:
         """The model the next messages go to (and the default for new conversations)."""
         self.model = model
-        self.services.settings.model = model
+        self.context.settings().model = model
         self._meta_changed()
         if self.conversation_id is not None:
             await self.save()
@@ -572,11 +504,11 @@ class ChatSession:
                 return None
             return siblings[index]
 
-        other = await self.services.store.run("finding the other version", target)
+        other = await self.context.store().run("finding the other version", target)
         if other is None:
             where = "first" if step < 0 else "last"
             raise SessionError(Advice(f"This is the {where} version of this message.", "", ""))
-        leaf = await self.services.store.run(
+        leaf = await self.context.store().run(
             "finding the other version", lambda repos: repos.conversations.newest_leaf(other)
         )
         await self.open(self.conversation_id, leaf)
@@ -599,7 +531,7 @@ class ChatSession:
                 return None, True
             return leaf, False
 
-        leaf, emptied = await self.services.store.run("deleting the message", delete)
+        leaf, emptied = await self.context.store().run("deleting the message", delete)
         if emptied:
             self.start_new()
             return True
@@ -621,7 +553,7 @@ class ChatSession:
             plan = self._plan()
             if plan is not None:
                 try:
-                    result = await self.services.store.run(
+                    result = await self.context.store().run(
                         "saving the conversation", plan_job(plan)
                     )
                 except StoreError as error:
@@ -636,7 +568,7 @@ class ChatSession:
         entries = []
         work = meta_dirty and self.conversation_id is not None
         for turn in self.turns:
-            if turn.saved and self._generation == self.services.store.generation:
+            if turn.saved and self._generation == self.context.store().generation:
                 entries.append(Entry(turn, turn.record_id, turn.version, None))
                 continue
             work = True
@@ -685,7 +617,7 @@ class ChatSession:
     def _plan_retry(self) -> None:
         if self._retry is not None and not self._retry.done():
             return
-        self._retry = self.services.supervisor.start(
+        self._retry = self.context.supervisor.start(
             f"saving the conversation again ({id(self)})", self._retry_until_saved
         )
 

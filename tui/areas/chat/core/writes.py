@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tui.areas.chat.core.session import Turn
+    from tui.areas.chat.core.turn import Turn
     from tui.store.thread import Repositories
 
 LAST_CONVERSATION = "last_conversation"

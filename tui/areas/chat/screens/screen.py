@@ -78,7 +78,7 @@ class ChatScreen(Replies, MessageActions, ConversationList, Panels):
         super().__init__()
         self.models: list[str] = []
         self.models_status = "loading the model list…"
-        self.session = ChatSession(self.services)
+        self.session = ChatSession(self.services.context)
         self.services.on_close.append(self.session.close)
         self.reply: ReplyView | None = None
         """The reply view streaming now, or shown last."""
