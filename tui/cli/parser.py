@@ -18,7 +18,7 @@ SHARED = ("tui.cli.config", "tui.cli.demo_server")
 
 def families() -> list[ModuleType]:
     """Every command family: the shared ones, then each area's."""
-    from tui.areas import areas
+    from tui.registry import areas
 
     found = [import_module(module) for module in SHARED]
     found += [import_module(a.commands) for a in areas() if a.commands is not None]

@@ -168,7 +168,7 @@ class Services:
         """The service of the area of that name (tui/areas), made on first use."""
         service = self._areas.get(name)
         if service is None:
-            from tui.areas import area, load
+            from tui.registry import area, load
 
             reference = area(name).service
             if reference is None:
@@ -178,7 +178,7 @@ class Services:
 
     async def _model_extras(self, model_id: str) -> list[ModelExtra]:
         """What each area knows of a model (`Area.model_facts` in tui/areas)."""
-        from tui.areas import areas, load
+        from tui.registry import areas, load
 
         found = []
         for each in areas():
@@ -194,7 +194,7 @@ class Services:
 
     async def started(self) -> None:
         """The first frame is on screen: every area with a service resumes its work."""
-        from tui.areas import areas
+        from tui.registry import areas
 
         for each in areas():
             if each.service is not None:

@@ -33,7 +33,7 @@ class LoomScreen(Relaying, Screen[None]):
 
     @property
     def service(self) -> Any:
-        """Its area's service (made on first use; see tui.areas)."""
+        """Its area's service (made on first use; see tui.registry)."""
         return self.services.area(self.AREA)
 
     def mode_bar(self) -> Widget | None:

@@ -9,8 +9,8 @@ from typing import Any
 from textual.screen import Screen
 from textual.widget import Widget
 
-from tui.areas import Mode, load
-from tui.areas import modes as area_modes
+from tui.registry import Mode, load
+from tui.registry import modes as area_modes
 
 __all__ = ["MODES", "Mode", "mode_bar", "mode_screens", "modes"]
 

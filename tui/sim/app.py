@@ -49,7 +49,7 @@ def create_app(config: SimConfig | None = None, state: SimState | None = None) -
             code="method_not_allowed",
         )
 
-    from tui.areas import areas, load
+    from tui.registry import areas, load
     from tui.sim.uploads import upload_routes
 
     routes = [

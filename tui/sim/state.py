@@ -152,14 +152,14 @@ class SimState:
 
     def __getattr__(self, name: str) -> Any:
         """An area's state by its name (`state.fine_tuning`), made on first use by the
-        area's `sim_state` (see tui.areas)."""
+        area's `sim_state` (see tui.registry)."""
         if name.startswith("_") or name == "areas":
             raise AttributeError(name)
         areas = self.__dict__.get("areas")
         if areas is None:
             raise AttributeError(name)
         if name not in areas:
-            from tui.areas import area, load
+            from tui.registry import area, load
 
             try:
                 factory = area(name).sim_state

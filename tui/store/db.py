@@ -275,7 +275,7 @@ def _migrate_areas(db: sqlite3.Connection, path: Path) -> None:
     """Each area's own migrations (`MIGRATIONS` of the module its `Area.store` names),
     in order, each in a transaction; an area whose tables a newer Loom made is refused
     whole, as a newer file is."""
-    from tui.areas import areas, load
+    from tui.registry import areas, load
 
     done = dict(db.execute("SELECT area, version FROM area_schema").fetchall())
     for each in areas():

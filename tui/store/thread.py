@@ -64,7 +64,7 @@ class Repositories:
         """The repository of an area (`Area.store` in tui/areas), on this connection."""
         found = self._areas.get(name)
         if found is None:
-            from tui.areas import area, load
+            from tui.registry import area, load
 
             reference = area(name).store
             if reference is None:

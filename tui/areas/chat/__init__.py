@@ -9,7 +9,7 @@ The conversations themselves are kept by the shared store (tui/store/conversatio
 presets.py): they are its first tables, older than areas, and the store's own migrations
 own them."""
 
-from tui.areas import Area, Mode
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="chat",

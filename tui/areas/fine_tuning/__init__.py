@@ -5,7 +5,7 @@ clock), core/ (the service, the follower the shared watcher follows, the trainin
 check, the form's checks, result files, words), screens/ (the cockpit in parts, the form),
 commands.py."""
 
-from tui.areas import Area, Mode
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="fine_tuning",

@@ -4,7 +4,7 @@ areas know of it (the job that made a fine-tuned model), chatted with in one key
 list itself (the catalogue, the models resource) is shared: the chat's picker reads it
 too. Its parts: core/ (the service), screens/ (the browser, one model in full)."""
 
-from tui.areas import Area, Mode
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="models",

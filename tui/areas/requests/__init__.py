@@ -3,7 +3,7 @@ the rate limits left, headers and bodies (secrets masked), each as curl or Pytho
 parts: core/ (the service over the shared request log, a request as a command to run
 again), screens/ (the list and one request in full)."""
 
-from tui.areas import Area, Mode
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="requests",

@@ -5,7 +5,7 @@ costs resource, the schemas), sim/ (90 days of made-up but consistent activity),
 (the book that fetches once and adds up here, the service, CSV and JSON), store/ (pages
 kept for ten minutes), screens/, commands.py."""
 
-from tui.areas import Area, Mode
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="usage",
