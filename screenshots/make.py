@@ -199,6 +199,20 @@ async def succeeded_checkpoints(pilot: Any) -> None:
     await pilot.pause(1)
 
 
+async def pause_asked(pilot: Any) -> None:
+    await running_job(pilot)
+    await pilot.press("p")
+    await pilot.pause(0.5)
+
+
+async def cancel_asked(pilot: Any) -> None:
+    await running_job(pilot)
+    await pilot.press("x")
+    await pilot.pause(0.3)
+    await pilot.press(*"loomis-v")
+    await pilot.pause(0.3)
+
+
 async def zoomed_chart(pilot: Any) -> None:
     await running_job(pilot)
     await pilot.press("z", "m")
@@ -323,6 +337,8 @@ async def main() -> None:
     await shoot("fine-tuning-checkpoints-80x24", (80, 24), succeeded_checkpoints, mode=ft)
     await shoot("fine-tuning-zoomed-80x24", (80, 24), zoomed_chart, mode=ft)
     await shoot("fine-tuning-create-80x24", (80, 24), create_form, mode=ft)
+    await shoot("fine-tuning-pause-asked-80x24", (80, 24), pause_asked, mode=ft)
+    await shoot("fine-tuning-cancel-asked-80x24", (80, 24), cancel_asked, mode=ft)
     await shoot("fine-tuning-16-colours-80x24", (80, 24), running_job, theme="loom-ansi", mode=ft)
     await shoot("chat-welcome-80x24", (80, 24), welcome)
     await shoot("chat-80x24", (80, 24), chat)
