@@ -81,6 +81,7 @@ async def big_job(base: str, job_id: str, repeats: int) -> dict[str, Any]:
     import httpx
 
     from tui.api.client import OpenAIClient
+    from tui.areas.fine_tuning.api.resource import FineTuningResource
     from tui.areas.fine_tuning.core.follower import JobFollower
 
     firsts, floors, again, requests_again = [], [], [], []
@@ -88,9 +89,10 @@ async def big_job(base: str, job_id: str, repeats: int) -> dict[str, Any]:
         OpenAIClient(base_url=base, api_key="sk-bench") as client,
         httpx.AsyncClient(headers={"Authorization": "Bearer sk-bench"}) as raw,
     ):
+        resource = FineTuningResource(client)
 
-        async def source() -> OpenAIClient:
-            return client
+        async def source() -> FineTuningResource:
+            return resource
 
         for _ in range(repeats):
             start = time.perf_counter()
@@ -183,23 +185,29 @@ async def watched(base: str, jobs: list[str], seconds: float) -> dict[str, Any]:
     import httpx
 
     from tui.api.client import OpenAIClient
+    from tui.areas.fine_tuning.api.resource import FineTuningResource
     from tui.areas.fine_tuning.core.follower import JobFollower
+    from tui.core.supervisor import Supervisor
+    from tui.core.watcher import Watcher
 
     async with OpenAIClient(base_url=base, api_key="sk-bench") as client:
+        resource = FineTuningResource(client)
 
-        async def source() -> OpenAIClient:
-            return client
+        async def source() -> FineTuningResource:
+            return resource
 
-        followers = [JobFollower(source, job) for job in jobs]  # in the background
+        # In the background, as the app follows them: the shared watcher's loops.
+        followers = [JobFollower(source, job) for job in jobs]
         await asyncio.gather(*(f.poll() for f in followers))  # the first page, before timing
+        watcher = Watcher(supervisor=Supervisor(), server=lambda: base)
         before_requests = len(client.request_log)
         cpu, wall = time.process_time(), time.perf_counter()
-        tasks = [asyncio.ensure_future(f.run()) for f in followers]
+        for follower in followers:
+            watcher.follow(follower)
         await asyncio.sleep(seconds)
         share = (time.process_time() - cpu) / (time.perf_counter() - wall)
         made = len(client.request_log) - before_requests
-        for task in tasks:
-            task.cancel()
+        watcher.stop_all()
     # The floor: plain httpx, the same number of requests over the same time.
     async with httpx.AsyncClient(headers={"Authorization": "Bearer sk-bench"}) as raw:
         gap = seconds / max(1, made // 2)

@@ -500,3 +500,23 @@ def test_loom_usage_prints_json_and_csv(usage_sim: SimServer, tmp_path: Path) ->
     )
     assert no_admin.returncode == 1 and "admin key" in no_admin.stderr
     assert "Traceback" not in no_admin.stderr + wrong.stderr
+
+
+def test_every_grouping_is_added_up_once_even_beside_a_bucket_without_a_time() -> None:
+    """Fetched usage is added up for every grouping at once, so switching grouping is a
+    lookup — also when a hostile server sent a bucket no clock can show (it is left out,
+    and the sums are still kept under the results as fetched)."""
+    book = UsageBook(Services(Settings(base_url="http://127.0.0.1:9/v1", api_key="k")).context)
+    result = {"input_tokens": 5, "output_tokens": 3, "model": "gpt-4o", "project_id": "p1"}
+    fetched = [
+        {"start_time": 1_780_000_000 + 3600 * n, "results": [dict(result)]} for n in range(3)
+    ]
+    fetched.append({"start_time": None, "results": [dict(result)]})
+    by_model = Query(source="org", metric="tokens", days=1, width="1h", group="model")
+    by_project = Query(source="org", metric="tokens", days=1, width="1h", group="project_id")
+    first = book._sum(by_model, fetched, complete=True)
+    assert first.unusable == 1 and sum(first.totals().values()) == 3 * 8
+    kept = book._sums.get((id(fetched), len(fetched), by_project))
+    assert kept is not None, "the other groupings were not kept under the fetched results"
+    assert book._sum(by_project, fetched, complete=True) is kept
+    assert list(kept.totals()) == ["p1"]

@@ -309,6 +309,8 @@ class UsageBook:
             groups.append(query.group)
         parts = METRICS[query.metric]
         unusable = sum(1 for b in buckets if not b.get("start_time"))
+        # (Kept under the key of the list given: the filtered copy's id would be stale,
+        # and could be reused by another list.)
         buckets = [b for b in buckets if b.get("start_time")]  # a time no clock can show
         starts = [int(b["start_time"]) for b in buckets]
         width = (starts[1] - starts[0]) if len(starts) > 1 else WIDTHS[query.width]
@@ -360,7 +362,7 @@ class UsageBook:
             if g == query.group:
                 wanted = dataset
             if keep:
-                self._sums[(id(buckets), len(buckets), dataset.query)] = dataset
+                self._sums[(memo[0], memo[1], dataset.query)] = dataset
         assert wanted is not None
         return wanted
 
