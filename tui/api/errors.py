@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from time import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:  # (only named in signatures: the first frame does not load httpx)
+    import httpx
 
 RATE_LIMIT_COUNTS = (
     ("limit_requests", "x-ratelimit-limit-requests"),

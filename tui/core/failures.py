@@ -1,6 +1,7 @@
 """The failures the UI may meet, named for it: screens and widgets reach the API and the
 store only through core (an import contract says so), and catch what core's calls raise
-from here. Each is the API's or the store's own class, so nothing is converted."""
+from here. Each is the API's or the store's own class, so nothing is converted; none of
+them loads httpx or SQLite (the chat screen imports them before the first frame)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from tui.api.errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from tui.store.errors import StoreError, cause_of
-from tui.store.presets import PresetExists
+from tui.store.errors import PresetExists, StoreError, cause_of
 
 __all__ = [
     "APIError",

@@ -34,3 +34,7 @@ class StoreFailure(StoreError):
 def cause_of(error: StoreError) -> str:
     """Why the store fails, without which piece of work found out."""
     return error.cause if isinstance(error, StoreFailure) else str(error)
+
+
+class PresetExists(ValueError):
+    """Another preset already has that name."""

@@ -7,6 +7,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.store.errors import PresetExists
+
 
 @dataclass(slots=True)
 class Preset:
@@ -16,10 +18,6 @@ class Preset:
     name: str
     system_prompt: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-
-
-class PresetExists(ValueError):
-    """Another preset already has that name."""
 
 
 class PresetStore:
