@@ -11,7 +11,7 @@ place; the blocks are then rebuilt at the next summary, once.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 BLOCK = 16
@@ -34,8 +34,12 @@ class Series:
     def __init__(self) -> None:
         self.xs: list[float] = []
         self.ys: list[float] = []
-        self._blocks: list[tuple[float, float, float, float]] = []
-        """(first x, last x, lowest y, highest y) of each full block."""
+        self._mids: list[float] = []
+        """The middle x of each full block (its first and last x halved)."""
+        self._lows: list[float] = []
+        """The lowest y of each full block."""
+        self._highs: list[float] = []
+        """The highest y of each full block."""
         self._dirty = False
         self.version = 0
         """Changes whenever a point is added or replaced."""
@@ -55,7 +59,7 @@ class Series:
             xs.append(x)
             self.ys.append(y)
             if not self._dirty and len(xs) % BLOCK == 0:
-                self._blocks.append(self._summary(len(xs) - BLOCK))
+                self._summarise(len(xs) - BLOCK)
             return
         self.inserts += 1
         at = bisect_left(xs, x)
@@ -66,13 +70,16 @@ class Series:
             self.ys.insert(at, y)
         self._dirty = True
 
-    def _summary(self, start: int) -> tuple[float, float, float, float]:
+    def _summarise(self, start: int) -> None:
         chunk = self.ys[start : start + BLOCK]
-        return self.xs[start], self.xs[start + BLOCK - 1], min(chunk), max(chunk)
+        self._mids.append((self.xs[start] + self.xs[start + BLOCK - 1]) / 2)
+        self._lows.append(min(chunk))
+        self._highs.append(max(chunk))
 
     def _rebuild(self) -> None:
-        full = len(self.xs) - len(self.xs) % BLOCK
-        self._blocks = [self._summary(start) for start in range(0, full, BLOCK)]
+        self._mids, self._lows, self._highs = [], [], []
+        for start in range(0, len(self.xs) - len(self.xs) % BLOCK, BLOCK):
+            self._summarise(start)
         self._dirty = False
 
     @property
@@ -109,6 +116,19 @@ class Series:
 
         per_column = len(self.xs) / count
         start = bisect_left(self.xs, x0)
+        if per_column < 4 * BLOCK and not log:
+            # The points of a column are a run of the sorted xs: min/max of their slice.
+            xs, ys, end = self.xs, self.ys, bisect_right(self.xs, x1)
+            for index in range(count):
+                if index == count - 1:
+                    upto = end
+                else:
+                    upto = bisect_left(xs, x0 + (index + 1) / scale, start, end)
+                if upto > start:
+                    chunk = ys[start:upto]
+                    out[index] = Column(min(chunk), max(chunk), chunk[-1])
+                    start = upto
+            return out
         if per_column < 4 * BLOCK or log:
             ys = self.ys
             for i in range(start, len(self.xs)):
@@ -122,14 +142,22 @@ class Series:
                     y = math.log10(y)
                 put(x, y, y, y)
             return out
-        # Whole blocks, each put where its middle falls; then the points after the last one.
-        for first, last_x, low, high in self._blocks:
-            if last_x < x0:
-                continue
-            if first > x1:
-                break
-            put((first + last_x) / 2, low, high, high if high == low else (low + high) / 2)
-        tail = len(self._blocks) * BLOCK
+        # Whole blocks, each counted where its middle falls: the blocks of a column are a
+        # run of the sorted middles, their extremes taken by min/max of slices (a redraw
+        # costs the columns, not a Python step per block).
+        mids, lows, highs = self._mids, self._lows, self._highs
+        first, end = bisect_left(mids, x0), bisect_right(mids, x1)
+        for index in range(count):
+            upto = (
+                end
+                if index == count - 1
+                else bisect_left(mids, x0 + (index + 1) / scale, first, end)
+            )
+            if upto > first:
+                low, high = min(lows[first:upto]), max(highs[first:upto])
+                out[index] = Column(low, high, high if high == low else (low + high) / 2)
+                first = upto
+        tail = len(mids) * BLOCK
         for i in range(max(tail, start), len(self.xs)):
             if self.xs[i] > x1:
                 break

@@ -259,22 +259,27 @@ class LineChart(Widget, can_focus=True):
         out = Text(no_wrap=True, overflow="crop")
         out.append_text(legend)
         out.append("\n")
-        cursor_style = Style(reverse=True)
+        # One style object per colour (and the cursor's), compared by identity: a redraw
+        # walks every cell, and building or hashing a Style for each cost more than the rest.
+        blank, cursor_style = Style(), Style(reverse=True)
+        cursor = self.cursor
+        cursor_styles = {id(style): style + cursor_style for style in (*colours, blank)}
+        glyphs = self._glyph
         for r in range(plot_h):
             out.append(f"{labels.get(r, ''):>7}┤" if r in labels else "       │", "dim")
             run_style: Style | None = None
             run: list[str] = []
+            mask_row, owner_row = masks[r], owner[r]
             for c in range(plot_w):
-                mask = masks[r][c]
-                glyph = self._glyph(mask)
-                style = colours[owner[r][c] % len(colours)] if mask else Style()
-                if self.cursor == c:
-                    style = style + cursor_style
-                if style != run_style and run:
+                mask = mask_row[c]
+                style = colours[owner_row[c] % len(colours)] if mask else blank
+                if cursor == c:
+                    style = cursor_styles[id(style)]
+                if style is not run_style and run:
                     out.append("".join(run), run_style)
                     run = []
                 run_style = style
-                run.append(glyph)
+                run.append(glyphs(mask))
             if run:
                 out.append("".join(run), run_style)
             out.append("\n")

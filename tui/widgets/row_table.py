@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -37,19 +38,23 @@ class Row:
     """A row: its key and its cells, in the order of the columns; the cells may be made
     when the row is first drawn (`make`), so a list of thousands costs only its keys."""
 
-    __slots__ = ("_cells", "_make", "heading", "key")
+    __slots__ = ("_cells", "_make", "_source", "heading", "key")
 
     def __init__(
         self,
         key: str,
         cells: tuple[Text, ...] | None = None,
-        make: Callable[[], tuple[Text, ...]] | None = None,
+        make: Callable[[Any], tuple[Text, ...]] | None = None,
+        source: Any = None,
         *,
         heading: bool = False,
     ) -> None:
         self.key = key
         self._cells = cells
         self._make = make
+        """Makes the cells from `source` (one function for every row: a closure per row
+        cost more than the row itself in a list of 5,000)."""
+        self._source = source
         self.heading = heading
         """A group's heading: one line across the columns, which the cursor passes over."""
 
@@ -62,7 +67,7 @@ class Row:
     def cells(self) -> tuple[Text, ...]:
         """The row's cells (made now if they were not)."""
         if self._cells is None:
-            self._cells = self._make() if self._make is not None else ()
+            self._cells = self._make(self._source) if self._make is not None else ()
         return self._cells
 
 

@@ -63,32 +63,45 @@ def make(catalogue: Catalogue, keys: list[str], *, wide: bool) -> Made:
     return [
         (
             info,
-            Row(info.id, make=lambda info=info: cells(info)),  # type: ignore[misc]
+            Row(info.id, make=cells, source=info),
             f"{info.id} {info.kind.value} {info.owned_by}".lower(),
         )
         for info in catalogue.models
     ]
 
 
-def sort_key(info: ModelInfo, sort: str, uses: dict[str, Any]) -> Any:
-    """Where a model stands when sorted by `sort`."""
-    number: Callable[[], float] | None = {
-        "context": lambda: info.context_window.value if info.context_window else -1,
-        "input": lambda: info.input_price.value if info.input_price else -1,
-        "output": lambda: info.output_price.value if info.output_price else -1,
-        "used": lambda: _used(info, uses)[0],
-        "created": lambda: info.created or 0,
-    }.get(sort)
-    if number is not None:
-        return (number(), info.id)
+def sort_key(sort: str, uses: dict[str, Any]) -> Callable[[ModelInfo], Any]:
+    """Where a model stands when sorted by `sort` (one function for the whole sort: it
+    runs once per model, 5,000 times on a large server)."""
+
+    def number(value: Callable[[ModelInfo], float]) -> Callable[[ModelInfo], Any]:
+        return lambda info: (value(info), info.id)
+
+    if sort == "context":
+        return number(lambda info: info.context_window.value if info.context_window else -1)
+    if sort == "input":
+        return number(lambda info: info.input_price.value if info.input_price else -1)
+    if sort == "output":
+        return number(lambda info: info.output_price.value if info.output_price else -1)
+    if sort == "used":
+        return number(lambda info: _used(info, uses)[0])
+    if sort == "created":
+        return number(lambda info: info.created or 0)
     if sort == "kind":
-        return (KINDS.index(info.kind.value) if info.kind.value in KINDS else 99, info.id)
+        return lambda info: (
+            KINDS.index(info.kind.value) if info.kind.value in KINDS else 99,
+            info.id,
+        )
     if sort == "ends":
-        ends = info.ends()
-        return (ends[1] if ends else "9999", info.id)
+
+        def ends(info: ModelInfo) -> Any:
+            found = info.ends()
+            return (found[1] if found else "9999", info.id)
+
+        return ends
     if sort == "owner":
-        return (info.owned_by, info.id)
-    return (info.id.lower(),)
+        return lambda info: (info.owned_by, info.id)
+    return lambda info: info.id.lower()
 
 
 def pick(
@@ -110,7 +123,8 @@ def pick(
         if (not needle or needle in haystack)
         and (kind == "all" or (kind == "for chat" and info.chat) or info.kind.value == kind)
     ]
-    picked.sort(key=lambda pair: sort_key(pair[0], sort, uses), reverse=reverse)
+    key = sort_key(sort, uses)
+    picked.sort(key=lambda pair: key(pair[0]), reverse=reverse)
     if group != "none":
 
         def group_of(info: ModelInfo) -> Any:
