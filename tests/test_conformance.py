@@ -52,6 +52,10 @@ OPERATIONS = [
     "usage-vector-stores",
     "usage-code-interpreter-sessions",
     "usage-costs",
+    "createBatch",
+    "listBatches",
+    "retrieveBatch",
+    "cancelBatch",
 ]
 
 

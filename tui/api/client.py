@@ -330,6 +330,27 @@ class OpenAIClient:
         """Send a request and return its body as it is (a file's content)."""
         return await self._read(await self.send(method, path, params=params))
 
+    async def request_chunks(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[bytes]:
+        """Send a request and yield its body piece by piece as it arrives (a batch's output
+        file, an image): never held whole in memory. The record keeps the first BODY_CUT
+        characters; a connection that breaks midway raises APIConnectionError after the
+        pieces that came."""
+        exchange = await self.send(method, path, params=params, stream=True)
+        response = exchange.response
+        assert response is not None
+        try:
+            async for piece in response.aiter_bytes():
+                exchange.received(piece)
+                yield piece
+        except httpx.HTTPError as exc:
+            self.observe(exchange.record(error=f"the connection broke while reading: {exc}"))
+            raise APIConnectionError(f"the connection broke while reading: {_reason(exc)}") from exc
+        finally:
+            await response.aclose()
+        self.observe(exchange.record())
+
     async def _read(self, exchange: Exchange, *, observe: bool = True) -> bytes:
         response = exchange.response
         assert response is not None

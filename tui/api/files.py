@@ -70,3 +70,8 @@ class FilesResource:
     async def content(self, file_id: str) -> bytes:
         """A file's content, as stored."""
         return await self._client.request_bytes("GET", f"{PATH}/{quote(file_id, safe='')}/content")
+
+    def content_chunks(self, file_id: str) -> AsyncIterator[bytes]:
+        """A file's content piece by piece as it arrives (a batch's output of 50,000
+        lines is never held whole)."""
+        return self._client.request_chunks("GET", f"{PATH}/{quote(file_id, safe='')}/content")

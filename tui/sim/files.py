@@ -165,3 +165,23 @@ def expiry(form: Any) -> int | None:
             "Invalid 'expires_after[seconds]': from 3600 (an hour) to 2592000 (30 days)."
         )
     return lasts
+
+
+def add_file(
+    sim: SimState, name: str, content: bytes, *, created_at: float, purpose: str = "fine-tune"
+) -> str:
+    """Put a file into the simulator's store as if uploaded; its id."""
+    file_id = f"file-sim{sim.config.seed:04d}{sim.next_id():08d}"
+    sim.files[file_id] = {
+        "object": {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": int(created_at),
+            "filename": name,
+            "purpose": purpose,
+            "status": "processed",
+        },
+        "content": content,
+    }
+    return file_id

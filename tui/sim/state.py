@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import threading
 import time
 from collections import deque
@@ -116,6 +117,8 @@ class SimState:
     """Each area's own state, by area name, made on first use (`state.fine_tuning`)."""
     seeded: bool = False
     """Whether the areas have filled it for `loom --demo` (once, however many apps)."""
+    inner_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    """Marks the requests the simulator makes to itself (tui/sim/inner.py)."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -21,6 +21,7 @@ from tui.areas.fine_tuning.sim.jobs import (
     check_training_file,
     encoded_csv,
 )
+from tui.sim.files import add_file
 from tui.sim.gate import Gate
 from tui.sim.state import InvalidRequest, SimState, cursor_page, error_response, json_object
 
@@ -498,26 +499,6 @@ def training_jsonl(examples: int, *, start: int = 0) -> bytes:
         }
         lines.append(json.dumps(example))
     return ("\n".join(lines) + "\n").encode()
-
-
-def add_file(
-    sim: SimState, name: str, content: bytes, *, created_at: float, purpose: str = "fine-tune"
-) -> str:
-    """Put a file into the simulator's store as if uploaded; its id."""
-    file_id = f"file-sim{sim.config.seed:04d}{sim.next_id():08d}"
-    sim.files[file_id] = {
-        "object": {
-            "id": file_id,
-            "object": "file",
-            "bytes": len(content),
-            "created_at": int(created_at),
-            "filename": name,
-            "purpose": purpose,
-            "status": "processed",
-        },
-        "content": content,
-    }
-    return file_id
 
 
 DEMO_TIMING = Timing(validating=30, queued=60, step=6)

@@ -1,0 +1,1 @@
+"""The batches area's screens."""
