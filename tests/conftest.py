@@ -6,6 +6,8 @@ import asyncio
 import os
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from html import unescape
 from pathlib import Path
@@ -206,7 +208,8 @@ async def start_reply_and_wait(app: Any, text: str, chars: int) -> Any:
         replies = list(screen.query(ReplyView))
         return bool(replies) and len(replies[0].text) > chars
 
-    await until(arrived, f"{chars} characters of the reply")
+    # Paced by the wall clock, behind the first request's imports: generous on a loaded machine.
+    await until(arrived, f"{chars} characters of the reply", 30)
     return screen
 
 
@@ -221,3 +224,21 @@ async def reopened(app: Any, pilot: Any) -> Any:
 async def wait_for_store(pilot: Any, app: Any) -> None:
     """Wait until the app has opened its store (it does after the first frame)."""
     await until(lambda: app.services.store.is_open, "the store to open")
+
+
+def loom(
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """`loom ARGS…` in a subprocess, as a shell runs it: its exit status and output."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )

@@ -12,21 +12,7 @@ import pytest
 
 from tui.store.conversations import open_conversations
 
-
-def loom(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=60,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
+from .conftest import loom
 
 
 def one_line_refusal(result: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -199,6 +185,7 @@ def boom(self):
 
 chat.ChatScreen.after_first_frame = boom
 from tui.cli import main
+
 sys.exit(main(["--base-url", "http://127.0.0.1:9/v1"]))
 """
 

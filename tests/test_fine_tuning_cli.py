@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,24 +17,13 @@ from tui.areas.fine_tuning.sim.routes import add_file, make_job, parse_job_reque
 from tui.sim.app import SimConfig
 from tui.sim.server import SimServer
 
+from .conftest import loom
+
 
 @pytest.fixture(scope="module")
 def ft_server() -> Iterator[SimServer]:
     with SimServer(SimConfig(seed=13, timing={"fine_tuning": Timing(0.2, 0.2, 0.02)})) as server:
         yield server
-
-
-def loom(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def _job(sim: SimServer, examples: int) -> str:
@@ -68,7 +55,6 @@ def test_validate_says_what_the_file_holds_and_exits_by_its_verdict(tmp_path: Pa
 def test_validate_names_the_line_of_a_hostile_file_and_refuses_what_never_ends(
     tmp_path: Path,
 ) -> None:
-    import os
 
     odd = tmp_path / "odd.jsonl"
     odd.write_text(

@@ -325,7 +325,7 @@ async def test_the_cockpit_shows_an_endless_job_list_as_far_as_it_came(
     app = LoomApp(settings, mode="fine-tuning")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
-        await until(lambda: bool(getattr(screen, "problem", None)), "the list to stop", 30)
+        await until(lambda: bool(getattr(screen, "problem", None)), "the list to stop", 60)
         table = screen.query_one("#jobs", DataTable)
         assert table.row_count == JOB_PAGES * LIST_PAGE
         assert hostile.hits["/fine_tuning/jobs"] == JOB_PAGES

@@ -63,6 +63,9 @@ class PriceTable:
     """Prices of using a model fine-tuned from each base."""
     training: dict[str, TrainingPrice] = field(default_factory=dict)
     """What training on each base costs."""
+    batch_share: float = 0.5
+    """The share of the standard price a request costs in a batch (the Batch API's
+    discount: half)."""
 
     def price(self, model: str) -> Price | None:
         """The exact entry, else the longest entry the model id starts with; a fine-tuned
@@ -145,7 +148,9 @@ def load_prices(user_file: Path | None = None, overrides: Overrides = ()) -> Pri
         config = {name: dict(entry) for name, entry in overrides}
         models.update(_entries({"models": config}, "config [prices]", problems))
         as_of = f"{as_of}, with the config's [prices]"
-    return PriceTable(models, as_of, tuple(problems), fine_tuned, training)
+    share = shipped.get("batch_share", 0.5)
+    batch_share = float(share) if isinstance(share, int | float) and 0 < share <= 1 else 0.5
+    return PriceTable(models, as_of, tuple(problems), fine_tuned, training, batch_share)
 
 
 def reply_cost(message: Priced, table: PriceTable) -> float | None:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.jsonl import objects, regular_size
 from tui.core.text import size_words
+from tui.core.tokens import token_counter
 
 METHODS = ("supervised", "dpo", "reinforcement")
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -106,18 +108,6 @@ class Report:
 def _count(number: int, thing: str) -> str:
     """`1 example`, `12 examples`."""
     return f"{number:,} {thing}" + ("" if number == 1 else "s")
-
-
-def token_counter() -> tuple[Callable[[str], int], bool]:
-    """A function counting tokens, and whether it counts exactly (tiktoken's o200k_base
-    encoding, when installed and loadable without waiting on the network) or estimates."""
-    try:
-        import tiktoken  # type: ignore[import-not-found,unused-ignore]
-
-        encoding = tiktoken.get_encoding("o200k_base")
-    except Exception:  # not installed, or its encoding file cannot be fetched here
-        return (lambda text: (len(text) + 3) // 4), False
-    return (lambda text: len(encoding.encode(text, disallowed_special=()))), True
 
 
 def _text_of(content: Any) -> str | None:
@@ -242,60 +232,12 @@ class _Checker:
         return tokens
 
 
-MAX_LINE = 32 * 1024 * 1024
-"""The longest line read whole (32 MB: an example with several images in base64); a longer
-one is reported and skipped, never held in memory."""
-MAX_DEPTH = 200
-"""JSON nested deeper than this is reported, not parsed (Python's parser would overflow)."""
-
-
-def _too_deep(text: str) -> bool:
-    """Whether JSON text nests brackets deeper than MAX_DEPTH (a quick count, strings
-    included: a false alarm needs 200 brackets inside strings in a row)."""
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False
-    depth = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
-def _lines(file: Any) -> Any:
-    """(number, bytes or None) of each line; None for a line longer than MAX_LINE, whose
-    rest is read past in pieces."""
-    number = 0
-    while True:
-        raw = file.readline(MAX_LINE + 1)
-        if not raw:
-            return
-        number += 1
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            while True:
-                rest = file.readline(MAX_LINE)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield number, None
-            continue
-        yield number, raw
-
-
 def check_file(path: Path, method: str = "supervised") -> Report:
     """Check a JSONL training file for `method` (OSError if it cannot be read, or is not a
     regular file: a pipe or a device such as /dev/zero never ends)."""
-    import stat
-
     if method not in METHODS:
         raise ValueError(f"method should be one of {', '.join(METHODS)}")
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise OSError(f"{path} is {kind} (a pipe or a device is not read): name a .jsonl file")
-    report = Report(str(path), method, size=info.st_size)
+    report = Report(str(path), method, size=regular_size(path))
     if report.size > MAX_FILE_BYTES:
         report.problem(0, f"the file is {size_words(report.size)}; the API takes at most 8 GB")
         return report
@@ -305,31 +247,10 @@ def check_file(path: Path, method: str = "supervised") -> Report:
         method, checker.reinforcement
     )
     with path.open("rb") as file:
-        for number, raw in _lines(file):
+        for number, _, example, problem in objects(file):
             report.lines = number
-            if raw is None:
-                report.problem(number, f"is longer than {size_words(MAX_LINE)}; skipped")
-                continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                report.problem(number, "is not UTF-8 text")
-                continue
-            if not text.strip():
-                continue
-            if _too_deep(text):
-                report.problem(number, f"nests more than {MAX_DEPTH} levels deep")
-                continue
-            try:
-                example = json.loads(text)
-            except json.JSONDecodeError as error:
-                report.problem(number, f"is not JSON ({error.msg} at column {error.colno})")
-                continue
-            except (ValueError, RecursionError) as error:
-                report.problem(number, f"cannot be read as JSON ({str(error)[:80]})")
-                continue
-            if not isinstance(example, dict):
-                report.problem(number, "is not a JSON object")
+            if example is None:
+                report.problem(number, problem or "cannot be read")
                 continue
             before = report.problem_count
             tokens = check(number, example)

@@ -1,0 +1,131 @@
+"""`loom batches validate FILE`, `loom batches [ID]` and `loom batches watch ID` from the
+shell, in a subprocess against the simulator over loopback: the lines, the spec's request
+shapes, and the exit statuses scripts rely on."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.areas.batches.core.check import check_file
+from tui.areas.batches.sim.engine import Timing
+from tui.areas.batches.sim.routes import chat_lines, jsonl, make_batch, parse_create
+from tui.sim.app import SimConfig
+from tui.sim.files import add_file
+from tui.sim.server import SimServer
+
+from .conftest import loom
+from .request_facts import facts
+from .spec import load_spec
+
+
+@pytest.fixture(scope="module")
+def batch_server() -> Iterator[SimServer]:
+    timing = {"batches": Timing(validating=0.2, per_request=0.05, finalizing=0.2, cancelling=0.2)}
+    with SimServer(SimConfig(seed=17, timing=timing)) as server:
+        yield server
+
+
+def _batch(sim: SimServer, rows: list[Any]) -> str:
+    state = sim.state
+    file_id = add_file(state, "in.jsonl", jsonl(rows), created_at=0, purpose="batch")
+    parsed = parse_create(
+        {"input_file_id": file_id, "endpoint": "/v1/chat/completions", "completion_window": "24h"},
+        state,
+    )
+    return make_batch(state, parsed, authorization="Bearer sk-test-fake-0001").id
+
+
+def test_the_shipped_request_shapes_are_the_specs() -> None:
+    shipped = Path(__file__).parent.parent / "tui/areas/batches/core/requests.json"
+    assert json.loads(shipped.read_text()) == facts(load_spec()), (
+        "regenerate: .venv/bin/python -m tests.request_facts > tui/areas/batches/core/requests.json"
+    )
+
+
+def test_validate_checks_each_line_against_the_endpoints_request(tmp_path: Path) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(jsonl(chat_lines(30)))
+    done = loom("batches", "validate", str(good))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "30 requests to /v1/chat/completions, model gpt-4o-mini" in lines[0]
+    assert "no problems found" in done.stdout and "at most 1,800 out" in done.stdout
+    assert lines[-1].startswith("cost at the batch price (50% off): ")
+    rows: list[Any] = chat_lines(9)
+    rows[1] = "{oops"
+    rows[2]["custom_id"] = "ticket-0000"
+    rows[3]["url"] = "/v1/embeddings"
+    rows[4]["body"]["temprature"] = 0.2
+    rows[5]["body"]["max_tokens"] = "60"
+    rows[6]["body"]["service_tier"] = "turbo"
+    rows[7]["body"]["model"] = "gpt-4o"
+    del rows[8]["body"]["messages"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(jsonl(rows))
+    refused = loom("batches", "validate", str(bad))
+    assert refused.returncode == 1, refused.stderr
+    out = refused.stdout
+    assert "line 2: is not JSON" in out
+    assert "line 3: custom_id 'ticket-0000' is used by an earlier line" in out
+    assert "line 4: url '/v1/embeddings' differs from '/v1/chat/completions'" in out
+    assert "line 5: body.temprature is not a parameter of /v1/chat/completions" in out
+    assert "line 6: body.max_tokens should be integer or null, not string" in out
+    assert "line 7: body.service_tier is 'turbo'; it takes auto, default" in out
+    assert "line 8: model 'gpt-4o' differs from 'gpt-4o-mini'" in out
+    assert "line 9: body.messages is required for /v1/chat/completions" in out
+    assert "8 problems:" in out and "1 request to" in out
+    assert "Traceback" not in refused.stderr
+
+
+def test_validate_refuses_what_never_ends_and_is_the_same_check_as_the_screens(
+    tmp_path: Path,
+) -> None:
+    for endless in ("/dev/zero", str(tmp_path)):
+        refused = loom("batches", "validate", endless, timeout=20)
+        assert refused.returncode == 2 and "cannot read" in refused.stderr
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    report = check_file(empty)
+    assert not report.ok and report.problems == ["the file: it holds no requests"]
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 50_000 + "]" * 50_000 + "\n")
+    assert check_file(deep).problems == ["line 1: nests more than 200 levels deep"]
+    help_text = " ".join(loom("batches", "--help").stdout.split())
+    assert "2 the file cannot be read" in help_text and "exit status 0" in help_text
+
+
+def test_watch_exits_0_on_completed_1_on_failed_and_4_for_an_unknown_batch(
+    batch_server: SimServer, tmp_path: Path
+) -> None:
+    env = {
+        "OPENAI_BASE_URL": batch_server.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    batch_id = _batch(batch_server, chat_lines(20))
+    done = loom("batches", "watch", batch_id, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    statuses = [line for line in lines if line.startswith("status: ")]
+    assert statuses[-1].endswith("✓ completed")  # (it may have ended before the first look)
+    assert lines[-1].startswith("files: file-")
+    counts = [line for line in lines if " done, " in line]
+    assert counts[-1] == "20 done, 0 failed of 20" and len(counts) == len(set(counts))
+    broken = chat_lines(3)
+    broken[1]["custom_id"] = "ticket-0000"
+    failed = loom("batches", "watch", _batch(batch_server, broken), env=env)
+    assert failed.returncode == 1 and "✗ failed" in failed.stdout
+    assert "line 2: The custom_id 'ticket-0000' is a duplicate" in failed.stdout
+    unknown = loom("batches", "watch", "batch_nope", env=env)
+    assert unknown.returncode == 4 and "404" in unknown.stderr
+    listed = loom("batches", env=env)
+    assert listed.returncode == 0 and batch_id in listed.stdout
+    shown = loom("batches", batch_id, "--json", env=env)
+    assert json.loads(shown.stdout)["status"] == "completed"
+    detail = loom("batches", batch_id, env=env)
+    assert "requests 20: 20 done, 0 failed" in detail.stdout and "completed" in detail.stdout

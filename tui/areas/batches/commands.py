@@ -1,0 +1,213 @@
+"""`loom batches`: list the server's batches (`loom batches`), one in full (`loom batches
+ID`), follow one to its end (`watch ID`, the shared exit statuses), and check an input file
+before it is uploaded (`validate FILE`, the same check as the screen's)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.cli.common import BAD_USE, FAILED, Options, err, out, settings
+from tui.cli.watching import OUTCOMES_HELP
+
+if TYPE_CHECKING:
+    from tui.areas.batches.api.schemas import Batch
+    from tui.core.services import Services
+    from tui.core.watcher import Followed
+
+FAMILY = "batches"
+
+
+def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: Options) -> None:
+    """The family's commands."""
+    batches = commands.add_parser(
+        "batches",
+        help="list batches, show one, watch one to its end, or check an input file",
+        description="`loom batches` lists the server's batches, newest first; `loom batches "
+        "ID` shows one (its stages, counts, errors with their line numbers). `loom batches "
+        f"watch ID` prints each change until the batch ends: {OUTCOMES_HELP} (expired "
+        "counts as cancelled). `loom batches validate FILE` checks a JSONL input file "
+        "against the spec's request for its endpoint, with the estimated tokens and cost "
+        "at the batch price: exit status 0 fine, 1 problems (each listed with its line), 2 "
+        "the file cannot be read (missing, a folder, a pipe or a device).",
+    )
+    batches.add_argument(
+        "target", nargs="*", metavar="[ID | watch ID | validate FILE]", help="what to show"
+    )
+    batches.add_argument(
+        "--endpoint", help="validate: the endpoint every line must name (default: the first's)"
+    )
+    batches.add_argument("--json", action="store_true", help="print the API's objects as JSON")
+    options(batches)
+    batches.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`loom batches [ID]`, `loom batches watch ID`, `loom batches validate FILE`."""
+    import asyncio
+
+    target = list(args.target)
+    if target and target[0] == "validate":
+        if len(target) != 2:
+            err("loom batches validate: name one file (loom batches validate FILE)")
+            return BAD_USE
+        return validate(Path(target[1]), args.endpoint)
+    if target and target[0] == "watch":
+        if len(target) != 2:
+            err("loom batches watch: name one batch (loom batches watch ID)")
+            return BAD_USE
+        return asyncio.run(watch(args, target[1]))
+    if len(target) > 1:
+        err("loom batches: give at most one batch id (or watch ID, validate FILE)")
+        return BAD_USE
+    return asyncio.run(show(args, target[0] if target else None))
+
+
+def validate(path: Path, endpoint: str | None) -> int:
+    """`loom batches validate FILE`: 0 fine, 1 problems, 2 unreadable."""
+    from tui.areas.batches.core.check import batch_cost, check_file
+    from tui.core.pricing import load_prices
+
+    try:
+        report = check_file(path, endpoint)
+    except OSError as error:
+        err(f"loom batches validate: cannot read {path}: {error.strerror or error}")
+        return BAD_USE
+    out("\n".join(report.summary(batch_cost(report, load_prices()))) + "\n")
+    return 0 if report.ok else FAILED
+
+
+async def _service(args: argparse.Namespace) -> tuple[Services, Any]:
+    from tui.core.services import Services
+
+    services = Services(settings(args), join_demo=True)
+    return services, services.area("batches")
+
+
+async def show(args: argparse.Namespace, batch_id: str | None) -> int:
+    """The list, or one batch: as lines, or as the API's JSON (`--json`)."""
+    from tui.core.advice import explain_call
+
+    services, service = await _service(args)
+    try:
+        if batch_id is None:
+            batches, note = await service.list_batches()
+        else:
+            batches, note = [await (await service.resource()).retrieve(batch_id)], None
+    except Exception as error:
+        advice = explain_call(error, services.settings, doing="listing batches", area="batches")
+        err(f"loom batches: {advice.headline} {advice.fix or ''}".strip())
+        return FAILED
+    finally:
+        await services.aclose()
+    if args.json:
+        shown: Any = [b.model_dump(mode="json") for b in batches]
+        out(json.dumps(shown[0] if batch_id else shown, indent=2) + "\n")
+        return 0
+    if batch_id is not None:
+        out("\n".join(detail_lines(batches[0])) + "\n")
+        return 0
+    if not batches:
+        out("no batches on this server\n")
+    for batch in batches:
+        out(list_line(batch) + "\n")
+    if note:
+        err(f"loom batches: {note}")
+    return 0
+
+
+def list_line(batch: Batch) -> str:
+    """One batch in a line: id, status, counts, endpoint, when, description."""
+    from tui.areas.batches.core.follower import status_words
+    from tui.core.text import moment
+
+    counts = batch.counts
+    done = f"{counts.completed:,}/{counts.total:,}"
+    if counts.failed:
+        done += f" ({counts.failed:,} failed)"
+    about = (batch.metadata or {}).get("description", "")
+    when = moment(batch.created_at, "%Y-%m-%d %H:%M")
+    return (
+        f"{batch.id:<28} {status_words(batch.status):<14} {done:<18} "
+        f"{batch.endpoint:<22} {when}  {about}"
+    ).rstrip()
+
+
+def detail_lines(batch: Batch) -> list[str]:
+    """One batch in full: what it runs, its counts, every stage reached, its errors."""
+    from tui.areas.batches.core.follower import status_words
+    from tui.core.text import moment
+
+    counts = batch.counts
+    lines = [
+        f"{batch.id}  {status_words(batch.status)}",
+        f"endpoint {batch.endpoint}" + (f", model {batch.model}" if batch.model else ""),
+        f"requests {counts.total:,}: {counts.completed:,} done, {counts.failed:,} failed",
+        f"input {batch.input_file_id}"
+        + (f", output {batch.output_file_id}" if batch.output_file_id else "")
+        + (f", errors {batch.error_file_id}" if batch.error_file_id else ""),
+    ]
+    if batch.status == "finalizing":
+        lines.append("finalizing: every request has run; the output files are being written")
+    for stage, when in batch.stages():
+        lines.append(f"  {stage:<12} {moment(when, '%Y-%m-%d %H:%M:%S')}")
+    if batch.expires_at and not batch.finished:
+        lines.append(f"  {'expires':<12} {moment(batch.expires_at, '%Y-%m-%d %H:%M:%S')}")
+    if batch.usage is not None and batch.usage.total_tokens:
+        lines.append(
+            f"tokens {batch.usage.input_tokens or 0:,} in, {batch.usage.output_tokens or 0:,} out"
+        )
+    for key, value in (batch.metadata or {}).items():
+        lines.append(f"metadata {key} = {value}")
+    errors = batch.errors.data if batch.errors is not None else []
+    if errors:
+        lines.append(f"{len(errors):,} problem(s) in the input file:")
+        for error in errors:
+            where = f"line {error.line}: " if error.line else ""
+            lines.append(f"  {where}{error.message or error.code}")
+    return lines
+
+
+async def watch(args: argparse.Namespace, batch_id: str) -> int:
+    """Follow a batch in the shell: a line per change of its counts and status."""
+    import sys
+
+    from tui.areas.batches.core.follower import BatchUpdate
+    from tui.cli import watching
+
+    def make(services: Services) -> Followed:
+        service = services.area("batches")
+        said: list[tuple[int, int, int] | None] = [None]
+
+        def told(update: BatchUpdate) -> None:
+            batch = update.state.batch
+            if update.state.batch_id != batch_id or batch is None:
+                return
+            counts = batch.counts
+            now = (counts.total, counts.completed, counts.failed)
+            if now != said[0] and counts.total:
+                out(f"{counts.completed:,} done, {counts.failed:,} failed of {counts.total:,}\n")
+                sys.stdout.flush()
+            said[0] = now
+
+        service.updates.subscribe(told)
+        follower: Followed = service.follower(batch_id)
+        return follower
+
+    def ending(followed: Followed) -> str | None:
+        from tui.areas.batches.core.follower import BatchFollower
+
+        assert isinstance(followed, BatchFollower)
+        batch = followed.state.batch
+        if batch is None:
+            return None
+        files = [f for f in (batch.output_file_id, batch.error_file_id) if f]
+        errors = batch.errors.data if batch.errors is not None else []
+        lines = [f"line {e.line}: {e.message}" if e.line else f"{e.message}" for e in errors]
+        if files:
+            lines.append("files: " + ", ".join(files))
+        return "\n".join(lines) or None
+
+    return await watching.watch(args, "batches", make, ending=ending)
