@@ -19,6 +19,7 @@ from tui.sim.files import add_file
 from tui.sim.server import SimServer
 
 from .conftest import loom
+from .hostile import Hostile, hostile  # noqa: F401
 from .request_facts import facts
 from .spec import load_spec
 
@@ -129,3 +130,72 @@ def test_watch_exits_0_on_completed_1_on_failed_and_4_for_an_unknown_batch(
     assert json.loads(shown.stdout)["status"] == "completed"
     detail = loom("batches", batch_id, env=env)
     assert "requests 20: 20 done, 0 failed" in detail.stdout and "completed" in detail.stdout
+
+
+def test_submit_results_resubmit_and_cancel_from_the_shell(
+    batch_server: SimServer, tmp_path: Path
+) -> None:
+    env = {
+        "OPENAI_BASE_URL": batch_server.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path / "data"),
+    }
+    rows = chat_lines(8)
+    rows[2]["body"]["temperature"] = 5  # refused by the chat route: a failed request
+    rows[5]["body"]["temperature"] = 5
+    rows[6]["custom_id"] = "\x1b]52;c;aGk=\x07odd"  # a custom_id is data, never a sequence
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(jsonl(rows))
+    sent = loom("batches", "submit", str(path), "--description", "from the shell", env=env)
+    assert sent.returncode == 0, sent.stderr
+    batch_id = sent.stdout.splitlines()[-1]
+    assert batch_id.startswith("batch_") and "no problems found" in sent.stdout
+    assert loom("batches", "watch", batch_id, env=env).returncode == 0
+    jsonl_out = loom("batches", "results", batch_id, env=env)
+    assert jsonl_out.returncode == 0, jsonl_out.stderr
+    joined = [json.loads(line) for line in jsonl_out.stdout.splitlines()]
+    assert len(joined) == 8 and {j["line"] for j in joined} == set(range(1, 9))
+    failed = [j for j in joined if j["status_code"] != 200]
+    assert sorted(j["custom_id"] for j in failed) == ["ticket-0002", "ticket-0005"]
+    assert failed[0]["request"]["body"]["temperature"] == 5 and "temperature" in failed[0]["error"]
+    table = tmp_path / "results.csv"
+    as_csv = loom("batches", "results", batch_id, "--csv", "-o", str(table), env=env)
+    assert as_csv.returncode == 0 and "8 requests written" in as_csv.stderr
+    text = table.read_text()
+    assert text.startswith("custom_id,line,status_code,error,model,input_tokens")
+    assert "\x1b" not in text and "\x07" not in text and "\nodd,7,200," in text, [
+        line for line in text.splitlines() if "\x1b" in line
+    ]
+    again = loom("batches", "resubmit", batch_id, env=env)
+    assert again.returncode == 0, again.stderr
+    second = again.stdout.strip()
+    assert second.startswith("batch_") and second != batch_id
+    made = batch_server.state.batches.batches[second]
+    assert [line.custom_id for line in made.lines] == ["ticket-0002", "ticket-0005"]
+    assert made.metadata == {"description": "from the shell (failed again)", "resubmits": batch_id}
+    made.timing = Timing(validating=60)  # still validating: it can be cancelled
+    asked = loom("batches", "cancel", second, env=env)
+    assert asked.returncode == 2 and "--yes" in asked.stderr
+    cancelled = loom("batches", "cancel", second, "--yes", env=env)
+    assert cancelled.returncode == 0 and "cancel" in cancelled.stdout
+    late = loom("batches", "cancel", batch_id, "--yes", env=env)
+    assert late.returncode == 1 and "Traceback" not in late.stderr
+    assert "while cancelling batch_" in late.stderr and "status 'completed'" in late.stderr
+
+
+def test_a_server_without_batches_gets_one_plain_sentence(
+    hostile: Hostile,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    env = {
+        "OPENAI_BASE_URL": hostile.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    done = loom("batches", env=env)
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert (
+        len(lines) == 1 and "This server has no batches API (404 while listing batches)" in lines[0]
+    )
+    assert "Ollama" in lines[0] and "Traceback" not in done.stderr

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 120
@@ -41,15 +44,24 @@ def inside(folder: Path, name: str) -> Path:
 def write_inside(folder: Path, name: str, data: bytes | str) -> Path:
     """Write `data` as `name` directly in `folder` (made if missing), through a temporary
     file and a rename, so a reader never sees half a file; the path written."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with writing_inside(folder, name) as (out, target):
+        out.write(raw)
+    return target
+
+
+@contextmanager
+def writing_inside(folder: Path, name: str) -> Iterator[tuple[BinaryIO, Path]]:
+    """(a file to write, its final path) for `name` directly in `folder`, for what is
+    written piece by piece (a download): a temporary file renamed into place when the
+    block ends, removed if it fails — a reader never sees half a file."""
     folder.mkdir(parents=True, exist_ok=True)
     target = inside(folder, name)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         with open(temporary, "xb") as out:
-            out.write(raw)
+            yield out, target
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return target

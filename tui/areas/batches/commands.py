@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +15,24 @@ from tui.cli.watching import OUTCOMES_HELP
 
 if TYPE_CHECKING:
     from tui.areas.batches.api.schemas import Batch
+    from tui.areas.batches.core.check import Report
     from tui.core.services import Services
     from tui.core.watcher import Followed
 
 FAMILY = "batches"
+ACTIONS = {
+    "submit": "input file",
+    "results": "batch",
+    "resubmit": "batch",
+    "cancel": "batch",
+}
+"""The commands that take one argument, and what it names."""
+DOING = {
+    "submit": "starting a batch from {}",
+    "results": "fetching the results of {}",
+    "resubmit": "sending the failed requests of {} again",
+    "cancel": "cancelling {}",
+}
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: Options) -> None:
@@ -31,14 +46,30 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
         "counts as cancelled). `loom batches validate FILE` checks a JSONL input file "
         "against the spec's request for its endpoint, with the estimated tokens and cost "
         "at the batch price: exit status 0 fine, 1 problems (each listed with its line), 2 "
-        "the file cannot be read (missing, a folder, a pipe or a device).",
+        "the file cannot be read (missing, a folder, a pipe or a device). `loom batches "
+        "submit FILE` checks, uploads and starts one and prints its id; `results ID` prints "
+        "every request joined with its answer (JSONL, or --csv); `resubmit ID` sends the "
+        "requests that failed as a new batch; `cancel ID --yes` cancels one.",
     )
     batches.add_argument(
-        "target", nargs="*", metavar="[ID | watch ID | validate FILE]", help="what to show"
+        "target",
+        nargs="*",
+        metavar="[ID | watch ID | validate FILE | submit FILE | results ID | resubmit ID | "
+        "cancel ID]",
+        help="what to do",
     )
     batches.add_argument(
-        "--endpoint", help="validate: the endpoint every line must name (default: the first's)"
+        "--endpoint",
+        help="validate, submit: the endpoint every line must name (default: the first's)",
     )
+    batches.add_argument("--description", help="submit: a description kept in its metadata")
+    batches.add_argument(
+        "--csv", action="store_true", help="results: CSV (a row per request) instead of JSONL"
+    )
+    batches.add_argument(
+        "-o", "--output", metavar="FILE", help="results: write to FILE instead of stdout"
+    )
+    batches.add_argument("--yes", action="store_true", help="cancel: without asking")
     batches.add_argument("--json", action="store_true", help="print the API's objects as JSON")
     options(batches)
     batches.set_defaults(run=run)
@@ -59,24 +90,39 @@ def run(args: argparse.Namespace) -> int:
             err("loom batches watch: name one batch (loom batches watch ID)")
             return BAD_USE
         return asyncio.run(watch(args, target[1]))
+    if target and target[0] in ACTIONS:
+        if len(target) != 2:
+            err(f"loom batches {target[0]}: name one {ACTIONS[target[0]]}")
+            return BAD_USE
+        report = None
+        if target[0] == "submit":
+            status, report = checked(Path(target[1]), args.endpoint)
+            if status != 0 or report is None:
+                return status
+        return asyncio.run(act(args, target[0], target[1], report))
     if len(target) > 1:
-        err("loom batches: give at most one batch id (or watch ID, validate FILE)")
+        err("loom batches: give at most one batch id (or watch ID, validate FILE, …)")
         return BAD_USE
     return asyncio.run(show(args, target[0] if target else None))
 
 
 def validate(path: Path, endpoint: str | None) -> int:
     """`loom batches validate FILE`: 0 fine, 1 problems, 2 unreadable."""
+    return checked(path, endpoint)[0]
+
+
+def checked(path: Path, endpoint: str | None) -> tuple[int, Report | None]:
+    """Check an input file and print the report: (exit status, the report if read)."""
     from tui.areas.batches.core.check import batch_cost, check_file
     from tui.core.pricing import load_prices
 
     try:
         report = check_file(path, endpoint)
     except OSError as error:
-        err(f"loom batches validate: cannot read {path}: {error.strerror or error}")
-        return BAD_USE
+        err(f"loom batches: cannot read {path}: {error.strerror or error}")
+        return BAD_USE, None
     out("\n".join(report.summary(batch_cost(report, load_prices()))) + "\n")
-    return 0 if report.ok else FAILED
+    return (0 if report.ok else FAILED), report
 
 
 async def _service(args: argparse.Namespace) -> tuple[Services, Any]:
@@ -88,8 +134,6 @@ async def _service(args: argparse.Namespace) -> tuple[Services, Any]:
 
 async def show(args: argparse.Namespace, batch_id: str | None) -> int:
     """The list, or one batch: as lines, or as the API's JSON (`--json`)."""
-    from tui.core.advice import explain_call
-
     services, service = await _service(args)
     try:
         if batch_id is None:
@@ -97,8 +141,7 @@ async def show(args: argparse.Namespace, batch_id: str | None) -> int:
         else:
             batches, note = [await (await service.resource()).retrieve(batch_id)], None
     except Exception as error:
-        advice = explain_call(error, services.settings, doing="listing batches", area="batches")
-        err(f"loom batches: {advice.headline} {advice.fix or ''}".strip())
+        err(f"loom batches: {service.said(error, 'listing batches', area='batches')}")
         return FAILED
     finally:
         await services.aclose()
@@ -211,3 +254,78 @@ async def watch(args: argparse.Namespace, batch_id: str) -> int:
         return "\n".join(lines) or None
 
     return await watching.watch(args, "batches", make, ending=ending)
+
+
+async def act(
+    args: argparse.Namespace, action: str, target: str, report: Report | None = None
+) -> int:
+    """`submit FILE` (its `report` checked already), `results ID`, `resubmit ID`, `cancel
+    ID`."""
+    if action == "cancel" and not args.yes:
+        err(f"loom batches cancel: this stops {target} for good; add --yes to go ahead")
+        return BAD_USE
+    services, service = await _service(args)
+    try:
+        if report is not None:
+            return await _submit(args, service, Path(target), report)
+        resource = await service.resource()
+        batch = await resource.retrieve(target)
+        if action == "results":
+            return await _results(args, service, batch)
+        if action == "resubmit":
+            made = await service.resubmit_failed(batch)
+            if made is None:
+                out(f"no request of {batch.id} failed: nothing to send again\n")
+                return 0
+            out(f"{made.id}\n")
+            return 0
+        done = await service.cancel(batch.id)
+        out(f"{done.id}: {done.status}\n")
+        return 0
+    except OSError as error:
+        err(f"loom batches {action}: {error.strerror or error}")
+        return BAD_USE
+    except Exception as error:
+        doing = DOING[action].format(target)
+        err(f"loom batches {action}: {service.said(error, doing, area='batches')}")
+        return FAILED
+    finally:
+        await services.aclose()
+
+
+async def _submit(args: argparse.Namespace, service: Any, path: Path, report: Report) -> int:
+    assert report.endpoint is not None
+    metadata = {"description": args.description} if args.description else None
+    import asyncio
+
+    content = await asyncio.to_thread(path.read_bytes)
+    made = await service.submit(content, report.endpoint, name=path.name, metadata=metadata)
+    out(f"{made.id}\n")
+    return 0
+
+
+async def _results(args: argparse.Namespace, service: Any, batch: Batch) -> int:
+    import sys
+
+    from tui.areas.batches.core.results import as_csv, as_jsonl, join
+    from tui.core.pricing import load_prices
+
+    if not (batch.output_file_id or batch.error_file_id):
+        err(f"loom batches results: {batch.id} has no results yet (it is {batch.status})")
+        return FAILED
+    inputs = await service.input_index(batch)
+    rows = [join(row, inputs) async for row in service.results(batch)]
+    text = as_csv(rows, load_prices()) if args.csv else as_jsonl(rows)
+    if args.output:
+        import asyncio
+
+        await asyncio.to_thread(_write, Path(args.output), text)
+        err(f"loom batches results: {len(rows):,} requests written to {args.output}")
+    else:
+        sys.stdout.writelines(text)
+    return 0
+
+
+def _write(path: Path, text: Iterable[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as file:
+        file.writelines(text)
