@@ -124,11 +124,11 @@ def test_watch_exits_0_on_completed_1_on_failed_and_4_for_an_unknown_batch(
     assert "line 2: The custom_id 'ticket-0000' is a duplicate" in failed.stdout
     unknown = loom("batches", "watch", "batch_nope", env=env)
     assert unknown.returncode == 4 and "404" in unknown.stderr
-    listed = loom("batches", env=env)
+    listed = loom("batches", "list", env=env)
     assert listed.returncode == 0 and batch_id in listed.stdout
     shown = loom("batches", batch_id, "--json", env=env)
     assert json.loads(shown.stdout)["status"] == "completed"
-    detail = loom("batches", batch_id, env=env)
+    detail = loom("batches", "show", batch_id, env=env)
     assert "requests 20: 20 done, 0 failed" in detail.stdout and "completed" in detail.stdout
 
 
@@ -192,7 +192,7 @@ def test_a_server_without_batches_gets_one_plain_sentence(
         "OPENAI_API_KEY": "sk-test-fake-0001",
         "LOOM_DATA_DIR": str(tmp_path),
     }
-    done = loom("batches", env=env)
+    done = loom("batches", "list", env=env)
     assert done.returncode == 1 and done.stdout == ""
     lines = done.stderr.splitlines()
     assert (

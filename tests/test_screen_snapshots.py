@@ -170,3 +170,35 @@ def test_requests_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
         await pilot.pause(0.2)
 
     assert snap_compare(app_in(frozen_demo, "chat"), terminal_size=(80, 24), run_before=listed)
+
+
+async def batches_ready(pilot: Any) -> Any:
+    """The batches screen listed, on the batch that runs (the one it opens on)."""
+    from tui.areas.batches.screens.batches import BatchesScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, BatchesScreen)
+    await until(lambda: bool(screen.batches) and screen.selected is not None, "the batches")
+    await pilot.pause(0.3)
+    return screen
+
+
+def test_batches_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    assert snap_compare(
+        app_in(frozen_demo, "batches"), terminal_size=(80, 24), run_before=batches_ready
+    )
+
+
+def test_batch_results_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def results(pilot: Any) -> None:
+        from tui.areas.batches.screens.results import ResultsScreen
+
+        screen = await batches_ready(pilot)
+        await pilot.press("end")
+        await until(lambda: (b := screen.current()) is not None and b.finished, "the last")
+        await pilot.press("r")
+        await until(lambda: isinstance(pilot.app.screen, ResultsScreen), "the results")
+        await until(lambda: pilot.app.screen.complete, "every row")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app_in(frozen_demo, "batches"), terminal_size=(80, 24), run_before=results)

@@ -36,3 +36,23 @@ def when(timestamp: int | float | None) -> str:
 def clock(timestamp: int | float | None) -> str:
     """A moment in local time with seconds: `14:03:27`."""
     return moment(timestamp, "%H:%M:%S")
+
+
+SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹"}
+"""Currencies written with their sign; any other is written with its code (`42.50 CHF`)."""
+
+
+def money(value: float, currency: str = "usd") -> str:
+    """An amount in the currency the server named: `$3.40`, `€42.50`, `12.00 CHF`, and
+    enough digits for a small amount to show (`$0.0012`, never `$0.00` beside a share)."""
+    if value == 0:
+        digits = f"{0:.2f}"
+    elif value < 0.01:
+        digits = f"{value:.4f}" if value >= 0.0001 else f"{value:.2g}"
+    elif value < 1000:
+        digits = f"{value:,.2f}"
+    else:
+        digits = f"{value / 1000:,.1f}k"
+    code = (currency or "usd").lower()
+    sign = SYMBOLS.get(code)
+    return f"{sign}{digits}" if sign else f"{digits} {code.upper()}"

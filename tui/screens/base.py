@@ -13,20 +13,17 @@ from tui.core.services import Services
 from tui.widgets.relay import Relaying
 
 
-class LoomScreen(Relaying, Screen[None]):
-    """A screen of one mode (see tui.screens.modes). It reaches the API and the store only
-    through its area's service (`service`), and hears from core through `listen`."""
+class AreaScreen:
+    """What every screen of an area has, a mode's or one it opens (a form, a results
+    viewer): the app's services, its area's service, failures said in plain words."""
 
-    MODE: ClassVar[str] = ""
-    """The mode this screen is."""
     AREA: ClassVar[str] = ""
     """The area (tui/areas) whose service `service` is."""
-    HELP_TITLE: ClassVar[str] = "Loom"
-    HELP_INTRO: ClassVar[str] = ""
 
     @property
     def services(self) -> Services:
         """The app's services (the app builds them; see tui.core.services)."""
+        assert isinstance(self, Screen)
         services = getattr(self.app, "services", None)
         assert isinstance(services, Services), "the screen runs in LoomApp"
         return services
@@ -35,6 +32,23 @@ class LoomScreen(Relaying, Screen[None]):
     def service(self) -> Any:
         """Its area's service (made on first use; see tui.registry)."""
         return self.services.area(self.AREA)
+
+    def said(self, error: BaseException, doing: str, area: str | None = None) -> str:
+        """A failure in one line: what happened, the server's words, what to do."""
+        from tui.core.advice import explain_call
+
+        advice = explain_call(error, self.services.settings, doing=doing, area=area)
+        return " ".join(part for part in (advice.headline, advice.detail, advice.fix) if part)
+
+
+class LoomScreen(AreaScreen, Relaying, Screen[None]):
+    """A screen of one mode (see tui.screens.modes). It reaches the API and the store only
+    through its area's service (`service`), and hears from core through `listen`."""
+
+    MODE: ClassVar[str] = ""
+    """The mode this screen is."""
+    HELP_TITLE: ClassVar[str] = "Loom"
+    HELP_INTRO: ClassVar[str] = ""
 
     def mode_bar(self) -> Widget | None:
         """The tab line, once there is more than one screen."""
@@ -56,13 +70,6 @@ class LoomScreen(Relaying, Screen[None]):
             for title, bindings in [*self.help_sections(), ("Everywhere", self.app.BINDINGS)]
         ]
         self.app.push_screen(HelpScreen(f"Loom · {self.HELP_TITLE}", sections, self.HELP_INTRO))
-
-    def said(self, error: BaseException, doing: str, area: str | None = None) -> str:
-        """A failure in one line: what happened, the server's words, what to do."""
-        from tui.core.advice import explain_call
-
-        advice = explain_call(error, self.services.settings, doing=doing, area=area)
-        return " ".join(part for part in (advice.headline, advice.detail, advice.fix) if part)
 
 
 HELP_BINDING = Binding(

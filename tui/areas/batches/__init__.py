@@ -4,10 +4,21 @@ shared watcher follows, the input file's check), commands.py (`loom batches`), s
 routes, the engine that runs a batch's lines through the simulator's own routes on a
 clock, the demo's batches)."""
 
-from tui.registry import Area
+from tui.registry import Area, Mode
 
 AREA = Area(
     name="batches",
+    modes=(
+        Mode(
+            "batches",
+            "Batches",
+            "tui.areas.batches.screens.batches:BatchesScreen",
+            "Batches of this server followed live: counts, results, failures sent again",
+            key="f7",
+            short="Batch",
+            order=30,
+        ),
+    ),
     service="tui.areas.batches.core.service:BatchesService",
     commands="tui.areas.batches.commands",
     sim_routes="tui.areas.batches.sim.routes:batch_routes",

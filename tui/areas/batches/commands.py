@@ -39,9 +39,11 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     """The family's commands."""
     batches = commands.add_parser(
         "batches",
-        help="list batches, show one, watch one to its end, or check an input file",
-        description="`loom batches` lists the server's batches, newest first; `loom batches "
-        "ID` shows one (its stages, counts, errors with their line numbers). `loom batches "
+        help="the batches screen; or list, watch, check, submit, resubmit, cancel for scripts",
+        description="`loom batches` opens the batches screen (`loom batches ID` on that "
+        "batch; with --json either prints the API's objects instead). `loom batches list` "
+        "lists them newest first, a line each; `loom batches show ID` one in full (its "
+        "stages, counts, errors with their line numbers). `loom batches "
         f"watch ID` prints each change until the batch ends: {OUTCOMES_HELP} (expired "
         "counts as cancelled). `loom batches validate FILE` checks a JSONL input file "
         "against the spec's request for its endpoint, with the estimated tokens and cost "
@@ -54,8 +56,8 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     batches.add_argument(
         "target",
         nargs="*",
-        metavar="[ID | watch ID | validate FILE | submit FILE | results ID | resubmit ID | "
-        "cancel ID]",
+        metavar="[ID | list | show ID | watch ID | validate FILE | submit FILE | results ID | "
+        "resubmit ID | cancel ID]",
         help="what to do",
     )
     batches.add_argument(
@@ -100,10 +102,24 @@ def run(args: argparse.Namespace) -> int:
             if status != 0 or report is None:
                 return status
         return asyncio.run(act(args, target[0], target[1], report))
+    if target and target[0] == "list":
+        if len(target) != 1:
+            err("loom batches list: it takes no argument")
+            return BAD_USE
+        return asyncio.run(show(args, None))
+    if target and target[0] == "show":
+        if len(target) != 2:
+            err("loom batches show: name one batch (loom batches show ID)")
+            return BAD_USE
+        return asyncio.run(show(args, target[1]))
     if len(target) > 1:
-        err("loom batches: give at most one batch id (or watch ID, validate FILE, …)")
+        err("loom batches: give at most one batch id (or list, watch ID, validate FILE, …)")
         return BAD_USE
-    return asyncio.run(show(args, target[0] if target else None))
+    if args.json:
+        return asyncio.run(show(args, target[0] if target else None))
+    from tui.cli.workbench import run_app
+
+    return run_app(args, mode="batches", job=target[0] if target else None)
 
 
 def validate(path: Path, endpoint: str | None) -> int:
@@ -134,6 +150,8 @@ async def _service(args: argparse.Namespace) -> tuple[Services, Any]:
 
 async def show(args: argparse.Namespace, batch_id: str | None) -> int:
     """The list, or one batch: as lines, or as the API's JSON (`--json`)."""
+    from tui.areas.batches.core.words import detail_lines, list_line
+
     services, service = await _service(args)
     try:
         if batch_id is None:
@@ -159,58 +177,6 @@ async def show(args: argparse.Namespace, batch_id: str | None) -> int:
     if note:
         err(f"loom batches: {note}")
     return 0
-
-
-def list_line(batch: Batch) -> str:
-    """One batch in a line: id, status, counts, endpoint, when, description."""
-    from tui.areas.batches.core.follower import status_words
-    from tui.core.text import moment
-
-    counts = batch.counts
-    done = f"{counts.completed:,}/{counts.total:,}"
-    if counts.failed:
-        done += f" ({counts.failed:,} failed)"
-    about = (batch.metadata or {}).get("description", "")
-    when = moment(batch.created_at, "%Y-%m-%d %H:%M")
-    return (
-        f"{batch.id:<28} {status_words(batch.status):<14} {done:<18} "
-        f"{batch.endpoint:<22} {when}  {about}"
-    ).rstrip()
-
-
-def detail_lines(batch: Batch) -> list[str]:
-    """One batch in full: what it runs, its counts, every stage reached, its errors."""
-    from tui.areas.batches.core.follower import status_words
-    from tui.core.text import moment
-
-    counts = batch.counts
-    lines = [
-        f"{batch.id}  {status_words(batch.status)}",
-        f"endpoint {batch.endpoint}" + (f", model {batch.model}" if batch.model else ""),
-        f"requests {counts.total:,}: {counts.completed:,} done, {counts.failed:,} failed",
-        f"input {batch.input_file_id}"
-        + (f", output {batch.output_file_id}" if batch.output_file_id else "")
-        + (f", errors {batch.error_file_id}" if batch.error_file_id else ""),
-    ]
-    if batch.status == "finalizing":
-        lines.append("finalizing: every request has run; the output files are being written")
-    for stage, when in batch.stages():
-        lines.append(f"  {stage:<12} {moment(when, '%Y-%m-%d %H:%M:%S')}")
-    if batch.expires_at and not batch.finished:
-        lines.append(f"  {'expires':<12} {moment(batch.expires_at, '%Y-%m-%d %H:%M:%S')}")
-    if batch.usage is not None and batch.usage.total_tokens:
-        lines.append(
-            f"tokens {batch.usage.input_tokens or 0:,} in, {batch.usage.output_tokens or 0:,} out"
-        )
-    for key, value in (batch.metadata or {}).items():
-        lines.append(f"metadata {key} = {value}")
-    errors = batch.errors.data if batch.errors is not None else []
-    if errors:
-        lines.append(f"{len(errors):,} problem(s) in the input file:")
-        for error in errors:
-            where = f"line {error.line}: " if error.line else ""
-            lines.append(f"  {where}{error.message or error.code}")
-    return lines
 
 
 async def watch(args: argparse.Namespace, batch_id: str) -> int:

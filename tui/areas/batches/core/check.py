@@ -16,12 +16,15 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.areas.batches.spec import ENDPOINTS, MAX_BYTES, MAX_REQUESTS
 from tui.core.jsonl import objects, regular_size
 from tui.core.text import size_words
 from tui.core.tokens import token_counter
+
+if TYPE_CHECKING:
+    from tui.core.pricing import PriceTable
 
 SHOWN_PROBLEMS = 20
 """Problems listed by line; the rest are counted."""
@@ -249,7 +252,7 @@ def _check_line(report: Report, number: int, line: dict[str, Any], seen: set[str
             )
 
 
-def batch_cost(report: Report, prices: Any) -> str | None:
+def batch_cost(report: Report, prices: PriceTable) -> str | None:
     """What the batch would cost at the batch price (`prices`, a PriceTable), as text; None
     when no price is known for its model."""
     if not report.model or not report.requests:

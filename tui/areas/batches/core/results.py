@@ -171,12 +171,12 @@ def join(row: ResultRow, inputs: dict[str, tuple[int, str]]) -> ResultRow:
     return row
 
 
-def cost_of(row: ResultRow, prices: PriceTable) -> float | None:
+def cost_of(row: ResultRow, prices: PriceTable | None) -> float | None:
     """What one request cost at the batch price (None when its model has no price)."""
-    price = prices.price(row.model) if row.model else None
+    price = prices.price(row.model) if row.model and prices is not None else None
     if price is None:
         return None
-    share = prices.batch_share
+    share = prices.batch_share if prices is not None else 1.0
     return (row.input_tokens * price.input + row.output_tokens * price.output) * share / 1e6
 
 
@@ -207,7 +207,7 @@ CSV_COLUMNS = (
 )
 
 
-def as_csv(rows: Iterable[ResultRow], prices: PriceTable) -> Iterable[str]:
+def as_csv(rows: Iterable[ResultRow], prices: PriceTable | None) -> Iterable[str]:
     """The joined rows as CSV (the reply's text, not its whole body)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -4,9 +4,10 @@ server and of the watcher goes through here (the screens never hold the client).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.areas.batches.core.follower import BatchFollower, BatchUpdate
+from tui.areas.batches.core.follower import KIND, BatchFollower, BatchUpdate
 from tui.core.context import AreaContext, AreaService
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class BatchesService(AreaService):
         super().__init__(context)
         self.updates: Topic[BatchUpdate] = context.topic("batches")
         """Told after every poll of every batch followed."""
+        self.followers: dict[str, BatchFollower] = {}
         self._resource: tuple[OpenAIClient, BatchesResource] | None = None
 
     async def resource(self) -> BatchesResource:
@@ -62,6 +64,7 @@ class BatchesService(AreaService):
 
     def server_changed(self) -> None:
         """Another server: its batches are not the old one's."""
+        self.followers.clear()
         self._resource = None
 
     # --- files, results, changes -----------------------------------------------------------
@@ -127,3 +130,71 @@ class BatchesService(AreaService):
     async def cancel(self, batch_id: str) -> Batch:
         """Cancel a batch (the screen asks first)."""
         return await (await self.resource()).cancel(batch_id)
+
+    # --- following ---------------------------------------------------------------------------
+
+    def _make(self, batch_id: str) -> BatchFollower:
+        follower = self.followers.get(batch_id)
+        if follower is None:
+            follower = self.follower(batch_id)
+            self.followers[batch_id] = follower
+        return follower
+
+    def show(self, batch_id: str) -> BatchFollower:
+        """A screen shows this batch now: followed at the fast rate."""
+        follower = self._make(batch_id)
+        watch = self.context.watcher.follow(follower)
+        self.context.watcher.focus(watch, True)
+        return follower
+
+    def hide(self, batch_id: str) -> None:
+        """No screen shows this batch any more."""
+        watch = self.context.watcher.get(KIND, batch_id)
+        if watch is not None:
+            self.context.watcher.focus(watch, False)
+
+    def is_watched(self, batch_id: str) -> bool:
+        """Whether the user asked to watch this batch on every screen."""
+        watch = self.context.watcher.get(KIND, batch_id)
+        return watch is not None and watch.kept
+
+    def watch(self, batch_id: str, *, known_status: str = "") -> None:
+        """Watch a batch on every screen and after a restart: a notice when it ends."""
+        self.context.watcher.follow(self._make(batch_id), keep=True, known_status=known_status)
+
+    def unwatch(self, batch_id: str) -> None:
+        """Stop watching a batch on every screen."""
+        self.context.watcher.unkeep(KIND, batch_id)
+
+    async def started(self) -> None:
+        """After the first frame: follow again the batches watched before; in demo mode,
+        those running, so that a newcomer hears when one ends."""
+        from tui.api.errors import APIError
+
+        restored = await self.context.watcher.restore(KIND, self._make)
+        if not self.settings.demo or restored:
+            return
+        try:
+            batches, _ = await self.list_batches()
+        except APIError:
+            return
+        for batch in batches:
+            if batch.status in ("validating", "in_progress", "finalizing"):
+                self.watch(batch.id, known_status=batch.status)
+
+    async def download(self, batch: Batch) -> list[Path]:
+        """The batch's output and error files, streamed into downloads/ of the data folder
+        under names made from its id (a name a server sends is never a path)."""
+        from tui.core.safe_files import slug, writing_inside
+
+        folder = self.settings.store_dir / "downloads"
+        client = await self.context.client()
+        written: list[Path] = []
+        for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
+            if not file_id:
+                continue
+            with writing_inside(folder, f"{slug(batch.id, 'batch')}-{kind}.jsonl") as (out, path):
+                async for piece in client.files.content_chunks(file_id):
+                    out.write(piece)
+            written.append(path)
+        return written

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.core.context import AreaContext, AreaService
+from tui.core.words import money
 
 RANGES = {"today": 0, "7 days": 7, "30 days": 30, "90 days": 90}
 WIDTHS = {"1m": 60, "1h": 3600, "1d": 86400}
@@ -400,26 +401,6 @@ class UsageBook:
             for p, amount in enumerate(amounts):
                 series[p][index] += amount
         return Dataset(query, starts, step, parts, values, complete=True, fetched_at=time.time())
-
-
-SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹"}
-"""Currencies written with their sign; any other is written with its code (`42.50 CHF`)."""
-
-
-def money(value: float, currency: str = "usd") -> str:
-    """An amount in the currency the server named: `$3.40`, `€42.50`, `12.00 CHF`, and
-    enough digits for a small amount to show (`$0.0012`, never `$0.00` beside a share)."""
-    if value == 0:
-        digits = f"{0:.2f}"
-    elif value < 0.01:
-        digits = f"{value:.4f}" if value >= 0.0001 else f"{value:.2g}"
-    elif value < 1000:
-        digits = f"{value:,.2f}"
-    else:
-        digits = f"{value / 1000:,.1f}k"
-    code = (currency or "usd").lower()
-    sign = SYMBOLS.get(code)
-    return f"{sign}{digits}" if sign else f"{digits} {code.upper()}"
 
 
 def short(value: float, metric: str, currency: str = "usd") -> str:

@@ -1,0 +1,274 @@
+"""A batch's results: a row per request — its custom_id, status, tokens, cost at the batch
+price, the start of its reply or its error — streamed in as the output and error files come
+down (the first rows show before the rest has arrived), joined with the input by custom_id
+once the input file is in. Filter by text (/), only the failed (x), sort (s), open one to
+see its request beside its answer (Enter), export JSONL and CSV (e)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from tui.areas.batches.core.results import ResultRow, as_csv, as_jsonl, cost_of, join
+from tui.areas.batches.core.words import description
+from tui.core.failures import APIError
+from tui.core.words import money
+from tui.screens.base import AreaScreen
+from tui.widgets.field import Field
+from tui.widgets.key_footer import KeyFooter
+from tui.widgets.plain import plain
+from tui.widgets.row_table import Column, Row, RowTable
+
+if TYPE_CHECKING:
+    from tui.areas.batches.api.schemas import Batch
+    from tui.core.pricing import PriceTable
+
+SORTS = ("line", "status", "tokens", "cost")
+REFRESH = 0.15
+"""Seconds between redraws while rows stream in."""
+
+
+class ResultsScreen(AreaScreen, Screen[None]):
+    """Every request of one batch with what became of it."""
+
+    AREA = "batches"
+    DEFAULT_CSS = """
+    ResultsScreen { layout: vertical; }
+    ResultsScreen #results-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    ResultsScreen #results-filter { height: 1; margin: 0 1; display: none; }
+    ResultsScreen #results-filter.-shown { display: block; }
+    ResultsScreen #results-list { height: 1fr; border: round $panel-lighten-2; }
+    ResultsScreen #results-list:focus { border: round $primary; }
+    ResultsScreen #results-status {
+        height: 1; padding: 0 1; background: $panel; color: $text-muted;
+    }
+    """
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="results.open", tooltip="Request and answer"),
+        Binding("slash", "filter", "Filter", id="results.filter", tooltip="Filter by text"),
+        Binding("x", "failed", "Failed", id="results.failed", tooltip="Only the failed"),
+        Binding("s", "sort", "Sort", id="results.sort", tooltip="Sort by line, status, …"),
+        Binding("e", "export", "Export", id="results.export", tooltip="JSONL and CSV"),
+        Binding("escape", "back", "Back", id="results.back", tooltip="Back to the batches"),
+    ]
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.target = batch
+        self.rows: list[ResultRow] = []
+        self.inputs: dict[str, tuple[int, str]] | None = None
+        self.needle = ""
+        self.failed_only = False
+        self.sort = "line"
+        self.problem: str | None = None
+        self.complete = False
+        self._drawn_at = 0.0
+        self.prices: PriceTable | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain(f"Results of {description(self.target)}"), id="results-title")
+        yield Field(placeholder="filter: custom_id, status, text…", id="results-filter")
+        yield RowTable(
+            [
+                Column("id", "custom_id", most=24),
+                Column("status", "st", width=3),
+                Column("tokens", "tokens", width=11, right=True),
+                Column("cost", "cost", width=8, right=True),
+                Column("reply", "reply or error", most=200),
+            ],
+            id="results-list",
+        )
+        yield Static("", id="results-status")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.prices = self.services.prices()
+        self.query_one(RowTable).focus()
+        self._show_status()
+        self.load_rows()
+        self.load_inputs()
+
+    # --- loading --------------------------------------------------------------------------
+
+    @work(group="results-rows", exclusive=True, exit_on_error=False)
+    async def load_rows(self) -> None:
+        """The rows, as the files stream down: drawn every REFRESH seconds meanwhile."""
+        try:
+            async for row in self.service.results(self.target):
+                if self.inputs is not None:
+                    join(row, self.inputs)
+                self.rows.append(row)
+                if time.monotonic() - self._drawn_at > REFRESH:
+                    self._fill()
+        except APIError as error:
+            self.problem = self.said(error, "downloading the results", "batches")
+        self.complete = True
+        self._fill()
+
+    @work(group="results-inputs", exclusive=True, exit_on_error=False)
+    async def load_inputs(self) -> None:
+        """The input file, for each row's request and line."""
+        try:
+            inputs = await self.service.input_index(self.target)
+        except APIError as error:
+            self.problem = self.said(error, "downloading the input file", "batches")
+            self._show_status()
+            return
+        self.inputs = inputs
+        for row in self.rows:
+            join(row, inputs)
+        self._fill()
+
+    # --- what is shown ----------------------------------------------------------------------
+
+    def shown(self) -> list[ResultRow]:
+        """The rows the filter and the failed-only switch let through, in the sort's order."""
+        needle = self.needle.lower().strip()
+        picked = [
+            r
+            for r in self.rows
+            if (not self.failed_only or not r.ok) and (not needle or needle in r.haystack())
+        ]
+        prices = self.prices
+        if self.sort == "status":
+            picked.sort(key=lambda r: (r.ok, r.status or 0))
+        elif self.sort == "tokens":
+            picked.sort(key=lambda r: -(r.input_tokens + r.output_tokens))
+        elif self.sort == "cost":
+            picked.sort(key=lambda r: -(cost_of(r, prices) or 0.0))
+        elif self.inputs is not None:
+            picked.sort(key=lambda r: r.line or 0)
+        return picked
+
+    def _fill(self) -> None:
+        self._drawn_at = time.monotonic()
+        prices = self.prices
+        table = self.query_one(RowTable)
+        rows = []
+        for n, r in enumerate(self.shown()):
+            status = Text(str(r.status) if r.status is not None else "–")
+            if not r.ok:
+                status.stylize("bold reverse")
+            cost = cost_of(r, prices)
+            reply = plain(r.error or r.preview)
+            if r.error:
+                reply.stylize("bold")
+            cells = (
+                plain(r.custom_id),
+                status,
+                Text(f"{r.input_tokens:,}/{r.output_tokens:,}"),
+                Text("" if cost is None else money(cost)),
+                reply,
+            )
+            rows.append(Row(f"{n}:{r.custom_id}", cells))
+        keep = table.current.key if table.current is not None else None
+        table.show(rows, keep=keep)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        if self.problem:
+            line.append(f"⚠ {self.problem}", style="bold")
+            self.query_one("#results-status", Static).update(line)
+            return
+        failed = sum(1 for r in self.rows if not r.ok)
+        tokens = sum(r.input_tokens + r.output_tokens for r in self.rows)
+        prices = self.prices
+        costs = [cost_of(r, prices) for r in self.rows]
+        line.append(f"{len(self.rows):,} requests", style="bold")
+        if not self.complete:
+            line.append(" (coming in…)")
+        line.append(f" · {failed:,} failed · {tokens:,} tokens")
+        known = [c for c in costs if c is not None]
+        if known:
+            line.append(f" · {money(sum(known))} at the batch price")
+        if self.failed_only or self.needle:
+            line.append(f" · {len(self.shown()):,} shown")
+        line.append(f" · by {self.sort}")
+        self.query_one("#results-status", Static).update(line)
+
+    # --- keys -------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        """Filter the rows by text."""
+        field = self.query_one("#results-filter", Field)
+        field.add_class("-shown")
+        field.focus()
+
+    @on(Input.Changed, "#results-filter")
+    def _typed(self, event: Input.Changed) -> None:
+        self.needle = event.value
+        self._fill()
+
+    @on(Input.Submitted, "#results-filter")
+    def _filtered(self) -> None:
+        self.query_one(RowTable).focus()
+
+    def action_failed(self) -> None:
+        """Only the failed requests, or all again."""
+        self.failed_only = not self.failed_only
+        self._fill()
+
+    def action_sort(self) -> None:
+        """The next order: by line, status, tokens, cost."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self._fill()
+
+    def action_back(self) -> None:
+        """Leave the filter, else back to the batches."""
+        field = self.query_one("#results-filter", Field)
+        if field.has_focus:
+            self.query_one(RowTable).focus()
+            if not field.value:
+                field.remove_class("-shown")
+            return
+        self.dismiss(None)
+
+    @on(RowTable.Chosen, "#results-list")
+    def _chosen(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """The request under the cursor beside its answer."""
+        from tui.areas.batches.screens.result_detail import ResultDetail
+
+        table = self.query_one(RowTable)
+        if table.current is None:
+            return
+        index = int(table.current.key.split(":", 1)[0])
+        shown = self.shown()
+        if 0 <= index < len(shown):
+            self.app.push_screen(ResultDetail(shown[index]))
+
+    @work(group="results-export", exit_on_error=False)
+    async def action_export(self) -> None:
+        """The joined results as JSONL and CSV, into exports/ of the data folder."""
+        import asyncio
+
+        from tui.core.safe_files import slug, write_inside
+
+        if not self.complete:
+            self.notify("The results are still coming in: export once they are all here.")
+            return
+        folder = self.services.settings.store_dir / "exports"
+        name = slug(self.target.id, "batch")
+        prices = self.prices
+        rows = list(self.rows)
+        try:
+            jsonl = await asyncio.to_thread(
+                write_inside, folder, f"{name}-results.jsonl", "".join(as_jsonl(rows))
+            )
+            table = await asyncio.to_thread(
+                write_inside, folder, f"{name}-results.csv", "".join(as_csv(rows, prices))
+            )
+        except OSError as error:
+            self.notify(f"Could not write the export: {error}", severity="error", timeout=12)
+            return
+        self.notify(f"Saved {jsonl} and {table}")
