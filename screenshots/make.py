@@ -316,7 +316,51 @@ async def inspector_detail(pilot: Any) -> None:
     await pilot.pause(0.5)
 
 
+async def batches_listed(pilot: Any) -> None:
+    from tui.areas.batches.screens.batches import BatchesScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, BatchesScreen)
+    for _ in range(300):
+        if screen.batches and screen.selected:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(2.5)  # a few polls: the pace and the time left
+
+
+async def batch_results(pilot: Any) -> None:
+    await batches_listed(pilot)
+    await pilot.press("end", "r")
+    for _ in range(300):
+        if getattr(pilot.app.screen, "complete", False):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)
+
+
+async def batch_result(pilot: Any) -> None:
+    await batch_results(pilot)
+    await pilot.press("x", "enter")
+    await pilot.pause(0.5)
+
+
+async def batch_new(pilot: Any) -> None:
+    await batches_listed(pilot)
+    folder = Path(tempfile.mkdtemp(prefix="loom-shots-batch-"))
+    from tui.areas.batches.sim.routes import chat_lines, jsonl
+
+    path = folder / "tickets.jsonl"
+    path.write_bytes(jsonl(chat_lines(120)))
+    await pilot.press("n", *str(path), "tab", *"weekly tickets")
+    await pilot.pause(1.0)
+
+
 async def main() -> None:
+    await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
+    await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
+    await shoot("batch-results-80x24", (80, 24), batch_results, mode="batches")
+    await shoot("batch-result-80x24", (80, 24), batch_result, mode="batches")
+    await shoot("batch-new-80x24", (80, 24), batch_new, mode="batches")
     await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
     await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")
     await shoot("usage-costs-80x24", (80, 24), usage_costs, mode="usage")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.areas.batches.sim.routes import chat_lines, jsonl
 from tui.areas.fine_tuning.sim.routes import training_jsonl
 from tui.cli.parser import parser as _parser
 
@@ -79,6 +80,7 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
         made = _loom("import", str(source), "--demo", cwd=tmp_path, env=env)
         assert made.returncode == 0, made.stderr
     (tmp_path / "train.jsonl").write_bytes(training_jsonl(15))
+    (tmp_path / "requests.jsonl").write_bytes(jsonl(chat_lines(5)))
     exported = _loom(
         "export",
         "jacquard",
@@ -94,6 +96,12 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
     expected = {
         ("fine-tuning", "validate", "train.jsonl", "--method", "dpo"): 1,  # problems, listed
         ("fine-tuning", "watch", "ftjob-abc123"): 4,  # an unknown job cannot be followed
+        ("batches", "watch", "batch_abc123"): 4,  # nor an unknown batch
+        # An unknown batch is said in one line, exit 1.
+        ("batches", "show", "batch_abc123"): 1,
+        ("batches", "results", "batch_abc123", "--csv", "-o", "results.csv"): 1,
+        ("batches", "resubmit", "batch_abc123"): 1,
+        ("batches", "cancel", "batch_abc123", "--yes"): 1,
     }
     ran = 0
     for argv in readme_commands():
@@ -104,6 +112,8 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
             continue  # the usage screen
         if parsed.command == "config" and parsed.action == "edit":
             continue
+        if parsed.command == "batches" and not parsed.target:
+            continue  # the batches screen
         done = _loom(*argv, "--demo", cwd=tmp_path, env=env)
         want = expected.get(tuple(argv), 0)
         assert done.returncode == want, (argv, done.returncode, done.stderr)
