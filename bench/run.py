@@ -50,6 +50,11 @@ TARGETS = {
     "usage_first_chart_s": ("<=", 1.0),
     "usage_switch_grouping_ms": ("<=", 16.7),
     "ledger_1m_aggregate_s": ("<=", 0.5),
+    "batch_results_first_rows_s": ("<=", 0.5),
+    "batch_results_filter_key_worst_ms": ("<=", 16),
+    "batch_results_rss_mib": ("<=", 150),
+    "batch_check_mb_per_s": (">=", 50),
+    "batch_watched_20_cpu_share": ("<=", 0.02),
 }
 
 
@@ -190,6 +195,8 @@ def main() -> None:
     log("models:", json.dumps(browser))
     usage = run_child(["bench/usage.py", *(["--quick"] if args.quick else [])])
     log("usage:", json.dumps(usage))
+    batches = run_child(["bench/batches.py", *(["--quick"] if args.quick else [])])
+    log("batches:", json.dumps(batches))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -232,6 +239,21 @@ def main() -> None:
         "floor_usage_chart_draw_ms": usage["floor_chart_draw_ms"],
         "ledger_1m_aggregate_s": usage["ledger_aggregate_s"],
         "floor_ledger_1m_scan_s": usage["floor_ledger_scan_s"],
+        # Batches (bench/batches.py): 50,000 results, a large input checked, 20 watched.
+        "batch_results_first_rows_s": batches["results_first_rows_s"],
+        "batch_results_all_joined_s": batches["results_all_joined_s"],
+        "batch_results_filter_key_ms": batches["results_filter_key_ms"],
+        "batch_results_filter_key_worst_ms": batches["results_filter_key_worst_ms"],
+        "batch_results_rss_mib": batches["results_rss_mib"],
+        "batch_check_mb_per_s": batches["check_mb_per_s"],
+        "batch_check_peak_rss_mib": batches["check_peak_rss_mib"],
+        "batch_watched_20_cpu_share": batches["watched_cpu_share"],
+        "floor_batch_httpx_first_line_s": batches["floor_results_httpx_first_line_s"],
+        "floor_batch_scan_ms": batches["floor_results_scan_ms"],
+        "floor_batch_rss_before_viewer_mib": batches["floor_results_rss_before_viewer_mib"],
+        "floor_batch_json_mb_per_s": batches["floor_check_json_mb_per_s"],
+        "floor_batch_json_peak_rss_mib": batches["floor_check_json_peak_rss_mib"],
+        "floor_batch_watched_httpx_cpu_share": batches["floor_watched_httpx_cpu_share"],
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],

@@ -22,8 +22,41 @@ from tui.core.text import strip_controls
 if TYPE_CHECKING:
     from tui.core.pricing import PriceTable
 
-PREVIEW = 160
+PREVIEW = 120
 """Characters of a reply kept for the list."""
+
+Span = tuple[int, int]
+"""Where a line is in a LineStore: (offset, length in bytes)."""
+
+
+class LineStore:
+    """Lines kept in a temporary file and read back by place: the raw lines of 50,000
+    results (tens of MB) stay on disk, not in memory, while a row keeps where its lines
+    are. The file goes when the store is closed (or the process ends)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (open while the store lives)
+        self._end = 0
+
+    def put(self, text: str) -> Span:
+        """Keep a line; where it is."""
+        data = text.encode("utf-8")
+        self._file.seek(self._end)
+        self._file.write(data)
+        span = (self._end, len(data))
+        self._end += len(data)
+        return span
+
+    def get(self, span: Span) -> str:
+        """A line kept before."""
+        self._file.seek(span[0])
+        return self._file.read(span[1]).decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Let the file go."""
+        self._file.close()
 
 
 @dataclass(slots=True)
@@ -41,11 +74,34 @@ class ResultRow:
     output_tokens: int
     model: str
     output: str
-    """The output or error line as it came."""
+    """The output or error line as it came ("" once it is kept in `store`)."""
     request: str = ""
-    """The input line it answers, once the input is known."""
+    """The input line it answers, once the input is known ("" when it is in `store`)."""
     line: int | None = None
     """Its line in the input file."""
+    store: LineStore | None = None
+    """Where its lines are kept, if they are not held here."""
+    output_span: Span | None = None
+    request_span: Span | None = None
+    _haystack: str = ""
+
+    def output_line(self) -> str:
+        """The output or error line as it came."""
+        if self.output_span is not None and self.store is not None:
+            return self.store.get(self.output_span)
+        return self.output
+
+    def request_line(self) -> str:
+        """The input line it answers ("" before the input is known)."""
+        if self.request_span is not None and self.store is not None:
+            return self.store.get(self.request_span)
+        return self.request
+
+    def keep_in(self, store: LineStore) -> None:
+        """Keep its output line in `store` instead of in memory."""
+        self.output_span = store.put(self.output)
+        self.output = ""
+        self.store = store
 
     @property
     def ok(self) -> bool:
@@ -53,8 +109,11 @@ class ResultRow:
         return self.status is not None and 200 <= self.status < 300
 
     def haystack(self) -> str:
-        """What a filter looks in."""
-        return f"{self.custom_id} {self.status or ''} {self.error} {self.preview}".lower()
+        """What a filter looks in (made once: a filter runs over 50,000 rows a key)."""
+        if not self._haystack:
+            text = f"{self.custom_id} {self.status or ''} {self.error} {self.preview}"
+            self._haystack = text.lower()
+        return self._haystack
 
 
 def _text_of(body: Any) -> str:
@@ -150,24 +209,38 @@ async def lines_of(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
         yield rest.decode("utf-8", "replace")
 
 
-def index_input(lines: Iterable[str]) -> dict[str, tuple[int, str]]:
+Inputs = dict[str, tuple[int, "str | Span"]]
+"""custom_id -> (line number, the line, or where it is in a LineStore)."""
+
+
+def index_input(lines: Iterable[str]) -> Inputs:
     """custom_id -> (line number, the line) of an input file."""
-    found: dict[str, tuple[int, str]] = {}
+    found: Inputs = {}
     for number, raw in enumerate(lines, 1):
-        try:
-            entry = json.loads(raw)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("custom_id"), str):
-            found.setdefault(entry["custom_id"], (number, raw))
+        index_line(found, number, raw)
     return found
 
 
-def join(row: ResultRow, inputs: dict[str, tuple[int, str]]) -> ResultRow:
+def index_line(found: Inputs, number: int, raw: str, store: LineStore | None = None) -> None:
+    """Add one input line to an index by custom_id (the line kept in `store`, if given)."""
+    try:
+        entry = json.loads(raw)
+    except (ValueError, RecursionError):
+        return
+    custom_id = entry.get("custom_id") if isinstance(entry, dict) else None
+    if isinstance(custom_id, str) and custom_id not in found:
+        found[custom_id] = (number, raw if store is None else store.put(raw))
+
+
+def join(row: ResultRow, inputs: Inputs, store: LineStore | None = None) -> ResultRow:
     """The row with the input line it answers."""
     found = inputs.get(row.custom_id)
     if found is not None:
-        row.line, row.request = found
+        row.line, where = found
+        if isinstance(where, str):
+            row.request = where
+        else:
+            row.request_span, row.store = where, store
     return row
 
 
@@ -188,8 +261,8 @@ def as_jsonl(rows: Iterable[ResultRow]) -> Iterable[str]:
             "line": row.line,
             "status_code": row.status,
             "error": row.error or None,
-            "request": json.loads(row.request) if row.request else None,
-            "output": json.loads(row.output),
+            "request": json.loads(request) if (request := row.request_line()) else None,
+            "output": json.loads(row.output_line()),
         }
         yield json.dumps(joined, ensure_ascii=False) + "\n"
 
@@ -218,7 +291,7 @@ def as_csv(rows: Iterable[ResultRow], prices: PriceTable | None) -> Iterable[str
         buffer.truncate()
         cost = cost_of(row, prices)
         try:
-            body = json.loads(row.output).get("response", {}) or {}
+            body = json.loads(row.output_line()).get("response", {}) or {}
             reply = _text_of(body.get("body"))
         except (ValueError, AttributeError):
             reply = row.preview
@@ -240,4 +313,4 @@ def as_csv(rows: Iterable[ResultRow], prices: PriceTable | None) -> Iterable[str
 
 def failed_inputs(rows: Iterable[ResultRow]) -> list[str]:
     """The input lines of the requests that failed, as they were sent (to send again)."""
-    return [row.request for row in rows if not row.ok and row.request]
+    return [line for row in rows if not row.ok and (line := row.request_line())]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tui.api.multipart import Progress
     from tui.areas.batches.api.resource import BatchesResource
     from tui.areas.batches.api.schemas import Batch
-    from tui.areas.batches.core.results import ResultRow
+    from tui.areas.batches.core.results import Inputs, LineStore, ResultRow
     from tui.core.topic import Topic
 
 LIST_PAGE = 100
@@ -77,11 +77,17 @@ class BatchesService(AreaService):
         async for line in lines_of(client.files.content_chunks(file_id)):
             yield line
 
-    async def input_index(self, batch: Batch) -> dict[str, tuple[int, str]]:
-        """custom_id -> (line, the line) of the batch's input file."""
-        from tui.areas.batches.core.results import index_input
+    async def input_index(self, batch: Batch, store: LineStore | None = None) -> Inputs:
+        """custom_id -> (line, the line) of the batch's input file; with `store`, the lines
+        are kept there and the index says where."""
+        from tui.areas.batches.core.results import index_line
 
-        return index_input([line async for line in self.lines(batch.input_file_id)])
+        found: Inputs = {}
+        number = 0
+        async for line in self.lines(batch.input_file_id):
+            number += 1
+            index_line(found, number, line, store)
+        return found
 
     async def results(self, batch: Batch) -> AsyncIterator[ResultRow]:
         """A row per request that has an answer, the output file's first, then the error

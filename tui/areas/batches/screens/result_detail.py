@@ -64,7 +64,7 @@ def _answer(row: ResultRow) -> Any:
     if row.error:
         return Text(f"{row.status or '–'}  {row.error}", style="bold")
     try:
-        entry = json.loads(row.output)
+        entry = json.loads(row.output_line())
         body = (entry.get("response") or {}).get("body") or {}
         content = body["choices"][0]["message"]["content"]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
@@ -102,7 +102,7 @@ class ResultDetail(Screen[None]):
         yield Static(plain(title), id="detail-title")
         with Horizontal(id="detail-sides"):
             with VerticalScroll(classes="side", id="request-side", can_focus=True):
-                yield Static(_request_text(row.request))
+                yield Static(_request_text(row.request_line()))
             with VerticalScroll(classes="side", id="answer-side", can_focus=True):
                 yield Static(_answer(row))
         yield KeyFooter()

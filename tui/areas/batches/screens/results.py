@@ -16,7 +16,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from tui.areas.batches.core.results import ResultRow, as_csv, as_jsonl, cost_of, join
+from tui.areas.batches.core.results import (
+    Inputs,
+    LineStore,
+    ResultRow,
+    as_csv,
+    as_jsonl,
+    cost_of,
+    join,
+)
 from tui.areas.batches.core.words import description
 from tui.core.failures import APIError
 from tui.core.words import money
@@ -63,7 +71,9 @@ class ResultsScreen(AreaScreen, Screen[None]):
         super().__init__()
         self.target = batch
         self.rows: list[ResultRow] = []
-        self.inputs: dict[str, tuple[int, str]] | None = None
+        self.inputs: Inputs | None = None
+        self.store = LineStore()
+        """The raw lines of every result and request, on disk while the screen lives."""
         self.needle = ""
         self.failed_only = False
         self.sort = "line"
@@ -71,6 +81,12 @@ class ResultsScreen(AreaScreen, Screen[None]):
         self.complete = False
         self._drawn_at = 0.0
         self.prices: PriceTable | None = None
+        self._table_rows: list[Row] = []
+        """A table row per result, made once (its cells when first drawn)."""
+        self._failed = 0
+        self._tokens = 0
+        self._cost: float | None = None
+        self._sorted: tuple[tuple[int, str, bool], list[int]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(plain(f"Results of {description(self.target)}"), id="results-title")
@@ -88,6 +104,9 @@ class ResultsScreen(AreaScreen, Screen[None]):
         yield Static("", id="results-status")
         yield KeyFooter()
 
+    def on_unmount(self) -> None:
+        self.store.close()
+
     def on_mount(self) -> None:
         self.prices = self.services.prices()
         self.query_one(RowTable).focus()
@@ -102,9 +121,10 @@ class ResultsScreen(AreaScreen, Screen[None]):
         """The rows, as the files stream down: drawn every REFRESH seconds meanwhile."""
         try:
             async for row in self.service.results(self.target):
+                row.keep_in(self.store)
                 if self.inputs is not None:
-                    join(row, self.inputs)
-                self.rows.append(row)
+                    join(row, self.inputs, self.store)
+                self._add(row)
                 if time.monotonic() - self._drawn_at > REFRESH:
                     self._fill()
         except APIError as error:
@@ -116,60 +136,87 @@ class ResultsScreen(AreaScreen, Screen[None]):
     async def load_inputs(self) -> None:
         """The input file, for each row's request and line."""
         try:
-            inputs = await self.service.input_index(self.target)
+            inputs = await self.service.input_index(self.target, self.store)
         except APIError as error:
             self.problem = self.said(error, "downloading the input file", "batches")
             self._show_status()
             return
         self.inputs = inputs
         for row in self.rows:
-            join(row, inputs)
+            join(row, inputs, self.store)
+        self._sorted = None
         self._fill()
 
     # --- what is shown ----------------------------------------------------------------------
 
     def shown(self) -> list[ResultRow]:
         """The rows the filter and the failed-only switch let through, in the sort's order."""
+        return [self.rows[i] for i in self._shown_indices()]
+
+    def _shown_indices(self) -> list[int]:
         needle = self.needle.lower().strip()
-        picked = [
-            r
-            for r in self.rows
-            if (not self.failed_only or not r.ok) and (not needle or needle in r.haystack())
+        order = self._order()
+        if not needle and not self.failed_only:
+            return order
+        rows = self.rows
+        return [
+            i
+            for i in order
+            if (not self.failed_only or not rows[i].ok)
+            and (not needle or needle in rows[i].haystack())
         ]
-        prices = self.prices
+
+    def _order(self) -> list[int]:
+        """Every row's index in the sort's order, sorted once until rows come or the sort
+        changes (a filter keystroke then only picks)."""
+        wanted = (len(self.rows), self.sort, self.inputs is not None)
+        if self._sorted is not None and self._sorted[0] == wanted:
+            return self._sorted[1]
+        rows, prices = self.rows, self.prices
+        order = list(range(len(rows)))
         if self.sort == "status":
-            picked.sort(key=lambda r: (r.ok, r.status or 0))
+            order.sort(key=lambda i: (rows[i].ok, rows[i].status or 0))
         elif self.sort == "tokens":
-            picked.sort(key=lambda r: -(r.input_tokens + r.output_tokens))
+            order.sort(key=lambda i: -(rows[i].input_tokens + rows[i].output_tokens))
         elif self.sort == "cost":
-            picked.sort(key=lambda r: -(cost_of(r, prices) or 0.0))
+            order.sort(key=lambda i: -(cost_of(rows[i], prices) or 0.0))
         elif self.inputs is not None:
-            picked.sort(key=lambda r: r.line or 0)
-        return picked
+            order.sort(key=lambda i: rows[i].line or 0)
+        self._sorted = (wanted, order)
+        return order
+
+    def _cells(self, row: ResultRow) -> tuple[Text, ...]:
+        """A row's cells, made when it is first drawn (a list of 50,000 costs its keys)."""
+        status = Text(str(row.status) if row.status is not None else "–")
+        if not row.ok:
+            status.stylize("bold reverse")
+        cost = cost_of(row, self.prices)
+        reply = plain(row.error or row.preview)
+        if row.error:
+            reply.stylize("bold")
+        return (
+            plain(row.custom_id),
+            status,
+            Text(f"{row.input_tokens:,}/{row.output_tokens:,}"),
+            Text("" if cost is None else money(cost)),
+            reply,
+        )
+
+    def _add(self, row: ResultRow) -> None:
+        row.haystack()  # made as it comes, not on the first keystroke
+        self.rows.append(row)
+        self._table_rows.append(Row(str(len(self.rows) - 1), make=self._cells, source=row))
+        self._failed += not row.ok
+        self._tokens += row.input_tokens + row.output_tokens
+        cost = cost_of(row, self.prices)
+        if cost is not None:
+            self._cost = (self._cost or 0.0) + cost
 
     def _fill(self) -> None:
         self._drawn_at = time.monotonic()
-        prices = self.prices
         table = self.query_one(RowTable)
-        rows = []
-        for n, r in enumerate(self.shown()):
-            status = Text(str(r.status) if r.status is not None else "–")
-            if not r.ok:
-                status.stylize("bold reverse")
-            cost = cost_of(r, prices)
-            reply = plain(r.error or r.preview)
-            if r.error:
-                reply.stylize("bold")
-            cells = (
-                plain(r.custom_id),
-                status,
-                Text(f"{r.input_tokens:,}/{r.output_tokens:,}"),
-                Text("" if cost is None else money(cost)),
-                reply,
-            )
-            rows.append(Row(f"{n}:{r.custom_id}", cells))
         keep = table.current.key if table.current is not None else None
-        table.show(rows, keep=keep)
+        table.show([self._table_rows[i] for i in self._shown_indices()], keep=keep)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -178,19 +225,14 @@ class ResultsScreen(AreaScreen, Screen[None]):
             line.append(f"⚠ {self.problem}", style="bold")
             self.query_one("#results-status", Static).update(line)
             return
-        failed = sum(1 for r in self.rows if not r.ok)
-        tokens = sum(r.input_tokens + r.output_tokens for r in self.rows)
-        prices = self.prices
-        costs = [cost_of(r, prices) for r in self.rows]
         line.append(f"{len(self.rows):,} requests", style="bold")
         if not self.complete:
             line.append(" (coming in…)")
-        line.append(f" · {failed:,} failed · {tokens:,} tokens")
-        known = [c for c in costs if c is not None]
-        if known:
-            line.append(f" · {money(sum(known))} at the batch price")
+        line.append(f" · {self._failed:,} failed · {self._tokens:,} tokens")
+        if self._cost is not None:
+            line.append(f" · {money(self._cost)} at the batch price")
         if self.failed_only or self.needle:
-            line.append(f" · {len(self.shown()):,} shown")
+            line.append(f" · {len(self.query_one(RowTable).rows):,} shown")
         line.append(f" · by {self.sort}")
         self.query_one("#results-status", Static).update(line)
 
@@ -242,10 +284,9 @@ class ResultsScreen(AreaScreen, Screen[None]):
         table = self.query_one(RowTable)
         if table.current is None:
             return
-        index = int(table.current.key.split(":", 1)[0])
-        shown = self.shown()
-        if 0 <= index < len(shown):
-            self.app.push_screen(ResultDetail(shown[index]))
+        index = int(table.current.key)
+        if 0 <= index < len(self.rows):
+            self.app.push_screen(ResultDetail(self.rows[index]))
 
     @work(group="results-export", exit_on_error=False)
     async def action_export(self) -> None:
