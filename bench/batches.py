@@ -93,20 +93,8 @@ def results_server() -> Iterator[tuple[str, Any]]:
     (so this one's memory is the viewer's): (base URL, the batch)."""
     from tui.areas.batches.api.schemas import Batch
 
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve-results"],
-        stdout=subprocess.PIPE,
-        stdin=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        assert child.stdout is not None
-        told = json.loads(child.stdout.readline())
+    with child("--serve-results") as told:
         yield told["base"], Batch.model_validate(told["batch"])
-    finally:
-        child.kill()
-        child.wait()
 
 
 def serve_results() -> None:
@@ -281,15 +269,9 @@ def check_speed(megabytes: int) -> dict[str, Any]:
     }
 
 
-async def watched(seconds: float) -> dict[str, Any]:
-    import httpx
-
-    from tui.api.client import OpenAIClient
-    from tui.areas.batches.api.resource import BatchesResource
-    from tui.areas.batches.core.follower import BatchFollower
-    from tui.core.supervisor import Supervisor
-    from tui.core.watcher import Watcher
-
+def serve_watched() -> None:
+    """A child process: a simulator with 20 batches of 200 lines, one line a second each
+    (its work — answering the lines — is not Loom's, so it runs apart)."""
     slow = Timing(validating=1, per_request=1.0, finalizing=5, cancelling=5)
     with SimServer(SimConfig(seed=10, timing={"batches": slow})) as server:
         state = server.state
@@ -307,7 +289,39 @@ async def watched(seconds: float) -> dict[str, Any]:
                 state,
             )
             ids.append(make_batch(state, parsed, authorization="Bearer sk-bench").id)
-        base = server.base_url
+        print(json.dumps({"base": server.base_url, "ids": ids}), flush=True)
+        sys.stdin.read()
+
+
+@contextmanager
+def child(flag: str) -> Iterator[dict[str, Any]]:
+    """This script run with `flag` as a server of its own: what it printed first."""
+    process = subprocess.Popen(
+        [sys.executable, __file__, flag],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert process.stdout is not None
+        yield json.loads(process.stdout.readline())
+    finally:
+        process.kill()
+        process.wait()
+
+
+async def watched(seconds: float) -> dict[str, Any]:
+    import httpx
+
+    from tui.api.client import OpenAIClient
+    from tui.areas.batches.api.resource import BatchesResource
+    from tui.areas.batches.core.follower import BatchFollower
+    from tui.core.supervisor import Supervisor
+    from tui.core.watcher import Watcher
+
+    with child("--serve-watched") as told:
+        base, ids = told["base"], told["ids"]
         async with OpenAIClient(base_url=base, api_key="sk-bench") as client:
             batches = BatchesResource(client)
 
@@ -345,9 +359,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--serve-results", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-watched", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_results:
         serve_results()
+        return
+    if args.serve_watched:
+        serve_watched()
         return
     with results_server() as (base, batch):
         floor = asyncio.run(streamed_floor(base, batch))
