@@ -199,3 +199,43 @@ def test_a_server_without_batches_gets_one_plain_sentence(
         len(lines) == 1 and "This server has no batches API (404 while listing batches)" in lines[0]
     )
     assert "Ollama" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_build_fills_a_template_from_a_csv_or_jsonl_table(tmp_path: Path) -> None:
+    table = tmp_path / "tickets.csv"
+    table.write_text(
+        'id,text,lang\nT-1,"The printer jams, daily",fr\nT-2,Dark mode please,de\n\nT-3,{x},en\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "built.jsonl"
+    done = loom(
+        "batches", "build", str(table),
+        "--user", "Translate into {lang}: {text}",
+        "--system", "You translate; keep {{braces}}.",
+        "--model", "gpt-4o-mini", "--max-tokens", "50", "--id-column", "id",
+        "-o", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "3 requests written" in done.stderr and "no problems found" in done.stdout
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["custom_id"] for line in lines] == ["T-1", "T-2", "T-3"]
+    first = lines[0]["body"]
+    assert first["max_tokens"] == 50 and first["model"] == "gpt-4o-mini"
+    assert first["messages"] == [
+        {"role": "system", "content": "You translate; keep {braces}."},
+        {"role": "user", "content": "Translate into fr: The printer jams, daily"},
+    ]
+    assert lines[2]["body"]["messages"][1]["content"] == "Translate into en: {x}"  # data, as is
+    missing = loom("batches", "build", str(table), "--user", "{ticket}", "-o", str(out))
+    assert missing.returncode == 1 and "{ticket}" in missing.stderr
+    assert "its columns: id, text, lang" in missing.stderr
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"q": "one"}\n{"q": "two"}\n')
+    built = loom("batches", "build", str(rows), "--user", "Answer: {q}", "-o", str(out))
+    assert built.returncode == 0, built.stderr
+    assert [json.loads(x)["custom_id"] for x in out.read_text().splitlines()] == [
+        "row-00001",
+        "row-00002",
+    ]
+    unread = loom("batches", "build", "/dev/zero", "--user", "{q}", "-o", str(out))
+    assert unread.returncode == 2 and "Traceback" not in unread.stderr

@@ -84,18 +84,22 @@ def _done(screen: BatchesScreen, batch_id: str) -> int:
 async def test_a_batch_fills_its_counts_live_and_its_results_open(batch_sim: SimServer) -> None:
     rows = chat_lines(30)
     rows[4]["body"]["temperature"] = 5
-    batch_id = _add(batch_sim, rows, "live-one")
+    steady = Timing(validating=0.2, per_request=0.3, finalizing=0.2, cancelling=0.3)
+    batch_id = _add(batch_sim, rows, "live-one", timing=steady)
     app = _app(batch_sim)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _select(pilot, app, batch_id)
         await until(lambda: 0 < _done(screen, batch_id) < 30, "the counts moving", seconds=15)
         seen = _done(screen, batch_id)
         await until(lambda: _done(screen, batch_id) > seen, "the counts moving on", seconds=15)
-        assert "▶ in progress" in screen_text(app) and "requests a minute" in screen_text(app)
+        await until(
+            lambda: "▶ in progress" in (shown := screen_text(app)) and "requests a minute" in shown,
+            "the pace shown while it runs",
+        )
         await until(
             lambda: (b := screen.current()) is not None and b.status == "completed",
             "the batch completed",
-            seconds=20,
+            seconds=30,
         )
         await pilot.pause()
         shown = screen_text(app)
@@ -231,3 +235,35 @@ async def test_the_demo_opens_on_the_batch_that_runs_with_every_state_listed(
         for word in ("✓ completed", "✗ failed", "■ cancelled", "⌛ expired", "▶ in progress"):
             assert word in shown, word
         assert "support-tickets" in shown and "r Results" in shown
+
+
+async def test_a_batch_built_from_a_table_in_the_form(
+    batch_sim: SimServer, tmp_path: Path, private_data_dir: Path
+) -> None:
+    table = tmp_path / "tickets.csv"
+    table.write_text("text\nThe printer jams\nDark mode please\nRefund order 12\n")
+    app = _app(batch_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: _screen(app).listed_at is not None, "the list")
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, SubmitScreen), "the form")
+        form = app.screen
+        assert isinstance(form, SubmitScreen)
+        form.query_one("#build-table").focus()
+        await pilot.press(*str(table), "tab", *"Summarise: {txt}", "ctrl+b")
+        await until(lambda: "its columns: text" in screen_text(app), "the missing column said")
+        assert "{txt}" in screen_text(app)
+        form.query_one("#build-user").focus()
+        await pilot.press("ctrl+u", *"Summarise: {text}", "ctrl+b")
+        await until(lambda: form.report is not None and form.report.ok, "built and checked")
+        assert form.draft.path.endswith("batches/tickets.jsonl")
+        assert "3 requests to /v1/chat/completions" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await until(lambda: isinstance(app.screen, ConfirmEdit), "the start question")
+        await pilot.press("y")
+        await until(lambda: isinstance(app.screen, BatchesScreen), "back with the batch")
+        made = [b for b in batch_sim.state.batches.batches.values() if len(b.lines) == 3]
+        assert (
+            made
+            and made[0].lines[2].body["messages"][-1]["content"] == "Summarise: Refund order 12"
+        )

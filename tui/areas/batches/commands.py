@@ -51,13 +51,16 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
         "the file cannot be read (missing, a folder, a pipe or a device). `loom batches "
         "submit FILE` checks, uploads and starts one and prints its id; `results ID` prints "
         "every request joined with its answer (JSONL, or --csv); `resubmit ID` sends the "
-        "requests that failed as a new batch; `cancel ID --yes` cancels one.",
+        "requests that failed as a new batch; `cancel ID --yes` cancels one. `loom batches "
+        "build TABLE --user TEMPLATE -o FILE` writes an input file from a CSV (with a "
+        "header) or JSONL table, a chat request per row with its {column}s filled in, and "
+        "checks it.",
     )
     batches.add_argument(
         "target",
         nargs="*",
-        metavar="[ID | list | show ID | watch ID | validate FILE | submit FILE | results ID | "
-        "resubmit ID | cancel ID]",
+        metavar="[ID | list | show ID | watch ID | validate FILE | build TABLE | submit FILE | "
+        "results ID | resubmit ID | cancel ID]",
         help="what to do",
     )
     batches.add_argument(
@@ -72,6 +75,14 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
         "-o", "--output", metavar="FILE", help="results: write to FILE instead of stdout"
     )
     batches.add_argument("--yes", action="store_true", help="cancel: without asking")
+    batches.add_argument(
+        "--user", metavar="TEMPLATE", help="build: the user message, with {column} placeholders"
+    )
+    batches.add_argument("--system", metavar="TEMPLATE", default="", help="build: a system message")
+    batches.add_argument("--model", default="gpt-4o-mini", help="build: the model (gpt-4o-mini)")
+    batches.add_argument("--max-tokens", type=int, help="build: max_tokens of every request")
+    batches.add_argument("--temperature", type=float, help="build: temperature of every request")
+    batches.add_argument("--id-column", help="build: the column that names each custom_id")
     batches.add_argument("--json", action="store_true", help="print the API's objects as JSON")
     options(batches)
     batches.set_defaults(run=run)
@@ -102,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
             if status != 0 or report is None:
                 return status
         return asyncio.run(act(args, target[0], target[1], report))
+    if target and target[0] == "build":
+        if len(target) != 2 or not args.user or not args.output:
+            err("loom batches build: name a table, --user TEMPLATE and -o FILE")
+            return BAD_USE
+        return build(args, Path(target[1]), Path(args.output))
     if target and target[0] == "list":
         if len(target) != 1:
             err("loom batches list: it takes no argument")
@@ -125,6 +141,31 @@ def run(args: argparse.Namespace) -> int:
 def validate(path: Path, endpoint: str | None) -> int:
     """`loom batches validate FILE`: 0 fine, 1 problems, 2 unreadable."""
     return checked(path, endpoint)[0]
+
+
+def build(args: argparse.Namespace, table: Path, target: Path) -> int:
+    """`loom batches build TABLE --user T -o FILE`: 0 built and fine, 1 a template or a
+    table that cannot make requests (or problems in what was built), 2 unreadable."""
+    from tui.areas.batches.core.build import Template, TemplateError, write
+
+    params: dict[str, Any] = {}
+    if args.max_tokens is not None:
+        params["max_tokens"] = args.max_tokens
+    if args.temperature is not None:
+        params["temperature"] = args.temperature
+    template = Template(
+        args.user, args.system, args.model, params, id_column=args.id_column or None
+    )
+    try:
+        count = write(template, table, target)
+    except TemplateError as error:
+        err(f"loom batches build: {error}")
+        return FAILED
+    except OSError as error:
+        err(f"loom batches build: cannot read {table}: {error.strerror or error}")
+        return BAD_USE
+    err(f"loom batches build: {count:,} requests written to {target}")
+    return checked(target, None)[0]
 
 
 def checked(path: Path, endpoint: str | None) -> tuple[int, Report | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -35,6 +36,11 @@ class Draft:
 
     path: str = ""
     description: str = ""
+    table: str = ""
+    user: str = ""
+    system: str = ""
+    model: str = "gpt-4o-mini"
+    max_tokens: str = ""
 
 
 class SubmitScreen(AreaScreen, Screen[str | None]):
@@ -49,6 +55,7 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
     SubmitScreen .field > Label { width: 13; color: $text-muted; }
     SubmitScreen .field > Input { width: 1fr; }
     SubmitScreen .hint { color: $text-muted; margin: 0 0 1 0; }
+    SubmitScreen #submit-report-box { height: auto; max-height: 9; }
     SubmitScreen #submit-report { padding: 0 1; border-left: thick $panel-lighten-2; }
     SubmitScreen #submit-report.bad { border-left: thick $error; }
     SubmitScreen #submit-report.good { border-left: thick $success; }
@@ -57,6 +64,9 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
     BINDINGS = [
         Binding("ctrl+s,f2", "submit", "Start", id="bnew.start", tooltip="Upload and start it"),
         Binding("ctrl+r", "check", "Check", id="bnew.check", tooltip="Check the file again"),
+        Binding(
+            "ctrl+b", "build", "Build", id="bnew.build", tooltip="Build the file from the table"
+        ),
         Binding("escape", "back", "Back", id="bnew.back", tooltip="Back (the form is kept)"),
     ]
 
@@ -89,6 +99,28 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
                     compact=True,
                 )
             yield Static(
+                "Or build it from a table (CSV with a header, or JSONL): a request per row, "
+                "its {column}s filled into the messages; ctrl+b builds and checks it.",
+                classes="hint",
+            )
+            for name, label, placeholder in (
+                ("table", "Table", "tickets.csv"),
+                ("user", "User", "Summarise this ticket: {text}"),
+                ("system", "System", "optional: You answer briefly."),
+                ("model", "Model", "gpt-4o-mini"),
+                ("max_tokens", "Max tokens", "optional"),
+            ):
+                with Horizontal(classes="field"):
+                    yield Label(label)
+                    kind = PathInput if name == "table" else Field
+                    yield kind(
+                        getattr(self.draft, name),
+                        placeholder=placeholder,
+                        id=f"build-{name}",
+                        compact=True,
+                    )
+        with VerticalScroll(id="submit-report-box"):
+            yield Static(
                 Text("Name a file: the check comes here.", style="dim"), id="submit-report"
             )
         yield Static(
@@ -112,6 +144,59 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
     @on(Input.Changed, "#description")
     def _described(self, event: Input.Changed) -> None:
         self.draft.description = event.value
+
+    @on(Input.Changed, "#build-table,#build-user,#build-system,#build-model,#build-max_tokens")
+    def _build_typed(self, event: Input.Changed) -> None:
+        name = (event.input.id or "").removeprefix("build-")
+        setattr(self.draft, name, event.value)
+
+    def action_build(self) -> None:
+        """Build the input file from the table and the templates, then check it."""
+        from tui.areas.batches.core.build import Template, TemplateError
+
+        draft = self.draft
+        if not draft.table.strip() or not draft.user.strip():
+            self._status("Name a table and write the user message (with {column}s).", bad=True)
+            return
+        params: dict[str, Any] = {}
+        if draft.max_tokens.strip():
+            try:
+                params["max_tokens"] = int(draft.max_tokens)
+            except ValueError:
+                self._status("Max tokens is a whole number.", bad=True)
+                return
+        template = Template(draft.user, draft.system, draft.model.strip() or "gpt-4o-mini", params)
+        try:
+            template.fields()
+        except TemplateError as error:
+            self._show(plain(str(error)), False)
+            return
+        self._show(Text("Building…", style="dim"), None)
+        self._build(template, Path(draft.table.strip()).expanduser())
+
+    @work(group="bnew-build", exclusive=True, exit_on_error=False)
+    async def _build(self, template: Any, table: Path) -> None:
+        from tui.areas.batches.core.build import TemplateError, preview, write
+        from tui.core.safe_files import slug
+
+        folder = self.services.settings.store_dir / "batches"
+        target = folder / f"{slug(table.stem, 'batch')}.jsonl"
+        try:
+            await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+            first = await asyncio.to_thread(preview, template, table, 1)
+            count = await asyncio.to_thread(write, template, table, target)
+        except TemplateError as error:
+            self._show(plain(str(error)), False)
+            return
+        except OSError as error:
+            self._show(plain(f"{safe(str(table))}: {error.strerror or error}"), False)
+            return
+        asks = first[0]["body"]["messages"][-1]["content"] if first else ""
+        self._status(f"{count:,} requests built into {target}. The first asks: {safe(asks[:160])}")
+        path = self.query_one("#path", PathInput)
+        path.value = str(target)
+        self.draft.path = str(target)
+        self.action_check()
 
     @on(Input.Blurred, "#path")
     def _path_left(self) -> None:
