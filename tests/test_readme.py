@@ -81,6 +81,7 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
         assert made.returncode == 0, made.stderr
     (tmp_path / "train.jsonl").write_bytes(training_jsonl(15))
     (tmp_path / "requests.jsonl").write_bytes(jsonl(chat_lines(5)))
+    (tmp_path / "tickets.csv").write_text("text\nThe printer jams\nDark mode, please\n")
     exported = _loom(
         "export",
         "jacquard",
