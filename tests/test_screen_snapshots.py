@@ -130,7 +130,9 @@ def test_models_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, ModelsScreen)
         await until(lambda: bool(screen.shown), "the model list")
+        await quiet(pilot)  # the list as fetched, and what the ledger says of each model
         await pilot.press("down", "down", "down")
+        await quiet(pilot)
         await pilot.pause(0.3)
 
     assert snap_compare(app_in(frozen_demo, "models"), terminal_size=(80, 24), run_before=listed)
