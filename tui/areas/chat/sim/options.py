@@ -85,7 +85,10 @@ def parse_shape(body: dict[str, Any]) -> ReplyShape:
 
 def _required_tool(body: dict[str, Any]) -> str | None:
     choice = body.get("tool_choice")
-    tools = [t for t in body.get("tools") or [] if isinstance(t, dict)]
+    given = body.get("tools")
+    if given is not None and not isinstance(given, list):
+        raise InvalidRequest("Invalid type for 'tools': expected an array of tools.", "tools")
+    tools = [t for t in given or [] if isinstance(t, dict)]
     names = [
         t["function"]["name"]
         for t in tools
