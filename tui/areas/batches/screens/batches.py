@@ -155,7 +155,9 @@ class BatchesScreen(LoomScreen):
         if self._opening is not None:
             wanted, self._opening = self._opening, None
             if not any(b.id == wanted for b in found):
-                self.notify(f"There is no batch {wanted} on this server (see the list).")
+                self.notify(
+                    f"There is no batch {wanted} on this server (see the list).", markup=False
+                )
 
     def open_job(self, batch_id: str) -> None:
         """Select a batch once it is listed (`loom batches ID`: the app's hook for the
@@ -269,7 +271,10 @@ class BatchesScreen(LoomScreen):
         if batch is None:
             return
         if not (batch.output_file_id or batch.error_file_id):
-            self.notify(f"{description(batch)} has no results yet ({status_words(batch.status)}).")
+            self.notify(
+                f"{description(batch)} has no results yet ({status_words(batch.status)}).",
+                markup=False,
+            )
             return
         self.app.push_screen(ResultsScreen(batch))
 
@@ -291,13 +296,17 @@ class BatchesScreen(LoomScreen):
             return
         if self.service.is_watched(batch.id):
             self.service.unwatch(batch.id)
-            self.notify(f"No longer watching {description(batch)}.")
+            self.notify(f"No longer watching {description(batch)}.", markup=False)
         elif batch.finished:
-            self.notify(f"{description(batch)} has ended ({status_words(batch.status)}).")
+            self.notify(
+                f"{description(batch)} has ended ({status_words(batch.status)}).", markup=False
+            )
             return
         else:
             self.service.watch(batch.id, known_status=batch.status)
-            self.notify(f"Watching {description(batch)}: a notice on any screen when it ends.")
+            self.notify(
+                f"Watching {description(batch)}: a notice on any screen when it ends.", markup=False
+            )
         self._fill()
 
     def action_cancel(self) -> None:
@@ -306,7 +315,10 @@ class BatchesScreen(LoomScreen):
         if batch is None:
             return
         if batch.status not in CANCELLABLE:
-            self.notify(f"{description(batch)} is {status_words(batch.status)}: nothing to cancel.")
+            self.notify(
+                f"{description(batch)} is {status_words(batch.status)}: nothing to cancel.",
+                markup=False,
+            )
             return
         counts = batch.counts
         edit = Edit(
@@ -340,7 +352,8 @@ class BatchesScreen(LoomScreen):
             self.notify(
                 f"{description(batch)}: no failed requests to send again"
                 + ("" if batch.finished else " until it has ended")
-                + "."
+                + ".",
+                markup=False,
             )
             return
         edit = Edit(
@@ -364,17 +377,19 @@ class BatchesScreen(LoomScreen):
         try:
             if action == "cancel":
                 done: Any = await self.service.cancel(batch_id)
-                self.notify(f"{description(batch)}: {status_words(done.status)}.")
+                self.notify(f"{description(batch)}: {status_words(done.status)}.", markup=False)
             else:
                 done = await self.service.resubmit_failed(batch)
                 if done is None:
-                    self.notify(f"{description(batch)}: no request failed.")
+                    self.notify(f"{description(batch)}: no request failed.", markup=False)
                     return
                 self.selected = done.id
-                self.notify(f"Sent again as {done.id}.")
+                self.notify(f"Sent again as {done.id}.", markup=False)
         except APIError as error:
             doing = "cancelling the batch" if action == "cancel" else "sending the failed again"
-            self.notify(self.said(error, doing, "batches"), severity="error", timeout=12)
+            self.notify(
+                self.said(error, doing, "batches"), severity="error", timeout=12, markup=False
+            )
             return
         self.list_batches()
 
@@ -385,7 +400,10 @@ class BatchesScreen(LoomScreen):
         if batch is None:
             return
         if not (batch.output_file_id or batch.error_file_id):
-            self.notify(f"{description(batch)} has no files yet ({status_words(batch.status)}).")
+            self.notify(
+                f"{description(batch)} has no files yet ({status_words(batch.status)}).",
+                markup=False,
+            )
             return
         try:
             written = await self.service.download(batch)
@@ -395,6 +413,6 @@ class BatchesScreen(LoomScreen):
                 if isinstance(error, APIError)
                 else f"Could not write the files: {error}"
             )
-            self.notify(why, severity="error", timeout=12)
+            self.notify(why, severity="error", timeout=12, markup=False)
             return
-        self.notify("Saved " + ", ".join(str(path) for path in written))
+        self.notify("Saved " + ", ".join(str(path) for path in written), markup=False)

@@ -310,6 +310,8 @@ class ResultsScreen(AreaScreen, Screen[None]):
                 write_inside, folder, f"{name}-results.csv", "".join(as_csv(rows, prices))
             )
         except OSError as error:
-            self.notify(f"Could not write the export: {error}", severity="error", timeout=12)
+            self.notify(
+                f"Could not write the export: {error}", severity="error", timeout=12, markup=False
+            )
             return
-        self.notify(f"Saved {jsonl} and {table}")
+        self.notify(f"Saved {jsonl} and {table}", markup=False)
