@@ -12,14 +12,14 @@ from textual import events
 
 from tui.app import LoomApp
 from tui.areas.chat.screens import ChatScreen
-from tui.areas.chat.screens.model_picker import ModelPicker
-from tui.areas.chat.screens.params import ParamsScreen
-from tui.areas.chat.screens.presets import PresetsScreen
 from tui.areas.chat.widgets.messages import ReplyView, UserMessage
 from tui.areas.chat.widgets.prompt_input import PromptInput
 from tui.areas.chat.widgets.sidebar import ChatList, Sidebar
 from tui.screens.dialogs import AskText
 from tui.screens.help import HelpScreen
+from tui.screens.model_picker import ModelPicker
+from tui.screens.params import ParamsScreen
+from tui.screens.presets import PresetsScreen
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 
@@ -443,7 +443,7 @@ async def test_a_lock_taken_mid_session_shows_unsaved_then_saved(
 
 
 def test_parameters_must_be_finite_numbers() -> None:
-    from tui.areas.chat.core.params import ParamError, check, parse
+    from tui.core.chat_params import ParamError, check, parse
 
     for text in ("nan", "inf", "-inf", "NaN"):
         with pytest.raises(ParamError, match="finite"):

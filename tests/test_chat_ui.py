@@ -8,13 +8,13 @@ import pytest
 
 from tui.app import LoomApp
 from tui.areas.chat.screens import ChatScreen
-from tui.areas.chat.screens.model_picker import ModelPicker
 from tui.areas.chat.widgets.messages import ReplyView, UserMessage
 from tui.areas.chat.widgets.prompt_input import PromptInput
 from tui.areas.chat.widgets.reply_body import GROWTH_STEP, ReplyBody
 from tui.areas.chat.widgets.status_line import StatusLine
 from tui.config import Settings
 from tui.screens.help import HelpScreen
+from tui.screens.model_picker import ModelPicker
 from tui.sim.app import SimConfig
 from tui.sim.faults import Fault
 from tui.sim.server import SimServer

@@ -6,15 +6,15 @@ from textual.binding import Binding
 
 from tui.app import LoomApp
 from tui.areas.chat.screens import ChatScreen
-from tui.areas.chat.screens.model_picker import ModelPicker
-from tui.areas.chat.screens.params import ParamsScreen
-from tui.areas.chat.screens.presets import PresetsScreen
 from tui.areas.chat.screens.search import SearchScreen
 from tui.areas.chat.widgets.messages import ReplyView, UserMessage
 from tui.areas.chat.widgets.prompt_input import PromptInput
 from tui.areas.chat.widgets.sidebar import ChatList
 from tui.screens.dialogs import AskText, Choose, Confirm
 from tui.screens.help import HelpScreen
+from tui.screens.model_picker import ModelPicker
+from tui.screens.params import ParamsScreen
+from tui.screens.presets import PresetsScreen
 from tui.sim.server import SimServer
 
 from .conftest import quiet, screen_text, settings_for

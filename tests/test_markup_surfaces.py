@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from tui.app import LoomApp
 from tui.areas.chat.screens import ChatScreen
-from tui.areas.chat.screens.model_picker import ModelPicker
-from tui.areas.chat.screens.params import ParamsScreen
-from tui.areas.chat.screens.presets import PresetsScreen
 from tui.areas.chat.widgets.messages import ReplyView, UserMessage
 from tui.areas.chat.widgets.status_line import StatusLine
 from tui.screens.dialogs import AskText, Choose, Confirm
+from tui.screens.model_picker import ModelPicker
+from tui.screens.params import ParamsScreen
+from tui.screens.presets import PresetsScreen
 from tui.sim.server import SimServer
 
 from .conftest import screen_text, settings_for, until

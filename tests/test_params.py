@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tui.areas.chat.core.params import PARAMS, ParamError, parse, parse_all
+from tui.core.chat_params import PARAMS, ParamError, parse, parse_all
 from tui.core.pricing import conversation_cost, load_prices, reply_cost
 from tui.store.conversations import Message
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from tui.app import LoomApp
 from tui.areas.chat.screens import ChatScreen
-from tui.areas.chat.screens.params import ParamsScreen
 from tui.areas.chat.screens.search import SearchScreen
 from tui.areas.chat.widgets.messages import ChatItem, ReplyView, UserMessage
 from tui.areas.chat.widgets.prompt_input import PromptInput
 from tui.areas.chat.widgets.sidebar import ChatList, Sidebar
 from tui.screens.dialogs import AskText, Choose, Confirm
+from tui.screens.params import ParamsScreen
 from tui.sim.server import SimServer
 from tui.store.conversations import open_conversations
 

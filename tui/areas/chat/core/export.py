@@ -139,7 +139,7 @@ def import_json(store: ConversationStore, data: object) -> Conversation:
 
         title = title_from(next((c for r, c, _ in turns if r == "user"), "Imported"))
     params = data.get("params") if data.get("params") is not None else {}
-    from tui.areas.chat.core.params import check_all
+    from tui.core.chat_params import check_all
 
     problems = check_all(params)
     if problems:

@@ -217,7 +217,7 @@ class ChatSession:
         from pydantic import ValidationError
 
         from tui.areas.chat.api.schemas import ChatCompletionRequest, StreamOptions
-        from tui.areas.chat.core.params import check_all
+        from tui.core.chat_params import check_all
 
         problems = check_all(self.params)
         try:

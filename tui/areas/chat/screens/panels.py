@@ -22,7 +22,7 @@ class Panels(ChatBase):
 
     def action_pick_model(self) -> None:
         """Open the model picker."""
-        from tui.areas.chat.screens.model_picker import ModelPicker
+        from tui.screens.model_picker import ModelPicker
 
         async def chosen(model: str | None) -> None:
             if model:
@@ -102,7 +102,7 @@ class Panels(ChatBase):
 
     def action_params(self) -> None:
         """Edit this conversation's system prompt and parameters (and presets)."""
-        from tui.areas.chat.screens.params import ParamsScreen
+        from tui.screens.params import ParamsScreen
 
         async def saved(result: tuple[str, dict[str, Any]] | None) -> None:
             if result is None:
@@ -156,8 +156,8 @@ class Panels(ChatBase):
 
     def action_help(self) -> None:
         """Show every key of this screen."""
-        from tui.areas.chat.screens.params import ParamsScreen
         from tui.screens.help import HelpScreen, describe_bindings
+        from tui.screens.params import ParamsScreen
 
         message_bindings = list(UserMessage.BINDINGS) + [
             b for b in ReplyView.BINDINGS if b not in UserMessage.BINDINGS

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
-from tui.areas.chat.core.params import PARAMS, parse, parse_all, show
+from tui.core.chat_params import PARAMS, parse, parse_all, show
 from tui.core.failures import StoreError
 from tui.widgets.field import Field
 from tui.widgets.key_footer import KeyFooter
@@ -152,7 +152,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
 
     def action_pick_model(self) -> None:
         """Choose the model from the server's list."""
-        from tui.areas.chat.screens.model_picker import ModelPicker
+        from tui.screens.model_picker import ModelPicker
 
         field = self.query_one("#model", Input)
 
@@ -203,7 +203,7 @@ class ParamsScreen(ModalScreen[tuple[str, dict[str, Any]] | None]):
         if not presets:
             self.notify("No presets yet: F4 saves these settings as one.", timeout=4)
             return
-        from tui.areas.chat.screens.presets import PresetsScreen
+        from tui.screens.presets import PresetsScreen
 
         def chosen(preset: Preset | None) -> None:
             if preset is None:
