@@ -239,3 +239,47 @@ def test_build_fills_a_template_from_a_csv_or_jsonl_table(tmp_path: Path) -> Non
     ]
     unread = loom("batches", "build", "/dev/zero", "--user", "{q}", "-o", str(out))
     assert unread.returncode == 2 and "Traceback" not in unread.stderr
+
+
+def test_build_asks_a_conversations_prompts_again_of_another_model(tmp_path: Path) -> None:
+    from tui.store.conversations import open_conversations
+
+    data = tmp_path / "data"
+    store = open_conversations(data)
+    talk = store.create(title="Looms of Lyon", model="gpt-4o-mini", system_prompt="Be brief.")
+    first = store.add_message(talk.id, "user", "What is a Jacquard loom?")
+    reply = store.add_message(talk.id, "assistant", "", parent_id=first.id, model="gpt-4o-mini")
+    store.save_reply(reply.id, "A loom run by punched cards.", finish_reason="stop")
+    second = store.add_message(talk.id, "user", "Who built it?", parent_id=reply.id)
+    failed = store.add_message(talk.id, "assistant", "", parent_id=second.id)
+    store.save_reply(failed.id, "", error={"headline": "timeout", "detail": "", "fix": ""})
+    store.add_message(talk.id, "user", "When?", parent_id=failed.id)
+    store.db.close()
+    out = tmp_path / "again.jsonl"
+    done = loom(
+        "batches", "build", "--conversation", "lyon", "--model", "gpt-4o", "--temperature",
+        "0.2", "-o", str(out), "--data-dir", str(data),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "3 prompts of “Looms of Lyon” asked of gpt-4o" in done.stderr
+    assert "3 requests to /v1/chat/completions, model gpt-4o" in done.stdout
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [line["custom_id"] for line in lines] == ["turn-001", "turn-002", "turn-003"]
+    assert all(line["body"]["model"] == "gpt-4o" for line in lines)
+    assert lines[0]["body"]["temperature"] == 0.2
+    assert lines[0]["body"]["messages"] == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is a Jacquard loom?"},
+    ]
+    assert lines[2]["body"]["messages"] == [  # the failed reply is not asked again
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "What is a Jacquard loom?"},
+        {"role": "assistant", "content": "A loom run by punched cards."},
+        {"role": "user", "content": "Who built it?"},
+        {"role": "user", "content": "When?"},
+    ]
+    none = loom(
+        "batches", "build", "--conversation", "weaving", "-o", str(out), "--data-dir", str(data)
+    )
+    assert none.returncode == 1 and "no conversation is numbered or titled 'weaving'" in none.stderr
+    assert "Traceback" not in none.stderr

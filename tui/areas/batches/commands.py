@@ -83,6 +83,11 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     batches.add_argument("--max-tokens", type=int, help="build: max_tokens of every request")
     batches.add_argument("--temperature", type=float, help="build: temperature of every request")
     batches.add_argument("--id-column", help="build: the column that names each custom_id")
+    batches.add_argument(
+        "--conversation",
+        metavar="ID_OR_TITLE",
+        help="build: ask a Loom conversation's prompts again (of --model), not a table's rows",
+    )
     batches.add_argument("--json", action="store_true", help="print the API's objects as JSON")
     options(batches)
     batches.set_defaults(run=run)
@@ -114,8 +119,13 @@ def run(args: argparse.Namespace) -> int:
                 return status
         return asyncio.run(act(args, target[0], target[1], report))
     if target and target[0] == "build":
+        if args.conversation is not None and len(target) == 1 and args.output:
+            return asyncio.run(build_from_conversation(args, Path(args.output)))
         if len(target) != 2 or not args.user or not args.output:
-            err("loom batches build: name a table, --user TEMPLATE and -o FILE")
+            err(
+                "loom batches build: name a table, --user TEMPLATE and -o FILE "
+                "(or --conversation ID_OR_TITLE and -o FILE)"
+            )
             return BAD_USE
         return build(args, Path(target[1]), Path(args.output))
     if target and target[0] == "list":
@@ -143,16 +153,46 @@ def validate(path: Path, endpoint: str | None) -> int:
     return checked(path, endpoint)[0]
 
 
-def build(args: argparse.Namespace, table: Path, target: Path) -> int:
-    """`loom batches build TABLE --user T -o FILE`: 0 built and fine, 1 a template or a
-    table that cannot make requests (or problems in what was built), 2 unreadable."""
-    from tui.areas.batches.core.build import Template, TemplateError, write
-
+def _params(args: argparse.Namespace) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if args.max_tokens is not None:
         params["max_tokens"] = args.max_tokens
     if args.temperature is not None:
         params["temperature"] = args.temperature
+    return params
+
+
+async def build_from_conversation(args: argparse.Namespace, target: Path) -> int:
+    """`loom batches build --conversation X -o FILE`: each prompt of a Loom conversation
+    asked again (with the conversation before it) of --model; exit as `build`."""
+    from tui.areas.batches.core.build import TemplateError, conversation_requests, write_lines
+    from tui.core.failures import StoreError
+
+    services, service = await _service(args)
+    try:
+        title, _, asked = await service.conversation_prompts(args.conversation)
+        count = write_lines(conversation_requests(asked, args.model, _params(args)), target)
+    except TemplateError as error:
+        err(f"loom batches build: {error}")
+        return FAILED
+    except StoreError as error:
+        err(f"loom batches build: {error}")
+        return FAILED
+    except OSError as error:
+        err(f"loom batches build: cannot write {target}: {error.strerror or error}")
+        return BAD_USE
+    finally:
+        await services.aclose()
+    err(f"loom batches build: {count:,} prompts of “{title}” asked of {args.model} in {target}")
+    return checked(target, None)[0]
+
+
+def build(args: argparse.Namespace, table: Path, target: Path) -> int:
+    """`loom batches build TABLE --user T -o FILE`: 0 built and fine, 1 a template or a
+    table that cannot make requests (or problems in what was built), 2 unreadable."""
+    from tui.areas.batches.core.build import Template, TemplateError, write
+
+    params = _params(args)
     template = Template(
         args.user, args.system, args.model, params, id_column=args.id_column or None
     )

@@ -1,9 +1,10 @@
 """Building a batch's input without writing JSONL by hand: a prompt template whose
 `{placeholders}` are filled from each row of a table (a CSV file with a header, or a JSONL
 file of objects), into one chat-completions request per row — with the model and the
-parameters the form (or the command line) gives. A placeholder the table lacks is refused
-before anything is built, naming it and the columns there are; `{{` and `}}` are literal
-braces. The result goes through the same check as any input file.
+parameters the form (or the command line) gives; or a Loom conversation's prompts, each
+asked again (with the conversation before it) of another model. A placeholder the table
+lacks is refused before anything is built, naming it and the columns there are; `{{` and
+`}}` are literal braces. The result goes through the same check as any input file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import csv
 import io
 import json
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,22 @@ def requests(template: Template, path: Path) -> Iterator[dict[str, Any]]:
         }
 
 
+def conversation_requests(
+    asked: Sequence[list[dict[str, Any]]], model: str, params: Mapping[str, Any]
+) -> Iterator[dict[str, Any]]:
+    """One batch line per prompt of a conversation (`tui.core.chat_messages.prompts`: each
+    with the conversation before it), asked of `model` with `params`."""
+    if not asked:
+        raise TemplateError("the conversation has no prompt to ask again")
+    for n, messages in enumerate(asked, 1):
+        yield {
+            "custom_id": f"turn-{n:03d}",
+            "method": "POST",
+            "url": ENDPOINT,
+            "body": {"model": model, "messages": messages, **dict(params)},
+        }
+
+
 def preview(template: Template, path: Path, count: int = 3) -> list[dict[str, Any]]:
     """The first `count` requests the table makes."""
     made = []
@@ -158,12 +175,19 @@ def preview(template: Template, path: Path, count: int = 3) -> list[dict[str, An
 
 
 def write(template: Template, path: Path, target: Path) -> int:
-    """Build every request into the JSONL file `target` (replacing it); how many."""
+    """Build every request of the table into the JSONL file `target` (replacing it); how
+    many."""
+    return write_lines(requests(template, path), target)
+
+
+def write_lines(lines: Iterable[dict[str, Any]], target: Path) -> int:
+    """Write batch lines into the JSONL file `target`, replacing it only once all are
+    written; how many."""
     count = 0
     temporary = target.with_name(f".{target.name}.part")
     try:
         with temporary.open("w", encoding="utf-8") as out:
-            for line in requests(template, path):
+            for line in lines:
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
                 count += 1
         temporary.replace(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tui.areas.batches.core.follower import KIND, BatchFollower, BatchUpdate
 from tui.core.context import AreaContext, AreaService
@@ -132,6 +132,32 @@ class BatchesService(AreaService):
         return await self.submit(
             content, batch.endpoint, name=f"{batch.id}-failed.jsonl", metadata=metadata
         )
+
+    async def conversation_prompts(self, title_or_id: str) -> tuple[str, str, list[Any]]:
+        """(its title, its model, the messages of each prompt asked again) of a Loom
+        conversation named by id or by a part of its title (the newest of those that
+        match); TemplateError when none matches, StoreError when the store fails."""
+        from tui.areas.batches.core.build import TemplateError
+        from tui.core.chat_messages import prompts
+
+        wanted = title_or_id.strip()
+        if not wanted:
+            raise TemplateError("name a conversation: its number or a part of its title")
+
+        def read(repos: Any) -> tuple[str, str, list[Any]] | None:
+            found = repos.conversations.find(wanted)
+            if not found:
+                return None
+            conversation = found[0]
+            path = repos.conversations.path(conversation.id)
+            return conversation.title, conversation.model, prompts(conversation.system_prompt, path)
+
+        got = await self.context.store().run("reading the conversation", read)
+        if got is None:
+            raise TemplateError(
+                f"no conversation is numbered or titled {wanted!r} (loom list shows them)"
+            )
+        return got
 
     async def cancel(self, batch_id: str) -> Batch:
         """Cancel a batch (the screen asks first)."""

@@ -96,13 +96,3 @@ def load_attachment(path_text: str) -> Attachment:
             "cannot be sent to a chat model."
         ) from None
     return Attachment(path.name, size, text=text)
-
-
-def request_content(text: str, images: list[str]) -> str | list[dict[str, object]]:
-    """A user message's content for the API: plain text, or parts when images (data URLs)
-    go with it."""
-    if not images:
-        return text
-    parts: list[dict[str, object]] = [{"type": "text", "text": text}]
-    parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
-    return parts

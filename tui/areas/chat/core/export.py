@@ -73,8 +73,8 @@ def to_json(conversation: Conversation, messages: list[Message]) -> dict[str, An
     api_messages: list[dict[str, Any]] = []
     if conversation.system_prompt:
         api_messages.append({"role": "system", "content": conversation.system_prompt})
-    from tui.areas.chat.core.attachments import request_content
     from tui.areas.chat.core.toolcalls import api_shape
+    from tui.core.chat_messages import request_content
 
     for m in messages:
         entry: dict[str, Any] = {"role": m.role, "content": request_content(m.content, m.images)}

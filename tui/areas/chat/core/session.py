@@ -200,7 +200,7 @@ class ChatSession:
     def request_messages(self, turns: Sequence[Turn]) -> list[dict[str, Any]]:
         """The API's messages for these turns, the system prompt first. Images go again
         with every later turn, as the API expects."""
-        from tui.areas.chat.core.attachments import request_content
+        from tui.core.chat_messages import request_content
 
         messages: list[dict[str, Any]] = []
         if self.system_prompt:
