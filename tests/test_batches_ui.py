@@ -250,7 +250,7 @@ async def test_a_batch_built_from_a_table_in_the_form(
         form = app.screen
         assert isinstance(form, SubmitScreen)
         form.query_one("#build-table").focus()
-        await pilot.press(*str(table), "tab", *"Summarise: {txt}", "ctrl+b")
+        await pilot.press(*str(table), "tab", "tab", *"Summarise: {txt}", "ctrl+b")
         await until(lambda: "its columns: text" in screen_text(app), "the missing column said")
         assert "{txt}" in screen_text(app)
         form.query_one("#build-user").focus()
@@ -267,3 +267,64 @@ async def test_a_batch_built_from_a_table_in_the_form(
             made
             and made[0].lines[2].body["messages"][-1]["content"] == "Summarise: Refund order 12"
         )
+
+
+async def test_a_conversation_asked_again_with_the_chats_parameters_previewed_first(
+    batch_sim: SimServer, private_data_dir: Path
+) -> None:
+    from tui.areas.batches.screens.preview import PreviewScreen
+    from tui.screens.params import ParamsScreen
+    from tui.store.conversations import open_conversations
+
+    store = open_conversations(private_data_dir)
+    talk = store.create(title="Looms of Lyon", model="gpt-4o-mini", system_prompt="Be brief.")
+    ask = store.add_message(talk.id, "user", "What is a Jacquard loom?")
+    reply = store.add_message(talk.id, "assistant", "", parent_id=ask.id)
+    store.save_reply(reply.id, "A loom run by punched cards.", finish_reason="stop")
+    store.add_message(talk.id, "user", "Who built it?", parent_id=reply.id)
+    store.db.close()
+    app = _app(batch_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: _screen(app).listed_at is not None, "the list")
+        await pilot.press("n")
+        await until(lambda: isinstance(app.screen, SubmitScreen), "the form")
+        form = app.screen
+        assert isinstance(form, SubmitScreen)
+        form.query_one("#build-conversation").focus()
+        await pilot.press(*"weaving", "f4")
+        await until(lambda: "no conversation is numbered or titled" in screen_text(app), "said")
+        await pilot.press(*["backspace"] * 7, *"lyon", "f3")
+        await until(lambda: isinstance(app.screen, ParamsScreen), "the chat's parameter form")
+        app.screen.query_one("#model").value = "gpt-4o"  # type: ignore[attr-defined]
+        app.screen.query_one("#param-temperature").value = "0.2"  # type: ignore[attr-defined]
+        await pilot.press("f2")
+        await until(lambda: app.screen is form, "back in the form")
+        await until(lambda: "gpt-4o · temperature 0.2" in screen_text(app), "the parameters")
+        assert form.draft.params == {"temperature": 0.2} and form.draft.model == "gpt-4o"
+        await pilot.press("f4")
+        await until(lambda: isinstance(app.screen, PreviewScreen), "the preview")
+        assert "Request 1 of 2 · turn-001 · from the conversation “Looms of Lyon”" in (
+            screen_text(app)
+        )
+        assert "user: What is a Jacquard loom?" in screen_text(app)
+        await pilot.press("n")
+        await until(lambda: "Request 2 of 2" in screen_text(app), "the next request")
+        assert "assistant: A loom run by punched cards." in screen_text(app)
+        await pilot.press("ctrl+b")
+        await until(lambda: form.report is not None and form.report.ok, "built and checked")
+        assert form.draft.path.endswith("batches/Looms-of-Lyon.jsonl"), form.draft.path
+        assert "2 requests to /v1/chat/completions, model gpt-4o " in screen_text(app)
+        await pilot.press("ctrl+s")
+        await until(lambda: isinstance(app.screen, ConfirmEdit), "the start question")
+        await pilot.press("y")
+        await until(lambda: isinstance(app.screen, BatchesScreen), "back with the batch")
+        made = [b for b in batch_sim.state.batches.batches.values() if len(b.lines) == 2]
+        assert made, "the batch reached the server"
+        body = made[0].lines[1].body
+        assert body["model"] == "gpt-4o" and body["temperature"] == 0.2
+        assert body["messages"] == [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "What is a Jacquard loom?"},
+            {"role": "assistant", "content": "A loom run by punched cards."},
+            {"role": "user", "content": "Who built it?"},
+        ]

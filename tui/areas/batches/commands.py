@@ -78,7 +78,12 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     batches.add_argument(
         "--user", metavar="TEMPLATE", help="build: the user message, with {column} placeholders"
     )
-    batches.add_argument("--system", metavar="TEMPLATE", default="", help="build: a system message")
+    batches.add_argument(
+        "--system",
+        metavar="TEMPLATE",
+        default="",
+        help="build: a system message (with --conversation: instead of its own)",
+    )
     batches.add_argument("--model", default="gpt-4o-mini", help="build: the model (gpt-4o-mini)")
     batches.add_argument("--max-tokens", type=int, help="build: max_tokens of every request")
     batches.add_argument("--temperature", type=float, help="build: temperature of every request")
@@ -170,7 +175,7 @@ async def build_from_conversation(args: argparse.Namespace, target: Path) -> int
 
     services, service = await _service(args)
     try:
-        title, _, asked = await service.conversation_prompts(args.conversation)
+        title, _, asked = await service.conversation_prompts(args.conversation, args.system)
         count = write_lines(conversation_requests(asked, args.model, _params(args)), target)
     except TemplateError as error:
         err(f"loom batches build: {error}")

@@ -133,10 +133,13 @@ class BatchesService(AreaService):
             content, batch.endpoint, name=f"{batch.id}-failed.jsonl", metadata=metadata
         )
 
-    async def conversation_prompts(self, title_or_id: str) -> tuple[str, str, list[Any]]:
+    async def conversation_prompts(
+        self, title_or_id: str, system: str = ""
+    ) -> tuple[str, str, list[Any]]:
         """(its title, its model, the messages of each prompt asked again) of a Loom
         conversation named by id or by a part of its title (the newest of those that
-        match); TemplateError when none matches, StoreError when the store fails."""
+        match), with `system` instead of its own system prompt when given; TemplateError
+        when none matches, StoreError when the store fails."""
         from tui.areas.batches.core.build import TemplateError
         from tui.core.chat_messages import prompts
 
@@ -150,7 +153,8 @@ class BatchesService(AreaService):
                 return None
             conversation = found[0]
             path = repos.conversations.path(conversation.id)
-            return conversation.title, conversation.model, prompts(conversation.system_prompt, path)
+            asked = prompts(system or conversation.system_prompt, path)
+            return conversation.title, conversation.model, asked
 
         got = await self.context.store().run("reading the conversation", read)
         if got is None:

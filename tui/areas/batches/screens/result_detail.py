@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SIDE_BY_SIDE = 100
 
 
-def _request_text(raw: str) -> Text:
+def request_text(raw: str) -> Text:
     """The request in words: its messages by role, then its other parameters."""
     if not raw:
         return Text("(the input file is still coming in, or has no such custom_id)", style="dim")
@@ -102,7 +102,7 @@ class ResultDetail(Screen[None]):
         yield Static(plain(title), id="detail-title")
         with Horizontal(id="detail-sides"):
             with VerticalScroll(classes="side", id="request-side", can_focus=True):
-                yield Static(_request_text(row.request_line()))
+                yield Static(request_text(row.request_line()))
             with VerticalScroll(classes="side", id="answer-side", can_focus=True):
                 yield Static(_answer(row))
         yield KeyFooter()

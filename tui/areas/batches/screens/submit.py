@@ -2,12 +2,15 @@
 description; the file is checked as soon as it is named — the same check as `loom batches
 validate` (each line against the spec's request for its endpoint) with its tokens and cost
 at the batch price — and nothing is sent before the check passes and the start is
-confirmed. What was typed stays in the draft when the form is left or a send fails."""
+confirmed. The file can be built here: from a table and a prompt template, or from a Loom
+conversation whose prompts are asked again, with the model and parameters of the chat's
+parameter form, previewed request by request first. What was typed stays in the draft when
+the form is left or a send fails."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +40,16 @@ class Draft:
     path: str = ""
     description: str = ""
     table: str = ""
+    conversation: str = ""
     user: str = ""
     system: str = ""
     model: str = "gpt-4o-mini"
-    max_tokens: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    """Set in the chat's parameter form (f3), as the chat sends them."""
+
+
+PREVIEWED = 200
+"""Requests built for the preview (the file gets them all)."""
 
 
 class SubmitScreen(AreaScreen, Screen[str | None]):
@@ -65,7 +74,21 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
         Binding("ctrl+s,f2", "submit", "Start", id="bnew.start", tooltip="Upload and start it"),
         Binding("ctrl+r", "check", "Check", id="bnew.check", tooltip="Check the file again"),
         Binding(
-            "ctrl+b", "build", "Build", id="bnew.build", tooltip="Build the file from the table"
+            "ctrl+b",
+            "build",
+            "Build",
+            id="bnew.build",
+            tooltip="Build the file from the table or the conversation, and check it",
+        ),
+        Binding(
+            "f3",
+            "params",
+            "Parameters",
+            id="bnew.params",
+            tooltip="The model and parameters of every request built (the chat's form)",
+        ),
+        Binding(
+            "f4", "preview", "Preview", id="bnew.preview", tooltip="See the requests one by one"
         ),
         Binding("escape", "back", "Back", id="bnew.back", tooltip="Back (the form is kept)"),
     ]
@@ -99,16 +122,17 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
                     compact=True,
                 )
             yield Static(
-                "Or build it from a table (CSV with a header, or JSONL): a request per row, "
-                "its {column}s filled into the messages; ctrl+b builds and checks it.",
+                "Or build it: from a table (CSV with a header, or JSONL), a request per row "
+                "with its {column}s filled into the messages; or from a Loom conversation, "
+                "each prompt asked again. f3 sets the model and parameters, f4 previews, "
+                "ctrl+b builds and checks.",
                 classes="hint",
             )
             for name, label, placeholder in (
                 ("table", "Table", "tickets.csv"),
+                ("conversation", "Conversation", "or: a conversation's number or title"),
                 ("user", "User", "Summarise this ticket: {text}"),
-                ("system", "System", "optional: You answer briefly."),
-                ("model", "Model", "gpt-4o-mini"),
-                ("max_tokens", "Max tokens", "optional"),
+                ("system", "System", "optional (instead of the conversation's): Be brief."),
             ):
                 with Horizontal(classes="field"):
                     yield Label(label)
@@ -119,6 +143,9 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
                         id=f"build-{name}",
                         compact=True,
                     )
+            with Horizontal(classes="field"):
+                yield Label("Requests")
+                yield Static(self._params_text(), id="build-params")
         with VerticalScroll(id="submit-report-box"):
             yield Static(
                 Text("Name a file: the check comes here.", style="dim"), id="submit-report"
@@ -145,54 +172,158 @@ class SubmitScreen(AreaScreen, Screen[str | None]):
     def _described(self, event: Input.Changed) -> None:
         self.draft.description = event.value
 
-    @on(Input.Changed, "#build-table,#build-user,#build-system,#build-model,#build-max_tokens")
+    @on(Input.Changed, "#build-table,#build-conversation,#build-user,#build-system")
     def _build_typed(self, event: Input.Changed) -> None:
         name = (event.input.id or "").removeprefix("build-")
         setattr(self.draft, name, event.value)
 
-    def action_build(self) -> None:
-        """Build the input file from the table and the templates, then check it."""
+    def _params_text(self) -> Text:
+        from tui.core.chat_params import show
+
+        text = plain(self.draft.model or "gpt-4o-mini")
+        for name, value in self.draft.params.items():
+            text.append(f" · {name} ")
+            text.append_text(plain(show(name, value)))
+        text.append("  (f3 changes them)", style="dim")
+        return text
+
+    def action_params(self) -> None:
+        """Set the model and parameters of the requests built, in the chat's form."""
+        from tui.screens.params import ParamsScreen
+
+        def saved(result: tuple[str, dict[str, Any]] | None) -> None:
+            if result is None:
+                return
+            system, params = result
+            params = dict(params)
+            self.draft.model = str(params.pop("model", "") or self.draft.model)
+            self.draft.params = params
+            self.draft.system = system
+            self.query_one("#build-system", Input).value = system
+            shown = self.query_one("#build-params", Static)
+            shown.update(self._params_text())
+            shown.scroll_visible(animate=False)
+
+        models = self.services.catalogue.current.ids(chat_only=True)
+        self.app.push_screen(
+            ParamsScreen(
+                self.draft.system, self.draft.params, self.services, self.draft.model, models
+            ),
+            saved,
+        )
+
+    def _source(self) -> Any:
+        """A Template (with the table's path) or the conversation named; None (and said)
+        when the form names neither, or both."""
         from tui.areas.batches.core.build import Template, TemplateError
 
         draft = self.draft
-        if not draft.table.strip() or not draft.user.strip():
-            self._status("Name a table and write the user message (with {column}s).", bad=True)
-            return
-        params: dict[str, Any] = {}
-        if draft.max_tokens.strip():
-            try:
-                params["max_tokens"] = int(draft.max_tokens)
-            except ValueError:
-                self._status("Max tokens is a whole number.", bad=True)
-                return
-        template = Template(draft.user, draft.system, draft.model.strip() or "gpt-4o-mini", params)
+        table, conversation = draft.table.strip(), draft.conversation.strip()
+        if table and conversation:
+            self._status("Name a table or a conversation, not both.", bad=True)
+            return None
+        if conversation:
+            return conversation
+        if not table or not draft.user.strip():
+            self._status(
+                "Name a table and write the user message (with {column}s), or name a conversation.",
+                bad=True,
+            )
+            return None
+        template = Template(draft.user, draft.system, draft.model or "gpt-4o-mini", draft.params)
         try:
             template.fields()
         except TemplateError as error:
             self._show(plain(str(error)), False)
-            return
-        self._show(Text("Building…", style="dim"), None)
-        self._build(template, Path(draft.table.strip()).expanduser())
+            return None
+        return template, Path(table).expanduser()
+
+    async def _made(self, source: Any, count: int | None) -> tuple[str, str, list[Any]]:
+        """(a name for the file, what the requests come from, the first `count` requests,
+        or all with None), in a thread."""
+        from tui.areas.batches.core.build import conversation_requests, preview, requests
+
+        if isinstance(source, str):
+            system = self.draft.system.strip()
+            title, _, asked = await self.service.conversation_prompts(source, system)
+            made = list(conversation_requests(asked, self.draft.model, self.draft.params))
+            return title, f"the conversation “{title}”", made[:count] if count else made
+        template, table = source
+        if count is None:
+            made = await asyncio.to_thread(lambda: list(requests(template, table)))
+        else:
+            made = await asyncio.to_thread(preview, template, table, count)
+        return table.stem, table.name, made
+
+    def _failed(self, error: Exception, source: Any) -> None:
+        """Say why a build failed (the form keeps what was typed)."""
+        from tui.areas.batches.core.build import TemplateError
+        from tui.core.failures import StoreError
+
+        if isinstance(error, TemplateError | StoreError):
+            said = str(error)
+        elif isinstance(error, OSError):
+            where = source if isinstance(source, str) else str(source[1])
+            said = f"{where}: {error.strerror or error}"
+        else:  # the build's own bug: said, never "Building…" for ever
+            said = f"the build failed ({type(error).__name__}: {error})"
+        self._show(plain(safe(said)), False)
+
+    def action_preview(self) -> None:
+        """The requests the build would make, one at a time."""
+        source = self._source()
+        if source is not None:
+            self._show(Text("Making the preview…", style="dim"), None)
+            self._preview(source)
 
     @work(group="bnew-build", exclusive=True, exit_on_error=False)
-    async def _build(self, template: Any, table: Path) -> None:
-        from tui.areas.batches.core.build import TemplateError, preview, write
+    async def _preview(self, source: Any) -> None:
+        from tui.areas.batches.screens.preview import PreviewScreen
+
+        try:
+            _, where, made = await self._made(source, PREVIEWED + 1)
+        except Exception as error:
+            self._failed(error, source)
+            return
+        self._show(Text("The preview is open: Esc comes back here.", style="dim"), None)
+
+        def answered(build: bool | None) -> None:
+            if build:
+                self.action_build()
+
+        more = len(made) > PREVIEWED
+        self.app.push_screen(PreviewScreen(made[:PREVIEWED], where, more), answered)
+
+    def action_build(self) -> None:
+        """Build the input file from the table and the templates, or from the
+        conversation, then check it."""
+        source = self._source()
+        if source is not None:
+            self._show(Text("Building…", style="dim"), None)
+            self._build(source)
+
+    @work(group="bnew-build", exclusive=True, exit_on_error=False)
+    async def _build(self, source: Any) -> None:
+        from tui.areas.batches.core.build import requests, write_lines
         from tui.core.safe_files import slug
 
         folder = self.services.settings.store_dir / "batches"
-        target = folder / f"{slug(table.stem, 'batch')}.jsonl"
+        conversation = isinstance(source, str)  # a few requests: made at once
         try:
+            name, where, first = await self._made(source, None if conversation else 1)
+            target = folder / f"{slug(name, 'batch')}.jsonl"
+            lines = first if conversation else requests(*source)
             await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-            first = await asyncio.to_thread(preview, template, table, 1)
-            count = await asyncio.to_thread(write, template, table, target)
-        except TemplateError as error:
-            self._show(plain(str(error)), False)
-            return
-        except OSError as error:
-            self._show(plain(f"{safe(str(table))}: {error.strerror or error}"), False)
+            count = await asyncio.to_thread(write_lines, lines, target)
+        except Exception as error:
+            self._failed(error, source)
             return
         asks = first[0]["body"]["messages"][-1]["content"] if first else ""
-        self._status(f"{count:,} requests built into {target}. The first asks: {safe(asks[:160])}")
+        shown = asks if isinstance(asks, str) else "(text and images)"
+        self._status(
+            f"{count:,} requests from {where} built into {target}. "
+            f"The first asks: {safe(shown[:160])}"
+        )
         path = self.query_one("#path", PathInput)
         path.value = str(target)
         self.draft.path = str(target)
