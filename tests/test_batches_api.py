@@ -205,7 +205,14 @@ async def test_the_batchs_lines_take_no_fault_meant_for_the_client(
 
 def test_the_official_sdk_creates_lists_retrieves_and_cancels(batch_server: SimServer) -> None:
     client = openai.OpenAI(base_url=batch_server.base_url, api_key="sk-sdk-test", max_retries=0)
-    upload = client.files.create(file=("in.jsonl", jsonl(chat_lines(200))), purpose="batch")
+    small = client.files.create(file=("one.jsonl", jsonl(chat_lines(1))), purpose="batch")
+    for _ in range(2):  # so that a page of two has more, whichever tests ran before
+        client.batches.create(
+            input_file_id=small.id, endpoint="/v1/chat/completions", completion_window="24h"
+        )
+    # 3,000 lines take 30 s at 10 ms each: still running when cancelled, however busy the
+    # machine is.
+    upload = client.files.create(file=("in.jsonl", jsonl(chat_lines(3000))), purpose="batch")
     made = client.batches.create(
         input_file_id=upload.id,
         endpoint="/v1/chat/completions",
@@ -224,3 +231,63 @@ def test_the_official_sdk_creates_lists_retrieves_and_cancels(batch_server: SimS
     assert len(listed.data) == 2 and listed.has_more
     for batch in listed.data:
         validator.validate(batch.model_dump(mode="json", exclude_unset=True))
+
+
+async def test_a_batch_that_ends_while_followed_puts_its_real_usage_in_the_ledger_once(
+    batch_server: SimServer, tmp_path: Any
+) -> None:
+    from tui.core.services import Services
+
+    from .conftest import settings_for
+
+    services = Services(settings_for(batch_server, data_dir=str(tmp_path)))
+    try:
+        service = services.area("batches")
+        rows: list[Any] = chat_lines(5)
+        rows[4]["body"]["temperature"] = 9  # answered with a 400 inside the batch
+        batch = await service.submit(jsonl(rows), "/v1/chat/completions")
+        follower = service.follower(batch.id)
+        for _ in range(750):
+            await follower.poll()
+            if follower.outcome() is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert follower.status == "completed", follower.status
+
+        def ledger(repos: Any) -> list[dict[str, Any]]:
+            return [r for r in repos.ledger.rows(0, 1e12) if r["endpoint"].endswith("(batch)")]
+
+        kept: list[dict[str, Any]] = []
+
+        async def counted() -> bool:
+            kept[:] = await services.store.run("reading", ledger)
+            return len(kept) == 5
+
+        for _ in range(500):
+            if await counted():
+                break
+            await asyncio.sleep(0.02)
+        assert len(kept) == 5, kept
+        ended = follower.state.batch
+        assert ended is not None and ended.output_file_id
+        client = await services.client()
+        answered = await _lines(client, ended.output_file_id)
+        usage = [line.response.body["usage"] for line in answered if line.response]
+        assert sum(r["prompt_tokens"] for r in kept) == sum(u["prompt_tokens"] for u in usage)
+        assert sum(r["completion_tokens"] or 0 for r in kept) == sum(
+            u["completion_tokens"] for u in usage
+        )
+        assert all(r["endpoint"] == "/chat/completions (batch)" for r in kept)
+        assert sorted(r["status"] for r in kept) == [200, 200, 200, 200, 400]
+        price = services.prices().price("gpt-4o-mini")
+        assert price is not None
+        good = next(r for r in kept if r["status"] == 200)
+        full = (
+            good["prompt_tokens"] * price.input + good["completion_tokens"] * price.output
+        ) / 1e6
+        assert good["cost"] == pytest.approx(full * services.prices().batch_share)
+        assert services.prices().batch_share == 0.5
+        assert await service.account(ended) == 0  # read again: never counted twice
+        assert await counted() and len(kept) == 5
+    finally:
+        await services.aclose()

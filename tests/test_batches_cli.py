@@ -166,6 +166,16 @@ def test_submit_results_resubmit_and_cancel_from_the_shell(
     assert "\x1b" not in text and "\x07" not in text and "\nodd,7,200," in text, [
         line for line in text.splitlines() if "\x1b" in line
     ]
+    import sqlite3
+
+    from tui.store.db import DB_NAME
+
+    with sqlite3.connect(tmp_path / "data" / DB_NAME) as db:  # the watch or the results kept
+        kept = db.execute(  # its real usage, once
+            "SELECT count(*), sum(prompt_tokens) FROM ledger WHERE endpoint = ?",
+            ("/chat/completions (batch)",),
+        ).fetchone()
+    assert kept[0] == 8 and kept[1] > 0, kept
     again = loom("batches", "resubmit", batch_id, env=env)
     assert again.returncode == 0, again.stderr
     second = again.stdout.strip()

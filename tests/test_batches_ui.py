@@ -257,7 +257,7 @@ async def test_a_batch_built_from_a_table_in_the_form(
         await pilot.press("ctrl+u", *"Summarise: {text}", "ctrl+b")
         await until(lambda: form.report is not None and form.report.ok, "built and checked")
         assert form.draft.path.endswith("batches/tickets.jsonl")
-        assert "3 requests to /v1/chat/completions" in screen_text(app)
+        assert (form.report.requests, form.report.endpoint) == (3, "/v1/chat/completions")
         await pilot.press("ctrl+s")
         await until(lambda: isinstance(app.screen, ConfirmEdit), "the start question")
         await pilot.press("y")
@@ -313,7 +313,11 @@ async def test_a_conversation_asked_again_with_the_chats_parameters_previewed_fi
         await pilot.press("ctrl+b")
         await until(lambda: form.report is not None and form.report.ok, "built and checked")
         assert form.draft.path.endswith("batches/Looms-of-Lyon.jsonl"), form.draft.path
-        assert "2 requests to /v1/chat/completions, model gpt-4o " in screen_text(app)
+        assert (form.report.requests, form.report.endpoint, form.report.model) == (
+            2,
+            "/v1/chat/completions",
+            "gpt-4o",
+        )
         await pilot.press("ctrl+s")
         await until(lambda: isinstance(app.screen, ConfirmEdit), "the start question")
         await pilot.press("y")

@@ -46,12 +46,21 @@ class Ledger:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
 
-    def add(self, rows: Iterable[LedgerRow]) -> int:
-        """Keep these requests (and fold them into the hourly roll-up); how many."""
+    def add(self, rows: Iterable[LedgerRow], *, once: str | None = None) -> int:
+        """Keep these requests (and fold them into the hourly roll-up); how many. With
+        `once`, a key naming what the rows account for (a batch's results), they are kept
+        only if nothing was kept under that key before, in the same transaction: rows
+        offered again are never counted twice."""
         count = 0
         db = self.db
         db.execute("BEGIN")
         try:
+            if once is not None:
+                key = f"ledger.once.{once}"
+                if db.execute("SELECT 1 FROM setting WHERE key = ?", (key,)).fetchone():
+                    db.execute("COMMIT")
+                    return 0
+                db.execute("INSERT INTO setting (key, value) VALUES (?, '1')", (key,))
             for row in rows:
                 cursor = db.execute(
                     "INSERT INTO ledger (at, server, profile, method, endpoint, model, status, "

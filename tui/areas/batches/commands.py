@@ -375,6 +375,15 @@ async def _results(args: argparse.Namespace, service: Any, batch: Batch) -> int:
         err(f"loom batches results: {len(rows):,} requests written to {args.output}")
     else:
         sys.stdout.writelines(text)
+    from tui.core.failures import StoreError
+
+    try:
+        kept = await service.account(batch, rows)
+    except StoreError as error:
+        err(f"loom batches results: its usage is not in Loom's ledger: {error}")
+    else:
+        if kept:
+            err(f"loom batches results: the usage of {kept:,} requests is in Loom's ledger")
     return 0
 
 

@@ -3,7 +3,7 @@ server and of the watcher goes through here (the screens never hold the client).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,17 +11,22 @@ from tui.areas.batches.core.follower import KIND, BatchFollower, BatchUpdate
 from tui.core.context import AreaContext, AreaService
 
 if TYPE_CHECKING:
+    import asyncio
+
     from tui.api.client import OpenAIClient
     from tui.api.multipart import Progress
     from tui.areas.batches.api.resource import BatchesResource
     from tui.areas.batches.api.schemas import Batch
     from tui.areas.batches.core.results import Inputs, LineStore, ResultRow
     from tui.core.topic import Topic
+    from tui.store.ledger import LedgerRow
 
 LIST_PAGE = 100
 """Batches asked for a page."""
 LIST_PAGES = 50
 """The most pages listed (the newest 5,000)."""
+ACCOUNT_AT_CLOSE = 10.0
+"""Seconds closing waits for the usage of batches that just ended to be kept."""
 
 
 class BatchesService(AreaService):
@@ -33,6 +38,8 @@ class BatchesService(AreaService):
         """Told after every poll of every batch followed."""
         self.followers: dict[str, BatchFollower] = {}
         self._resource: tuple[OpenAIClient, BatchesResource] | None = None
+        self._accounting: set[asyncio.Task[Any]] = set()
+        self.updates.subscribe(self._ended)
 
     async def resource(self) -> BatchesResource:
         """The batches resource on the client in use (a new one after the server changed)."""
@@ -162,6 +169,80 @@ class BatchesService(AreaService):
                 f"no conversation is numbered or titled {wanted!r} (loom list shows them)"
             )
         return got
+
+    # --- the ledger ------------------------------------------------------------------------
+
+    def _ended(self, update: BatchUpdate) -> None:
+        """A followed batch ended here, as it was watched: its usage goes into the ledger
+        (in the background; a batch seen only once it had ended is counted when its
+        results are read)."""
+        from tui.areas.batches.core.usage import ENDED
+
+        batch = update.state.batch
+        if batch is None or update.change is None:
+            return
+        before, now = update.change
+        if before and before not in ENDED and now in ENDED:
+            task = self.context.supervisor.start(
+                f"keeping the usage of {batch.id}", lambda: self._account_quietly(batch)
+            )
+            if task is not None:
+                self._accounting.add(task)
+                task.add_done_callback(self._accounting.discard)
+
+    async def aclose(self) -> None:
+        """Closing: the usage of batches that just ended is kept first (for a while)."""
+        import asyncio
+
+        if self._accounting:
+            await asyncio.wait(set(self._accounting), timeout=ACCOUNT_AT_CLOSE)
+
+    async def _account_quietly(self, batch: Batch) -> None:
+        import contextlib
+
+        from tui.api.errors import APIError
+        from tui.store.errors import StoreError
+
+        # Not counted now, counted when its results are read; a store that fails is told
+        # once by the store itself.
+        with contextlib.suppress(APIError, StoreError):
+            await self.account(batch)
+
+    async def account(self, batch: Batch, rows: Iterable[ResultRow] | None = None) -> int:
+        """Keep an ended batch's real usage in Loom's ledger, once however often it is
+        asked: a row per request, from `rows` (already read) or from its files (streamed
+        down). How many rows were kept: 0 when the batch has not ended, was counted
+        before, or the ledger is off."""
+        from tui.areas.batches.core.usage import ENDED, ledger_rows, once_key
+
+        settings = self.settings
+        if batch.status not in ENDED or not settings.ledger:
+            return 0
+        made: list[LedgerRow] = []
+
+        def add(some: Iterable[ResultRow]) -> None:
+            made.extend(
+                ledger_rows(
+                    batch,
+                    some,
+                    server=settings.base_url,
+                    profile=settings.profile or "",
+                    prices=self.context.prices(),
+                )
+            )
+
+        if rows is not None:
+            add(rows)
+        else:
+            async for row in self.results(batch):
+                add((row,))
+        key = once_key(settings.base_url, batch)
+        return int(
+            await self.context.store().run(
+                "keeping the batch's usage in the ledger",
+                lambda repos: repos.ledger.add(made, once=key),
+            )
+        )
 
     async def cancel(self, batch_id: str) -> Batch:
         """Cancel a batch (the screen asks first)."""

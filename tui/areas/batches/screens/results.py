@@ -131,6 +131,23 @@ class ResultsScreen(AreaScreen, Screen[None]):
             self.problem = self.said(error, "downloading the results", "batches")
         self.complete = True
         self._fill()
+        if self.problem is None:
+            await self._account()
+
+    async def _account(self) -> None:
+        """An ended batch's usage into Loom's ledger, once."""
+        from tui.core.failures import StoreError
+
+        try:
+            kept = await self.service.account(self.target, self.rows)
+        except StoreError as error:
+            self.notify(str(error), title="Ledger", severity="warning", timeout=8)
+            return
+        if kept:
+            self.notify(
+                f"The usage of its {kept:,} requests is now in Loom's ledger (F12, usage).",
+                timeout=4,
+            )
 
     @work(group="results-inputs", exclusive=True, exit_on_error=False)
     async def load_inputs(self) -> None:
