@@ -355,12 +355,33 @@ async def batch_new(pilot: Any) -> None:
     await pilot.pause(1.0)
 
 
+async def batch_preview(pilot: Any) -> None:
+    await batches_listed(pilot)
+    folder = Path(tempfile.mkdtemp(prefix="loom-shots-table-"))
+    table = folder / "tickets.csv"
+    table.write_text(
+        "id,text\nT-1,The printer jams every morning\nT-2,Dark mode please\nT-3,Refund order 12\n"
+    )
+    await pilot.press("n")
+    await pilot.pause(0.5)
+    form = pilot.app.screen
+    form.query_one("#build-table").value = str(table)
+    form.query_one("#build-user").value = "Summarise this ticket in one line: {text}"
+    form.query_one("#build-system").value = "You triage support tickets."
+    form.draft.params = {"temperature": 0.2, "max_completion_tokens": 60}
+    await pilot.press("f4")
+    await pilot.pause(1.0)
+    await pilot.press("n")
+    await pilot.pause(0.3)
+
+
 async def main() -> None:
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
     await shoot("batch-results-80x24", (80, 24), batch_results, mode="batches")
     await shoot("batch-result-80x24", (80, 24), batch_result, mode="batches")
     await shoot("batch-new-80x24", (80, 24), batch_new, mode="batches")
+    await shoot("batch-preview-80x24", (80, 24), batch_preview, mode="batches")
     await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
     await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")
     await shoot("usage-costs-80x24", (80, 24), usage_costs, mode="usage")
