@@ -332,3 +332,55 @@ async def test_a_conversation_asked_again_with_the_chats_parameters_previewed_fi
             {"role": "assistant", "content": "A loom run by punched cards."},
             {"role": "user", "content": "Who built it?"},
         ]
+
+
+async def test_a_dropped_download_an_expired_file_and_a_403_on_cancel_are_said(
+    batch_sim: SimServer,
+) -> None:
+    quick = Timing(validating=0.05, per_request=0.001, finalizing=0.05, cancelling=0.3)
+    done_id = _add(batch_sim, chat_lines(400), "dropped", timing=quick)
+    slow = Timing(validating=0.1, per_request=1.0, finalizing=0.2, cancelling=0.3)
+    long_id = _add(batch_sim, chat_lines(100), "forbidden", timing=slow)
+    app = _app(batch_sim)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _select(pilot, app, done_id)
+        await until(
+            lambda: (b := screen.current()) is not None and b.status == "completed",
+            "completed",
+            seconds=15,
+        )
+        # The output (about 280 KB) drops after 128 KB; the input (under 128 KB) comes whole.
+        batch_sim.state.faults.add(Fault("cut", after_chunks=2), times=2, route="files")
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, ResultsScreen), "the results")
+        results = app.screen
+        assert isinstance(results, ResultsScreen)
+        await until(lambda: results.complete, "the download ended")
+        assert 0 < len(results.rows) < 400, len(results.rows)
+        assert results.problem is not None and "broke off after 0.1 MB" in results.problem
+        assert "What came is kept; download it again" in results.problem
+        assert "⚠ The download of the output file" in screen_text(app)
+        await pilot.press("escape")
+        batch = screen.current()
+        assert batch is not None and batch.output_file_id
+        del batch_sim.state.files[batch.output_file_id]  # expired: the server has it no more
+        await pilot.press("r")
+        await until(lambda: isinstance(app.screen, ResultsScreen), "the results again")
+        results = app.screen
+        assert isinstance(results, ResultsScreen)
+        await until(lambda: results.complete, "the download ended")
+        assert results.problem is not None and not results.rows
+        assert "is no longer on the server (404): a batch's files expire" in results.problem
+        assert "no batches API" not in results.problem  # the API is there; the file is not
+        await pilot.press("escape")
+        screen = await _select(pilot, app, long_id)
+        batch_sim.state.faults.add(Fault("status", status=403), times=20, route="batches")
+        await pilot.press("c")
+        await until(lambda: isinstance(app.screen, ConfirmEdit), "the question")
+        await pilot.press(*"forbidden", "enter")
+        await until(lambda: isinstance(app.screen, BatchesScreen), "back")
+        await pilot.pause(1.0)
+        told = [n.message for n in app._notifications]
+        assert any("This key may not do that (403) while cancelling the batch" in n for n in told)
+        batch_sim.state.faults.clear()
+        assert batch_sim.state.batches.batches[long_id].cancel_at is None

@@ -6,20 +6,23 @@ Files are kept in memory, each at most MAX_BYTES, for as long as the simulator r
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.sim.gate import Gate
-from tui.sim.state import SimState, cursor_page, error_response
+from tui.sim.state import SimState, SimulatedCut, cursor_page, error_response
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 """What an upload may be for (CreateFileRequest.purpose)."""
 MAX_BYTES = 100 * 1024 * 1024
 """The simulator's limit on one file (OpenAI's is 512 MB; these stay in memory)."""
+CUT_PIECE = 64 * 1024
+"""A download the `cut` fault drops is sent in pieces of this size until it drops."""
 
 
 def file_routes(sim: SimState, gate: Gate) -> list[Route]:
@@ -132,11 +135,24 @@ def file_routes(sim: SimState, gate: Gate) -> list[Route]:
         return JSONResponse({"id": file_id, "object": "file", "deleted": True}, headers=headers)
 
     async def content(request: Request) -> Response:
-        headers, entry, answer = found(request)
+        headers, fault, early = gate.prelude(request, "files")
+        if early is not None:
+            return early
+        file_id = request.path_params["file_id"]
+        entry = sim.files.get(file_id)
         if entry is None:
-            assert answer is not None
-            return answer
-        return Response(entry["content"], media_type="application/octet-stream", headers=headers)
+            return missing(file_id, headers)
+        data: bytes = entry["content"]
+        if fault is not None and fault.kind == "cut" and len(data) > fault.after_chunks * CUT_PIECE:
+            # The connection drops after `after_chunks` pieces of 64 KiB, as a server
+            # or a proxy that dies mid-download does (a file that fits in them comes whole).
+            async def cut() -> AsyncIterator[bytes]:
+                for n in range(fault.after_chunks):
+                    yield data[n * CUT_PIECE : (n + 1) * CUT_PIECE]
+                raise SimulatedCut(f"simulated cut after {fault.after_chunks} pieces")
+
+            return StreamingResponse(cut(), media_type="application/octet-stream", headers=headers)
+        return Response(data, media_type="application/octet-stream", headers=headers)
 
     return [
         Route("/v1/files", upload, methods=["POST"]),

@@ -339,7 +339,7 @@ async def act(
         return BAD_USE
     except Exception as error:
         doing = DOING[action].format(target)
-        err(f"loom batches {action}: {service.said(error, doing, area='batches')}")
+        err(f"loom batches {action}: {service.told(error, doing)}")
         return FAILED
     finally:
         await services.aclose()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.areas.batches.core.follower import KIND, BatchFollower, BatchUpdate
 from tui.core.context import AreaContext, AreaService
+from tui.core.failures import APIError
 
 if TYPE_CHECKING:
     import asyncio
@@ -27,6 +28,11 @@ LIST_PAGES = 50
 """The most pages listed (the newest 5,000)."""
 ACCOUNT_AT_CLOSE = 10.0
 """Seconds closing waits for the usage of batches that just ended to be kept."""
+
+
+class FileProblem(APIError):
+    """A batch's file that cannot be read: gone from the server, or a download that broke
+    off. Its message is the whole sentence (what happened and what to do)."""
 
 
 class BatchesService(AreaService):
@@ -76,13 +82,46 @@ class BatchesService(AreaService):
 
     # --- files, results, changes -----------------------------------------------------------
 
-    async def lines(self, file_id: str) -> AsyncIterator[str]:
-        """The lines of a file on the server, as they stream down."""
-        from tui.areas.batches.core.results import lines_of
+    async def chunks(self, file_id: str, kind: str = "output") -> AsyncIterator[bytes]:
+        """A file on the server (a batch's `kind` file) piece by piece as it streams down;
+        FileProblem when it is gone or the download breaks off."""
+        from tui.api.errors import APIConnectionError, NotFoundError
 
         client = await self.context.client()
-        async for line in lines_of(client.files.content_chunks(file_id)):
+        came = 0
+        try:
+            async for piece in client.files.content_chunks(file_id):
+                came += len(piece)
+                yield piece
+        except NotFoundError as error:
+            raise FileProblem(
+                f"The {kind} file {file_id} is no longer on the server (404): a batch's "
+                "files expire (30 days after it ends, unless it set output_expires_after) "
+                "and cannot be fetched again once gone. Run the batch again from its input "
+                "to have them anew.",
+                status=404,
+                request_id=error.request_id,
+            ) from error
+        except APIConnectionError as error:
+            raise FileProblem(
+                f"The download of the {kind} file {file_id} broke off after "
+                f"{came / 1e6:,.1f} MB ({error.message}). What came is kept; download it "
+                "again to have the rest."
+            ) from error
+
+    async def lines(self, file_id: str, kind: str = "output") -> AsyncIterator[str]:
+        """The lines of a file on the server, as they stream down (see `chunks`)."""
+        from tui.areas.batches.core.results import lines_of
+
+        async for line in lines_of(self.chunks(file_id, kind)):
             yield line
+
+    def told(self, error: BaseException, doing: str) -> str:
+        """A failure in one line: a file's problem in its own words, any other as the
+        API's errors are said."""
+        if isinstance(error, FileProblem):
+            return error.message
+        return self.said(error, doing, "batches")
 
     async def input_index(self, batch: Batch, store: LineStore | None = None) -> Inputs:
         """custom_id -> (line, the line) of the batch's input file; with `store`, the lines
@@ -91,7 +130,7 @@ class BatchesService(AreaService):
 
         found: Inputs = {}
         number = 0
-        async for line in self.lines(batch.input_file_id):
+        async for line in self.lines(batch.input_file_id, "input"):
             number += 1
             index_line(found, number, line, store)
         return found
@@ -101,10 +140,10 @@ class BatchesService(AreaService):
         file's, as they stream down (not yet joined with the input: see `input_index`)."""
         from tui.areas.batches.core.results import parse_output_line
 
-        for file_id in (batch.output_file_id, batch.error_file_id):
+        for kind, file_id in (("output", batch.output_file_id), ("error", batch.error_file_id)):
             if not file_id:
                 continue
-            async for line in self.lines(file_id):
+            async for line in self.lines(file_id, kind):
                 row = parse_output_line(line)
                 if row is not None:
                     yield row
@@ -305,13 +344,12 @@ class BatchesService(AreaService):
         from tui.core.safe_files import slug, writing_inside
 
         folder = self.settings.store_dir / "downloads"
-        client = await self.context.client()
         written: list[Path] = []
         for kind, file_id in (("output", batch.output_file_id), ("errors", batch.error_file_id)):
             if not file_id:
                 continue
             with writing_inside(folder, f"{slug(batch.id, 'batch')}-{kind}.jsonl") as (out, path):
-                async for piece in client.files.content_chunks(file_id):
+                async for piece in self.chunks(file_id, kind.removesuffix("s")):
                     out.write(piece)
             written.append(path)
         return written

@@ -387,9 +387,7 @@ class BatchesScreen(LoomScreen):
                 self.notify(f"Sent again as {done.id}.", markup=False)
         except APIError as error:
             doing = "cancelling the batch" if action == "cancel" else "sending the failed again"
-            self.notify(
-                self.said(error, doing, "batches"), severity="error", timeout=12, markup=False
-            )
+            self.notify(self.service.told(error, doing), severity="error", timeout=12, markup=False)
             return
         self.list_batches()
 
@@ -409,7 +407,7 @@ class BatchesScreen(LoomScreen):
             written = await self.service.download(batch)
         except (APIError, OSError) as error:
             why = (
-                self.said(error, "downloading the files", "batches")
+                self.service.told(error, "downloading the files")
                 if isinstance(error, APIError)
                 else f"Could not write the files: {error}"
             )

@@ -128,7 +128,7 @@ class ResultsScreen(AreaScreen, Screen[None]):
                 if time.monotonic() - self._drawn_at > REFRESH:
                     self._fill()
         except APIError as error:
-            self.problem = self.said(error, "downloading the results", "batches")
+            self.problem = self.service.told(error, "downloading the results")
         self.complete = True
         self._fill()
         if self.problem is None:
@@ -155,7 +155,7 @@ class ResultsScreen(AreaScreen, Screen[None]):
         try:
             inputs = await self.service.input_index(self.target, self.store)
         except APIError as error:
-            self.problem = self.said(error, "downloading the input file", "batches")
+            self.problem = self.service.told(error, "downloading the input file")
             self._show_status()
             return
         self.inputs = inputs

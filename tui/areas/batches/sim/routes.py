@@ -119,12 +119,14 @@ def batch_routes(sim: SimState, gate: Gate) -> list[Route]:
     """`/v1/batches` and `/v1/batches/{batch_id}` (and its cancel)."""
     state: BatchesState = sim.batches
 
-    async def brought_up(request: Request, batches: list[SimBatch]) -> None:
-        """Each batch brought up to now: the lines whose time came answered."""
+    async def brought_up(request: Request, batches: list[SimBatch]) -> float:
+        """Each batch brought up to now: the lines whose time came answered; the moment
+        they were brought up to, which is the moment they are shown at (answering lines
+        takes time: a batch shown a moment later could be completed without its files)."""
         now = state.now()
         waiting = [b for b in batches if len(b.results) < b.due(now) or not b.files_made]
         if not waiting:
-            return
+            return now
         inners: dict[str, Inner] = {}
         try:
             for batch in waiting:
@@ -137,6 +139,7 @@ def batch_routes(sim: SimState, gate: Gate) -> list[Route]:
         finally:
             for inner in inners.values():
                 await inner.aclose()
+        return now
 
     def missing(batch_id: str, headers: dict[str, str]) -> Response:
         return error_response(
@@ -175,38 +178,39 @@ def batch_routes(sim: SimState, gate: Gate) -> list[Route]:
             ids = [b.id for b in batches]
             batches = batches[ids.index(after) + 1 :] if after in ids else []
         page = batches[:limit]
-        await brought_up(request, page)
-        now = state.now()
+        now = await brought_up(request, page)
         data = [b.to_json(now) for b in page]
         listing = cursor_page(data, len(batches) > limit)
         # first_id and last_id are strings in the spec, and not required: none when empty.
         listing = {k: v for k, v in listing.items() if v is not None}
         return JSONResponse(listing, headers=headers)
 
-    async def found(request: Request) -> tuple[dict[str, str], SimBatch | None, Response | None]:
+    async def found(
+        request: Request,
+    ) -> tuple[dict[str, str], SimBatch | None, Response | None, float]:
+        """(headers, the batch, or the answer, the moment it was brought up to)."""
         headers, _, early = gate.prelude(request, ROUTE)
         if early is not None:
-            return headers, None, early
+            return headers, None, early, 0.0
         batch_id = request.path_params["batch_id"]
         batch = state.batches.get(batch_id)
         if batch is None:
-            return headers, None, missing(batch_id, headers)
-        await brought_up(request, [batch])
-        return headers, batch, None
+            return headers, None, missing(batch_id, headers), 0.0
+        now = await brought_up(request, [batch])
+        return headers, batch, None, now
 
     async def retrieve(request: Request) -> Response:
-        headers, batch, answer = await found(request)
+        headers, batch, answer, now = await found(request)
         if batch is None:
             assert answer is not None
             return answer
-        return JSONResponse(batch.to_json(state.now()), headers=headers)
+        return JSONResponse(batch.to_json(now), headers=headers)
 
     async def cancel(request: Request) -> Response:
-        headers, batch, answer = await found(request)
+        headers, batch, answer, now = await found(request)
         if batch is None:
             assert answer is not None
             return answer
-        now = state.now()
         status, _ = batch.stage(now)
         if status not in ("validating", "in_progress", "finalizing"):
             return error_response(
@@ -216,8 +220,7 @@ def batch_routes(sim: SimState, gate: Gate) -> list[Route]:
                 headers=headers,
             )
         batch.cancel_at = now
-        await brought_up(request, [batch])
-        return JSONResponse(batch.to_json(state.now()), headers=headers)
+        return JSONResponse(batch.to_json(await brought_up(request, [batch])), headers=headers)
 
     return [
         Route("/v1/batches", create, methods=["POST"]),
