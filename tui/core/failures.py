@@ -12,6 +12,7 @@ from tui.api.errors import (
     PagingStopped,
     PermissionDeniedError,
     RateLimitError,
+    StreamInterruptedError,
 )
 from tui.store.errors import PresetExists, StoreError, cause_of
 
@@ -24,5 +25,6 @@ __all__ = [
     "PresetExists",
     "RateLimitError",
     "StoreError",
+    "StreamInterruptedError",
     "cause_of",
 ]

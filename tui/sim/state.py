@@ -33,10 +33,12 @@ MODEL_IDS = (
     "tts-1",
     "gpt-4o-transcribe",
     "omni-moderation-latest",
+    "gpt-3.5-turbo-instruct",
+    "davinci-002",
 )
 """A catalogue like OpenAI's: chat and reasoning models, one deprecated (gpt-4.5-preview),
-embeddings, images, audio and moderation; fine-tuned models and checkpoints join it as
-jobs make them."""
+embeddings, images, audio, moderation and the legacy completions; fine-tuned models and
+checkpoints join it as jobs make them."""
 NOT_CHAT = (
     "text-embedding-3-small",
     "text-embedding-3-large",
@@ -46,6 +48,8 @@ NOT_CHAT = (
     "tts-1",
     "gpt-4o-transcribe",
     "omni-moderation-latest",
+    "gpt-3.5-turbo-instruct",
+    "davinci-002",
 )
 """Models the chat completions endpoint refuses, as OpenAI's does."""
 MODEL_CREATED = 1_715_367_049

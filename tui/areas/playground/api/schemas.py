@@ -1,0 +1,72 @@
+"""The playground's objects as the spec has them (CreateEmbeddingResponse,
+CreateModerationResponse, CreateCompletionResponse and its stream's chunks), tolerant of
+what a server adds."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from tui.api.schemas import Tolerant, Usage
+from tui.api.values import Count
+
+
+class Embedding(Tolerant):
+    """One input's vector: numbers, or base64 of little-endian float32s."""
+
+    index: Count = 0
+    embedding: list[float] | str = Field(default_factory=list)
+
+
+class EmbeddingUsage(Tolerant):
+    prompt_tokens: Count = 0
+    total_tokens: Count = 0
+
+
+class EmbeddingList(Tolerant):
+    """`CreateEmbeddingResponse`."""
+
+    data: list[Embedding] = Field(default_factory=list)
+    model: str = ""
+    usage: EmbeddingUsage = Field(default_factory=EmbeddingUsage)
+
+
+class ModerationResult(Tolerant):
+    """One input's verdict: flagged, and each category's flag, score and input types."""
+
+    flagged: bool = False
+    categories: dict[str, bool | None] = Field(default_factory=dict)
+    category_scores: dict[str, float | None] = Field(default_factory=dict)
+    category_applied_input_types: dict[str, list[str] | None] = Field(default_factory=dict)
+
+
+class Moderation(Tolerant):
+    """`CreateModerationResponse`."""
+
+    id: str = ""
+    model: str = ""
+    results: list[ModerationResult] = Field(default_factory=list)
+
+
+class CompletionLogprobs(Tolerant):
+    """Each token of a choice, its log probability and the likeliest alternatives."""
+
+    tokens: list[str] = Field(default_factory=list)
+    token_logprobs: list[float | None] = Field(default_factory=list)
+    top_logprobs: list[dict[str, float] | None] = Field(default_factory=list)
+    text_offset: list[int] = Field(default_factory=list)
+
+
+class CompletionChoice(Tolerant):
+    text: str = ""
+    index: Count = 0
+    logprobs: CompletionLogprobs | None = None
+    finish_reason: str | None = None
+
+
+class Completion(Tolerant):
+    """`CreateCompletionResponse`, and each chunk of its stream (the same shape)."""
+
+    id: str = ""
+    model: str = ""
+    choices: list[CompletionChoice] = Field(default_factory=list)
+    usage: Usage | None = None

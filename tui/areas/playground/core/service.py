@@ -1,0 +1,168 @@
+"""The playground's service: everything its screen and its commands ask of the server
+(through the shared client: retries, the ledger, the inspector) and of the store (the
+history of inputs) goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tui.core.context import AreaService
+
+if TYPE_CHECKING:
+    from tui.api.client import OpenAIClient
+    from tui.areas.playground.api.resource import PlaygroundResource
+    from tui.areas.playground.api.schemas import Completion, Moderation
+    from tui.areas.playground.core.vectors import Embedded
+
+TOOLS = ("completions", "embeddings", "moderations")
+EMBEDDING_MODEL = "text-embedding-3-small"
+MODERATION_MODEL = "omni-moderation-latest"
+COMPLETION_MODEL = "gpt-3.5-turbo-instruct"
+
+
+class InputError(ValueError):
+    """Input the endpoint cannot take; the words say what and the fix."""
+
+
+MOST_INPUTS = 2048
+"""Inputs one embeddings request takes (the API's limit)."""
+
+
+class PlaygroundService(AreaService):
+    """The one-shot text endpoints of the server in use."""
+
+    _resource: tuple[OpenAIClient, PlaygroundResource] | None = None
+
+    async def resource(self) -> PlaygroundResource:
+        """The resource on the client in use (a new one after the server changed)."""
+        from tui.areas.playground.api.resource import PlaygroundResource
+
+        client = await self.context.client()
+        if self._resource is None or self._resource[0] is not client:
+            self._resource = (client, PlaygroundResource(client))
+        return self._resource[1]
+
+    def server_changed(self) -> None:
+        self._resource = None
+
+    async def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        model: str = EMBEDDING_MODEL,
+        dimensions: int | None = None,
+        encoding: str = "float",
+        user: str | None = None,
+    ) -> Embedded:
+        """The texts' vectors (base64 ones decoded), their tokens and cost."""
+        import asyncio
+
+        from tui.areas.playground.core.vectors import Embedded, decode, stack
+
+        texts = [t for t in texts]
+        if not texts or not any(t.strip() for t in texts):
+            raise InputError("nothing to embed: give one text or more (one per line)")
+        empty = [n + 1 for n, t in enumerate(texts) if not t.strip()]
+        if empty:
+            raise InputError(f"text {empty[0]} is empty: an input cannot be (remove it)")
+        if len(texts) > MOST_INPUTS:
+            raise InputError(
+                f"{len(texts):,} texts: one request embeds at most {MOST_INPUTS:,}; split them"
+            )
+        body: dict[str, Any] = {"model": model, "input": texts, "encoding_format": encoding}
+        if dimensions is not None:
+            body["dimensions"] = dimensions
+        if user:
+            body["user"] = user
+        found = await (await self.resource()).embed(body)
+        rows = sorted(found.data, key=lambda e: int(e.index))
+        if len(rows) != len(texts):
+            from tui.api.errors import MalformedResponseError
+
+            raise MalformedResponseError(
+                f"the server sent {len(rows)} vectors for {len(texts)} texts"
+            )
+        try:
+            vectors = await asyncio.to_thread(stack, [decode(row.embedding) for row in rows])
+        except ValueError as error:
+            from tui.api.errors import MalformedResponseError
+
+            raise MalformedResponseError(f"the vectors cannot be read: {error}") from error
+        tokens = int(found.usage.prompt_tokens)
+        price = self.context.prices().price(found.model or model)
+        cost = None if price is None else tokens * price.input / 1e6
+        return Embedded(texts, vectors, found.model or model, tokens, cost)
+
+    async def moderate(self, inputs: Sequence[Any], model: str | None = None) -> Moderation:
+        """A verdict per text (or one for a list of text and image parts)."""
+        if not inputs:
+            raise InputError("nothing to moderate: give one text or more")
+        body: dict[str, Any] = {"input": list(inputs)}
+        if model:
+            body["model"] = model
+        return await (await self.resource()).moderate(body)
+
+    async def moderate_groups(
+        self, groups: Sequence[tuple[str, list[str]]], model: str | None = None
+    ) -> Moderation:
+        """A verdict per (text, images) group: texts alone in one request, each group with
+        images as one multi-modal input of its own (the API gives one result for it)."""
+        if not groups:
+            raise InputError("nothing to moderate: write a text (or an image: line) first")
+        if not any(images for _, images in groups):
+            return await self.moderate([text for text, _ in groups], model)
+        from tui.areas.playground.api.schemas import Moderation
+
+        joined: Moderation | None = None
+        for text, images in groups:
+            parts: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+            parts += [{"type": "image_url", "image_url": {"url": url}} for url in images]
+            one = await self.moderate(parts if images else [text], model)
+            if joined is None:
+                joined = Moderation(id=one.id, model=one.model, results=[])
+            joined.results.extend(one.results[:1])
+        assert joined is not None
+        return joined
+
+    def body(self, prompt: str, model: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A CreateCompletionRequest."""
+        return {"model": model or COMPLETION_MODEL, "prompt": prompt, **params}
+
+    async def stream(self, body: dict[str, Any]) -> AsyncIterator[Completion]:
+        """A completion's chunks as they come (see PlaygroundResource.stream)."""
+        if not str(body.get("prompt") or "").strip() and not body.get("suffix"):
+            raise InputError("the prompt is empty: write what the model should continue")
+        resource = await self.resource()
+        async for chunk in resource.stream(body, read_gap=0.02):
+            yield chunk
+
+    # --- history -------------------------------------------------------------------------
+
+    async def remember(self, tool: str, text: str) -> None:
+        """Keep an input of a tool (a store that fails is told by the store; nothing is
+        lost but this history line)."""
+        from tui.core.failures import StoreError
+
+        if not text.strip():
+            return
+        try:
+            await self.context.store().run(
+                "keeping the playground's history",
+                lambda repos: repos.area("playground").add(tool, text),
+            )
+        except StoreError:
+            return
+
+    async def history(self, tool: str) -> list[str]:
+        """A tool's last inputs, newest first ([] when the store cannot be read)."""
+        from tui.core.failures import StoreError
+
+        try:
+            found: list[str] = await self.context.store().run(
+                "reading the playground's history",
+                lambda repos: repos.area("playground").recent(tool),
+            )
+        except StoreError:
+            return []
+        return found

@@ -1,0 +1,1 @@
+"""The playground area's store."""
