@@ -375,6 +375,38 @@ async def batch_preview(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+async def _playground(pilot: Any, tool: str) -> None:
+    from tui.areas.playground.screens.playground import PlaygroundScreen
+
+    for _ in range(100):
+        if isinstance(pilot.app.screen, PlaygroundScreen):
+            break
+        await pilot.pause(0.05)
+    screen = pilot.app.screen
+    screen.action_tool(tool)  # demo mode: the tool holds an example input
+    await pilot.press("f2")
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if not screen.busy:
+            break
+    await pilot.pause(0.3)
+
+
+async def playground_completion(pilot: Any) -> None:
+    await _playground(pilot, "completions")
+    pilot.app.screen.tool().result().focus()
+    await pilot.press("right", "right", "right")
+    await pilot.pause(0.2)
+
+
+async def playground_embeddings(pilot: Any) -> None:
+    await _playground(pilot, "embeddings")
+
+
+async def playground_moderations(pilot: Any) -> None:
+    await _playground(pilot, "moderations")
+
+
 async def main() -> None:
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
@@ -382,6 +414,11 @@ async def main() -> None:
     await shoot("batch-result-80x24", (80, 24), batch_result, mode="batches")
     await shoot("batch-new-80x24", (80, 24), batch_new, mode="batches")
     await shoot("batch-preview-80x24", (80, 24), batch_preview, mode="batches")
+    play = "playground"
+    await shoot("playground-80x24", (80, 24), playground_completion, mode=play)
+    await shoot("playground-embeddings-80x24", (80, 24), playground_embeddings, mode=play)
+    await shoot("playground-moderations-80x24", (80, 24), playground_moderations, mode=play)
+    await shoot("playground-120x40", (120, 40), playground_completion, mode=play)
     await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
     await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")
     await shoot("usage-costs-80x24", (80, 24), usage_costs, mode="usage")

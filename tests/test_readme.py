@@ -82,6 +82,7 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
     (tmp_path / "train.jsonl").write_bytes(training_jsonl(15))
     (tmp_path / "requests.jsonl").write_bytes(jsonl(chat_lines(5)))
     (tmp_path / "tickets.csv").write_text("text\nThe printer jams\nDark mode, please\n")
+    (tmp_path / "texts.csv").write_text("id,text\n1,red apples\n2,green apples\n")
     exported = _loom(
         "export",
         "jacquard",
@@ -103,6 +104,7 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
         ("batches", "results", "batch_abc123", "--csv", "-o", "results.csv"): 1,
         ("batches", "resubmit", "batch_abc123"): 1,
         ("batches", "cancel", "batch_abc123", "--yes"): 1,
+        ("moderate", "I will find you", "Lovely weather"): 1,  # flagged: its word for it
     }
     ran = 0
     for argv in readme_commands():
@@ -113,6 +115,8 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
             continue  # the usage screen
         if parsed.command == "config" and parsed.action == "edit":
             continue
+        if parsed.command == "playground":
+            continue  # the playground screen
         if parsed.command == "batches" and not parsed.target:
             continue  # the batches screen
         done = _loom(*argv, "--demo", cwd=tmp_path, env=env)

@@ -204,3 +204,46 @@ def test_batch_results_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
         await pilot.pause(0.3)
 
     assert snap_compare(app_in(frozen_demo, "batches"), terminal_size=(80, 24), run_before=results)
+
+
+async def _playground(pilot: Any, tool: str, text: str) -> None:
+    from tui.areas.playground.screens.playground import PlaygroundScreen
+
+    await until(lambda: isinstance(pilot.app.screen, PlaygroundScreen), "the playground")
+    screen = pilot.app.screen
+    screen.action_tool(tool)
+    screen.tool().set_text(text)
+    await pilot.press("f2")
+    await until(lambda: not screen.busy, "the answer")
+    await pilot.pause(0.3)
+
+
+def test_playground_completion_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def completed(pilot: Any) -> None:
+        await _playground(pilot, "completions", "Once upon a time, in a city of weavers,")
+        pilot.app.screen.tool().result().focus()
+        await pilot.press("right", "right", "right")
+        await pilot.pause(0.2)
+
+    assert snap_compare(
+        app_in(frozen_demo, "playground"), terminal_size=(80, 24), run_before=completed
+    )
+
+
+def test_playground_embeddings_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def embedded(pilot: Any) -> None:
+        texts = "The cat sat on the mat\nA cat was sitting on a mat\nDogs chase cats\nTax is due"
+        await _playground(pilot, "embeddings", texts)
+
+    assert snap_compare(
+        app_in(frozen_demo, "playground"), terminal_size=(80, 24), run_before=embedded
+    )
+
+
+def test_playground_moderations_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def moderated(pilot: Any) -> None:
+        await _playground(pilot, "moderations", "I will find you and hurt you\nLovely weather")
+
+    assert snap_compare(
+        app_in(frozen_demo, "playground"), terminal_size=(80, 24), run_before=moderated
+    )

@@ -120,9 +120,22 @@ class LoomApp(App[None]):
         """Whether the terminal draws only a plain console's characters (no Braille)."""
         self._first_mode = mode
         self._first_job = job
+        # Each mode's key goes there from any screen, whatever has focus: a priority binding,
+        # or a text area takes F6 and F7 (Textual's select line and select all) and the
+        # playground and the batches cannot be reached from the chat's prompt. A key the
+        # keymap gives to a screen's action is that action's there (the user's choice wins),
+        # so it is then an ordinary binding. (App.bind has no `priority`: its bindings map
+        # does; tests/test_navigation.py fails if that changes.)
+        remapped = {key.strip() for keys in settings.keymap.values() for key in keys.split(",")}
         for each in SCREEN_MODES:
             if each.key:
-                self.bind(each.key, f"go_to('{each.name}')", description=each.title, show=False)
+                self._bindings.bind(
+                    each.key,
+                    f"go_to('{each.name}')",
+                    each.title,
+                    show=False,
+                    priority=each.key not in remapped,
+                )
         # What Textual would print to the terminal after an unhandled error (a traceback,
         # with locals) is kept here instead; `loom` turns it into one line and a report.
         self._failure = io.StringIO()

@@ -227,7 +227,7 @@ def _top(token: str, chosen: float, rng: random.Random, top: int) -> dict[str, f
 
 def _alternative_tokens(token: str, rng: random.Random, count: int) -> list[str]:
     lead = token[: len(token) - len(token.lstrip())] or " "
-    pool = [w for w in _VOCABULARY if w != token.strip()]
+    pool = sorted(set(_VOCABULARY) - {token.strip()})
     return [lead + w for w in rng.sample(pool, min(count, len(pool)))]
 
 
