@@ -55,6 +55,8 @@ TARGETS = {
     "batch_results_rss_mib": ("<=", 150),
     "batch_check_mb_per_s": (">=", 50),
     "batch_watched_20_cpu_share": ("<=", 0.02),
+    "playground_embed_100_after_reply_s": ("<=", 0.3),
+    "playground_completion_logprobs_cpu_share": ("<=", 0.15),
 }
 
 
@@ -197,6 +199,8 @@ def main() -> None:
     log("usage:", json.dumps(usage))
     batches = run_child(["bench/batches.py", *(["--quick"] if args.quick else [])])
     log("batches:", json.dumps(batches))
+    play = run_child(["bench/playground.py", *(["--quick"] if args.quick else [])])
+    log("playground:", json.dumps(play))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -254,6 +258,13 @@ def main() -> None:
         "floor_batch_json_mb_per_s": batches["floor_check_json_mb_per_s"],
         "floor_batch_json_peak_rss_mib": batches["floor_check_json_peak_rss_mib"],
         "floor_batch_watched_httpx_cpu_share": batches["floor_watched_httpx_cpu_share"],
+        # The playground (bench/playground.py): 100 texts embedded; a completion with
+        # logprobs=5 at 200 tokens/s in a pseudo-terminal.
+        "playground_embed_100_after_reply_s": play["embed_100_after_reply_s"],
+        "floor_playground_embed_100_request_s": play["floor_embed_100_request_s"],
+        "playground_completion_logprobs_cpu_share": play["completion_logprobs_cpu_share"],
+        "playground_completion_bytes_per_text_byte": play["completion_bytes_per_text_byte"],
+        "floor_playground_completion_cpu_share": play["floor_completion_cpu_share"],
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],

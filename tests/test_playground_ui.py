@@ -63,6 +63,10 @@ async def test_a_completion_streams_in_and_each_tokens_alternatives_show(
         await until(lambda: "[length]" in screen_text(app), "drawn to its end")
         tokens = tool.tokens()
         assert len(tokens) == 64 and all(len(t.alternatives) == 5 for t in tokens)
+        view = tool.view()  # wrapped into lines, nothing lost, none wider than the view
+        drawn = "".join(p.text for line in view.lines for p in line)
+        assert "".join(t.text for t in tokens) in drawn
+        assert max(view.widths) <= view.scrollable_content_region.width - 2
         shown = screen_text(app)
         assert "Token " + repr(tokens[0].text) in shown
         tool.result().focus()

@@ -2,7 +2,7 @@
 Embeddings, Moderations — one shown at a time (ctrl+t, or alt+1/2/3), each with its input,
 its options and a result to read with its own keys. Every request goes through the shared
 client (retries, the ledger with its cost, the request inspector); each tool keeps its
-last inputs (f4). A completion streams in as Textual messages, drawn at most 20 times a
+last inputs (f4). A completion streams in as Textual messages, drawn at most 10 times a
 second; what came stays when a stream breaks."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 TOOLS = ("completions", "embeddings", "moderations")
 TITLES = {"completions": "Completions", "embeddings": "Embeddings", "moderations": "Moderations"}
-DRAW_EVERY = 0.05
+DRAW_EVERY = 0.1
 """Seconds between redraws of a streaming completion."""
 
 

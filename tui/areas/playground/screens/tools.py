@@ -18,9 +18,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Label, Static, TextArea
 
 from tui.areas.playground.core.completions import Choices, shade
+from tui.areas.playground.screens.token_lines import Piece, TokenLines
 from tui.widgets.field import Field
 from tui.widgets.plain import plain
 
@@ -36,6 +38,7 @@ SHADES = {
     "prompt": "dim",
 }
 """How a token is drawn by how sure the model was (16 colours suffice)."""
+PLACEHOLDER = "The completion comes here, token by token."
 HEAT = (
     (0.8, "black on bright_green", "█"),
     (0.6, "black on green", "▓"),
@@ -90,8 +93,8 @@ class Tool(Vertical):
     def set_text(self, text: str) -> None:
         self.input_area().load_text(text)
 
-    def result(self) -> ResultView:
-        return self.query_one(f"#{self.NAME}-result", ResultView)
+    def result(self) -> Widget:
+        return self.query_one(f"#{self.NAME}-result")
 
     EXAMPLE = ""
     """What the input holds in demo mode (elsewhere it is the placeholder, after "e.g.")."""
@@ -110,38 +113,6 @@ class Tool(Vertical):
 # --- completions -------------------------------------------------------------------------------
 
 
-class TokenView(ResultView):
-    """The completion's tokens; ←/→ move the token cursor."""
-
-    BINDINGS = [
-        Binding("right", "move(1)", "Next token", id="play.token.next", show=False),
-        Binding("left", "move(-1)", "Previous token", id="play.token.prev", show=False),
-        Binding("home", "first", "First token", id="play.token.first", show=False),
-        Binding("end", "last", "Last token", id="play.token.last", show=False),
-    ]
-
-    def action_move(self, step: int) -> None:
-        tool = self.parent_tool()
-        if tool is not None:
-            tool.move(step)
-
-    def action_first(self) -> None:
-        tool = self.parent_tool()
-        if tool is not None:
-            tool.move(-(10**9))
-
-    def action_last(self) -> None:
-        tool = self.parent_tool()
-        if tool is not None:
-            tool.move(10**9)
-
-    def parent_tool(self) -> CompletionsTool | None:
-        for node in self.ancestors:
-            if isinstance(node, CompletionsTool):
-                return node
-        return None
-
-
 class CompletionsTool(Tool):
     """A prompt continued by a base model, token by token."""
 
@@ -149,7 +120,7 @@ class CompletionsTool(Tool):
     EXAMPLE = "Once upon a time, in a city of weavers,"
     DEFAULT_CSS = """
     CompletionsTool #completions-row { height: 1fr; }
-    CompletionsTool #completions-box { border: round $panel-lighten-2; }
+    CompletionsTool #completions-box { border: round $panel-lighten-2; height: 1fr; }
     CompletionsTool #completions-box:focus-within { border: round $primary; }
     CompletionsTool #completions-alternatives {
         width: 30; border: round $panel-lighten-2; padding: 0 1;
@@ -163,6 +134,8 @@ class CompletionsTool(Tool):
         self.choices = Choices()
         self.cursor = 0
         self.note = ""
+        self._drawn = 0
+        self._alternatives_for: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -175,15 +148,18 @@ class CompletionsTool(Tool):
             yield Label("Request")
             yield Static(self.params_text(), id="completions-params")
         with Horizontal(id="completions-row"):
-            with VerticalScroll(classes="tool-result-box", id="completions-box"):
-                yield TokenView(
-                    Text("The completion comes here, token by token.", style="dim"),
-                    id="completions-result",
-                )
+            with Vertical(id="completions-box"):
+                yield TokenLines(self.move, id="completions-result")
             yield Static(Text("Alternatives", style="dim"), id="completions-alternatives")
+
+    def on_mount(self) -> None:
+        self.view().replace([Piece(PLACEHOLDER, "dim")])
 
     def on_resize(self) -> None:
         self.query_one("#completions-alternatives").display = self.size.width >= 70
+
+    def view(self) -> TokenLines:
+        return self.query_one("#completions-result", TokenLines)
 
     def params_text(self) -> Text:
         text = plain(self.model)
@@ -201,7 +177,9 @@ class CompletionsTool(Tool):
         self.choices = Choices()
         self.cursor = 0
         self.note = ""
-        self.draw()
+        self._drawn = 0
+        self._alternatives_for = None
+        self.view().replace([])
 
     def tokens(self) -> list[Any]:
         ordered = self.choices.ordered()
@@ -211,31 +189,59 @@ class CompletionsTool(Tool):
         count = len(self.tokens())
         if count:
             self.cursor = max(0, min(count - 1, self.cursor + step))
-            self.draw()
+            self.view().set_cursor(self.cursor)
+            self._show_alternatives()
+
+    @staticmethod
+    def _pieces(choice: Any, start: int) -> tuple[list[Piece], int]:
+        """The pieces of a choice from its token (or text part) `start`, and how far."""
+        if choice.tokens:
+            made = [
+                Piece(token.text, SHADES[shade(token.probability)], start + n)
+                for n, token in enumerate(choice.tokens[start:])
+            ]
+            return made, len(choice.tokens)
+        return [Piece(part) for part in choice.parts[start:]], len(choice.parts)
 
     def draw(self) -> None:
-        """The choices, coloured by probability, and the alternatives at the cursor."""
+        """New tokens onto the last lines while one choice streams; all of it again when
+        it ends, for several choices, or with a note."""
         ordered = self.choices.ordered()
-        shown = Text()
+        view = self.view()
+        if not ordered:
+            view.replace([Piece(self.note or PLACEHOLDER, "dim")])
+            self._show_alternatives()
+            return
+        finished = all(c.finish_reason for c in ordered)
+        if len(ordered) == 1 and not finished and not self.note:
+            made, self._drawn = self._pieces(ordered[0], self._drawn)
+            view.extend(made, follow=not view.has_focus)
+            self._show_alternatives()
+            return
+        pieces: list[Piece] = []
         for n, choice in enumerate(ordered):
             if len(ordered) > 1:
                 finish = f" ({choice.finish_reason})" if choice.finish_reason else ""
-                shown.append(f"{'' if n == 0 else chr(10)}— choice {n + 1}{finish}\n", "bold")
-            if choice.tokens and n == 0:
-                for at, token in enumerate(choice.tokens):
-                    style = SHADES[shade(token.probability)]
-                    if at == self.cursor:
-                        style = (style + " reverse").strip()
-                    shown.append_text(plain(token.text, style))
+                pieces.append(
+                    Piece(f"{'' if n == 0 else chr(10)}— choice {n + 1}{finish}\n", "bold")
+                )
+            if n == 0:
+                pieces += self._pieces(choice, 0)[0]
             else:
-                shown.append_text(plain(choice.text))
+                pieces.append(Piece(choice.text))
             if len(ordered) == 1 and choice.finish_reason:
-                shown.append(f"\n\n[{choice.finish_reason}]", "dim")
-        if not ordered:
-            shown = Text(self.note or "The completion comes here, token by token.", style="dim")
-        elif self.note:
-            shown.append("\n" + self.note, "dim")
-        self.result().update(shown)
+                pieces.append(Piece(f"\n\n[{choice.finish_reason}]", "dim"))
+        if self.note:
+            pieces.append(Piece("\n" + self.note, "dim"))
+        self._drawn = len(ordered[0].tokens or ordered[0].parts)
+        view.replace(pieces, self.cursor if self.tokens() else None)
+        self._show_alternatives()
+
+    def _show_alternatives(self) -> None:
+        key = (self.cursor, min(len(self.tokens()), self.cursor + 1))
+        if key == self._alternatives_for:
+            return  # the same token: nothing to draw again
+        self._alternatives_for = key
         self.query_one("#completions-alternatives", Static).update(self.alternatives())
 
     def alternatives(self) -> Text:
@@ -375,7 +381,7 @@ class EmbeddingsTool(Tool):
             f"{embedded.tokens:,} tokens{cost} · norm {min(norms):.3f}–{max(norms):.3f}",
             "dim",
         )
-        self.result().update(shown)
+        self.query_one(f"#{self.NAME}-result", ResultView).update(shown)
 
 
 # --- moderations -------------------------------------------------------------------------------
@@ -451,4 +457,4 @@ class ModerationsTool(Tool):
             f"{verdict.model} · `a`: {'the highest only' if self.every else 'every category'}",
             "dim",
         )
-        self.result().update(shown)
+        self.query_one(f"#{self.NAME}-result", ResultView).update(shown)
