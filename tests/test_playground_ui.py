@@ -133,3 +133,28 @@ async def test_moderations_show_each_verdict_and_a_bad_image_is_said(
         await pilot.press("f2")
         await until(lambda: "is not an image (PNG, JPEG, GIF or WebP)" in _status(screen), "said")
         assert tool.text().startswith("look\n")
+
+
+async def test_chat_moderates_its_conversation_in_one_key(
+    sim: SimServer, private_data_dir: Path
+) -> None:
+    from tui.areas.chat.screens.screen import ChatScreen
+
+    app = LoomApp(settings_for(sim), mode="chat")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: isinstance(app.screen, ChatScreen), "the chat")
+        chat = app.screen
+        await pilot.press(*"I will kill you", "enter")
+        await until(
+            lambda: len(chat.session.turns) == 2 and chat.session.turns[1].finish_reason,
+            "the reply",
+            seconds=30,
+        )
+        await pilot.press("f4")
+        await until(lambda: isinstance(app.screen, PlaygroundScreen), "the playground")
+        tool = app.screen.query_one("#moderations", ModerationsTool)
+        await until(lambda: tool.verdict is not None, "the verdicts")
+        shown = str(tool.result().render())
+        assert "FLAGGED  user: I will kill you" in shown
+        assert "assistant: You wrote:" in shown
+        assert len(tool.verdict.results) == 2

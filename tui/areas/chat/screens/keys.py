@@ -61,6 +61,14 @@ BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         id="chat.attach",
         tooltip="Attach a file to the next message (text inlined, images as image parts)",
     ),
+    Binding(
+        "f4",
+        "moderate",
+        "Moderate",
+        show=False,
+        id="chat.moderate",
+        tooltip="Moderate this conversation's messages (the playground shows each verdict)",
+    ),
     Binding("f1,ctrl+g", "help", "Help", id="chat.help", tooltip="Show every key (F1 or ctrl+g)"),
     Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
     Binding(

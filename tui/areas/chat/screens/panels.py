@@ -52,6 +52,15 @@ class Panels(ChatBase):
         if problem:
             self.notify(problem, title="Model", severity="warning")
 
+    async def action_moderate(self) -> None:
+        """Moderate every message of this conversation, in the playground's moderation
+        tool, each verdict beside its message (flagged ones marked)."""
+        texts = [(turn.role, turn.content) for turn in self.session.turns if turn.content.strip()]
+        if not texts:
+            self.notify("Nothing to moderate yet: this conversation has no message.", timeout=3)
+            return
+        await self.app.deliver("playground", "moderate_messages", texts)  # type: ignore[attr-defined]
+
     async def action_export(self) -> None:
         """Export the conversation on screen to a Markdown or JSON file."""
         conversation_id = self.session.conversation_id

@@ -273,11 +273,23 @@ class PlaygroundScreen(LoomScreen):
         finally:
             self.busy = False
         tool.labels = [label or "(an image)" for label, _ in groups]
+        if text != tool.roles_text:
+            tool.roles = []  # typed here, not a conversation's messages
         tool.draw()
         flagged = sum(1 for r in tool.verdict.results if r.flagged)
         self._status(
             f"{flagged} of {len(tool.verdict.results)} flagged. `a` in the result: every category."
         )
+
+    def moderate_messages(self, messages: list[tuple[str, str]]) -> None:
+        """A conversation's messages (role, text), each moderated, from chat's key."""
+        self.action_tool("moderations")
+        tool = self.query_one("#moderations", ModerationsTool)
+        lines = [" ".join(text.split()) for _, text in messages]
+        tool.set_text("\n".join(lines))
+        tool.roles = [role for role, _ in messages]
+        tool.roles_text = tool.text()
+        self.action_run()
 
     # --- options, history, files, export --------------------------------------------------
 

@@ -412,6 +412,9 @@ class ModerationsTool(Tool):
         self.labels: list[str] = []
         self.verdict: Moderation | None = None
         self.every = False
+        self.roles: list[str] = []
+        """Whose each line is, when the lines came from a conversation."""
+        self.roles_text = ""
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -437,6 +440,8 @@ class ModerationsTool(Tool):
         shown = Text()
         for n, result in enumerate(verdict.results):
             label = self.labels[n] if n < len(self.labels) else f"input {n + 1}"
+            if n < len(self.roles):
+                label = f"{self.roles[n]}: {label}"
             shown.append(
                 " FLAGGED " if result.flagged else " ok ",
                 "bold reverse" if result.flagged else "bold",
