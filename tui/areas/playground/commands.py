@@ -45,6 +45,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     _file_options(embed)
     embed.add_argument("--model", default=None, help="the model (text-embedding-3-small)")
     embed.add_argument("--dimensions", type=int, help="fewer dimensions (the -3 models)")
+    embed.add_argument("--user", help="your end user's id, sent as `user`")
     embed.add_argument("--json", action="store_true", help="the vectors and the matrix as JSON")
     options(embed)
     embed.set_defaults(run=run_embed)
@@ -81,6 +82,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     complete.add_argument("--echo", action="store_true", help="print the prompt too")
     complete.add_argument("--n", type=int, default=None, help="completions to make")
     complete.add_argument("--seed", type=int, default=None)
+    complete.add_argument("--user", default=None, help="your end user's id, sent as `user`")
     complete.add_argument("--json", action="store_true", help="the choices and tokens as JSON")
     options(complete)
     complete.set_defaults(run=run_complete)
@@ -139,7 +141,7 @@ async def _embed(args: argparse.Namespace, texts: list[str]) -> int:
     services, service = _service(args)
     try:
         embedded = await service.embed(
-            texts, model=args.model or EMBEDDING_MODEL, dimensions=args.dimensions
+            texts, model=args.model or EMBEDDING_MODEL, dimensions=args.dimensions, user=args.user
         )
     except InputError as error:
         err(f"loom embed: {error}")
@@ -241,7 +243,7 @@ def run_complete(args: argparse.Namespace) -> int:
     import asyncio
 
     params: dict[str, Any] = {}
-    for name in ("max_tokens", "temperature", "logprobs", "suffix", "n", "seed"):
+    for name in ("max_tokens", "temperature", "logprobs", "suffix", "n", "seed", "user"):
         value = getattr(args, name)
         if value is not None:
             params[name] = value
