@@ -222,12 +222,16 @@ class BatchesService(AreaService):
             return
         before, now = update.change
         if before and before not in ENDED and now in ENDED:
-            task = self.context.supervisor.start(
-                f"keeping the usage of {batch.id}", lambda: self._account_quietly(batch)
-            )
-            if task is not None:
-                self._accounting.add(task)
-                task.add_done_callback(self._accounting.discard)
+            self.account_later(batch)
+
+    def account_later(self, batch: Batch, rows: Iterable[ResultRow] | None = None) -> None:
+        """`account` in the background (closing waits for it a while)."""
+        task = self.context.supervisor.start(
+            f"keeping the usage of {batch.id}", lambda: self._account_quietly(batch, rows)
+        )
+        if task is not None:
+            self._accounting.add(task)
+            task.add_done_callback(self._accounting.discard)
 
     async def aclose(self) -> None:
         """Closing: the usage of batches that just ended is kept first (for a while)."""
@@ -236,7 +240,7 @@ class BatchesService(AreaService):
         if self._accounting:
             await asyncio.wait(set(self._accounting), timeout=ACCOUNT_AT_CLOSE)
 
-    async def _account_quietly(self, batch: Batch) -> None:
+    async def _account_quietly(self, batch: Batch, rows: Iterable[ResultRow] | None = None) -> None:
         import contextlib
 
         from tui.api.errors import APIError
@@ -245,7 +249,7 @@ class BatchesService(AreaService):
         # Not counted now, counted when its results are read; a store that fails is told
         # once by the store itself.
         with contextlib.suppress(APIError, StoreError):
-            await self.account(batch)
+            await self.account(batch, rows)
 
     async def account(self, batch: Batch, rows: Iterable[ResultRow] | None = None) -> int:
         """Keep an ended batch's real usage in Loom's ledger, once however often it is

@@ -106,6 +106,10 @@ class ResultsScreen(AreaScreen, Screen[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
+        if self.complete and self.problem is None:
+            # The batch's usage goes into the ledger once the viewer is left, not while the
+            # user filters 50,000 rows (the store's thread would compete with every key).
+            self.service.account_later(self.target, self.rows)
 
     def on_mount(self) -> None:
         self.prices = self.services.prices()
@@ -131,23 +135,6 @@ class ResultsScreen(AreaScreen, Screen[None]):
             self.problem = self.service.told(error, "downloading the results")
         self.complete = True
         self._fill()
-        if self.problem is None:
-            await self._account()
-
-    async def _account(self) -> None:
-        """An ended batch's usage into Loom's ledger, once."""
-        from tui.core.failures import StoreError
-
-        try:
-            kept = await self.service.account(self.target, self.rows)
-        except StoreError as error:
-            self.notify(str(error), title="Ledger", severity="warning", timeout=8)
-            return
-        if kept:
-            self.notify(
-                f"The usage of its {kept:,} requests is now in Loom's ledger (F12, usage).",
-                timeout=4,
-            )
 
     @work(group="results-inputs", exclusive=True, exit_on_error=False)
     async def load_inputs(self) -> None:
