@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -235,6 +235,24 @@ def _logprobs_object(
 def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
     """The three one-shot text endpoints."""
 
+    async def opened(
+        request: Request, route: str, parse: Callable[[dict[str, Any]], Any]
+    ) -> tuple[dict[str, str], Any, Any, Response | None]:
+        """The gate, the JSON body and its check, shared by the three routes: (headers, the
+        fault, what `parse` made of the body, or the answer to give at once)."""
+        headers, fault, early = gate.prelude(request, route)
+        if early is not None:
+            return headers, fault, None, early
+        body = await json_object(request)
+        if body is None:
+            refused = error_response(400, "The body must be a JSON object.", headers=headers)
+            return headers, fault, None, refused
+        try:
+            return headers, fault, parse(body), None
+        except InvalidRequest as exc:
+            refused = error_response(400, exc.message, param=exc.param, headers=headers)
+            return headers, fault, None, refused
+
     def unknown(model: str, headers: dict[str, str]) -> Response:
         return error_response(
             404,
@@ -254,16 +272,10 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         )
 
     async def embeddings(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "embeddings")
+        headers, _, parsed, early = await opened(request, "embeddings", parse_embeddings)
         if early is not None:
             return early
-        body = await json_object(request)
-        if body is None:
-            return error_response(400, "The body must be a JSON object.", headers=headers)
-        try:
-            model, texts, dimensions, encoding = parse_embeddings(body)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        model, texts, dimensions, encoding = parsed
         if not sim.has_model(model):
             return unknown(model, headers)
         size = engines.EMBEDDING_SIZES.get(model)
@@ -295,16 +307,10 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         )
 
     async def moderations(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "moderations")
+        headers, _, parsed, early = await opened(request, "moderations", parse_moderation)
         if early is not None:
             return early
-        body = await json_object(request)
-        if body is None:
-            return error_response(400, "The body must be a JSON object.", headers=headers)
-        try:
-            model, inputs = parse_moderation(body)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        model, inputs = parsed
         if model not in MODERATION_MODELS and not sim.has_model(model):
             return unknown(model, headers)
         if model not in MODERATION_MODELS:
@@ -316,16 +322,9 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         )
 
     async def completions(request: Request) -> Response:
-        headers, fault, early = gate.prelude(request, "completions")
+        headers, fault, asked, early = await opened(request, "completions", CompletionRequest)
         if early is not None:
             return early
-        body = await json_object(request)
-        if body is None:
-            return error_response(400, "The body must be a JSON object.", headers=headers)
-        try:
-            asked = CompletionRequest(body)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
         if not sim.has_model(asked.model):
             return unknown(asked.model, headers)
         if asked.model not in COMPLETION_MODELS:
