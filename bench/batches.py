@@ -12,7 +12,7 @@
 - 20 batches watched in the background for 20-30 s: CPU share of a core, beside plain httpx
   making the same requests.
 
-    python bench/batches.py [--quick]   # the last stdout line is a JSON object
+    python bench/batches.py [--quick] [--results-only]   # the last stdout line is JSON
 """
 
 from __future__ import annotations
@@ -176,6 +176,7 @@ async def results_viewer(base: str, batch: Any, repeats: int) -> dict[str, Any]:
             await pilot.pause()
         result["results_filter_key_ms"] = round(median(keys) * 1000, 2)
         result["results_filter_key_worst_ms"] = round(max(keys) * 1000, 2)
+        result["results_filter_keys_ms"] = {n: round(k * 1000, 1) for n, k in zip(needles, keys)}
         floors = []
         for needle in needles:
             begin = time.perf_counter()
@@ -358,6 +359,7 @@ async def watched(seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--results-only", action="store_true", help="only the results viewer")
     parser.add_argument("--serve-results", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-watched", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -372,6 +374,9 @@ def main() -> None:
         log("results floor:", json.dumps(floor))
         viewer = asyncio.run(results_viewer(base, batch, 3))
         log("results viewer:", json.dumps(viewer))
+    if args.results_only:
+        print(json.dumps({**viewer, **floor}))
+        return
     checking = check_speed(50 if args.quick else 200)
     log("check:", json.dumps(checking))
     watching = asyncio.run(watched(20.0 if args.quick else 30.0))

@@ -120,11 +120,18 @@ async def test_a_batch_fills_its_counts_live_and_its_results_open(batch_sim: Sim
         detail = screen_text(app)
         assert "temperature" in detail and "400" in detail and "user:" in detail
         await pilot.press("escape")
-        await pilot.press("x", "slash", *"0007", "enter")
+        await pilot.press("x", "slash", *"0007")
         await pilot.pause()
         assert [r.custom_id for r in results.shown()] == ["ticket-0007"]
+        await pilot.press("backspace")  # a shorter needle lets more through again
+        await pilot.pause()
+        assert len(results.shown()) == 10 and "10 shown" in screen_text(app)
+        await pilot.press("1", "enter")
+        await pilot.pause()
+        assert [r.custom_id for r in results.shown()] == ["ticket-0001"]
         await pilot.press("escape")
         await until(lambda: isinstance(app.screen, BatchesScreen), "back to the batches")
+        assert not results.rows  # let go of at once, not when the screen is collected
 
 
 async def test_cancel_asks_for_the_name_and_the_failed_are_sent_again(

@@ -87,6 +87,9 @@ class ResultsScreen(AreaScreen, Screen[None]):
         self._tokens = 0
         self._cost: float | None = None
         self._sorted: tuple[tuple[int, str, bool], list[int]] | None = None
+        self._picked: tuple[list[int], bool, str, list[int]] | None = None
+        """The last filter's order, switch, needle and the indices it let through."""
+        self._list: RowTable | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(plain(f"Results of {description(self.target)}"), id="results-title")
@@ -110,10 +113,18 @@ class ResultsScreen(AreaScreen, Screen[None]):
             # The batch's usage goes into the ledger once the viewer is left, not while the
             # user filters 50,000 rows (the store's thread would compete with every key).
             self.service.account_later(self.target, self.rows)
+        # The rows go now, not when the screen is collected: a cancelled timeout of one of
+        # its downloads stays in the event loop's timer heap (with its context, and so with
+        # this screen) until it would have fired, a minute or more later.
+        self.rows, self._table_rows, self.inputs = [], [], None
+        self._sorted = self._picked = None
+        if self._list is not None:  # (its children are gone from the DOM by now)
+            self._list.rows = []
 
     def on_mount(self) -> None:
         self.prices = self.services.prices()
-        self.query_one(RowTable).focus()
+        self._list = self.query_one(RowTable)
+        self._list.focus()
         self._show_status()
         self.load_rows()
         self.load_inputs()
@@ -162,13 +173,26 @@ class ResultsScreen(AreaScreen, Screen[None]):
         order = self._order()
         if not needle and not self.failed_only:
             return order
+        # A character typed onto the needle can only narrow what the last one let through:
+        # the next keystroke scans those rows, not all 50,000 again.
+        last = self._picked
+        if (
+            last is not None
+            and last[0] is order
+            and last[1] == self.failed_only
+            and needle.startswith(last[2])
+        ):
+            among = last[3]
+        else:
+            among = order
         rows = self.rows
-        return [
+        picked = [
             i
-            for i in order
-            if (not self.failed_only or not rows[i].ok)
-            and (not needle or needle in rows[i].haystack())
+            for i in among
+            if (not self.failed_only or not rows[i].ok) and needle in rows[i].haystack()
         ]
+        self._picked = (order, self.failed_only, needle, picked)
+        return picked
 
     def _order(self) -> list[int]:
         """Every row's index in the sort's order, sorted once until rows come or the sort
