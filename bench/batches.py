@@ -176,7 +176,9 @@ async def results_viewer(base: str, batch: Any, repeats: int) -> dict[str, Any]:
             await pilot.pause()
         result["results_filter_key_ms"] = round(median(keys) * 1000, 2)
         result["results_filter_key_worst_ms"] = round(max(keys) * 1000, 2)
-        result["results_filter_keys_ms"] = {n: round(k * 1000, 1) for n, k in zip(needles, keys)}
+        result["results_filter_keys_ms"] = {
+            n: round(k * 1000, 1) for n, k in zip(needles, keys, strict=True)
+        }
         floors = []
         for needle in needles:
             begin = time.perf_counter()
