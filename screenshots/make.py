@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -61,6 +62,9 @@ async def shoot(
     theme: str | None = None,
     mode: str | None = None,
 ) -> None:
+    wanted = sys.argv[1:]  # `python screenshots/make.py playground-images`: only those
+    if wanted and not any(name == w or name.startswith(w + "-") for w in wanted):
+        return
     app = demo_app(theme, mode)
     async with app.run_test(size=size) as pilot:
         for prompt in app.query(PromptInput):
@@ -407,6 +411,21 @@ async def playground_moderations(pilot: Any) -> None:
     await _playground(pilot, "moderations")
 
 
+async def playground_images(pilot: Any) -> None:
+    from tui.widgets.picture import Picture
+
+    screen = pilot.app.screen
+    await _playground(pilot, "images")  # the example prompt, made
+    tool = screen.tool()
+    tool.set_text("A harbour at noon with red sails")
+    await pilot.press("f2")
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if len(tool.generations) == 2 and tool.query_one(Picture).pixels is not None:
+            break
+    await pilot.pause(0.3)
+
+
 async def main() -> None:
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
@@ -418,6 +437,7 @@ async def main() -> None:
     await shoot("playground-80x24", (80, 24), playground_completion, mode=play)
     await shoot("playground-embeddings-80x24", (80, 24), playground_embeddings, mode=play)
     await shoot("playground-moderations-80x24", (80, 24), playground_moderations, mode=play)
+    await shoot("playground-images-80x24", (80, 24), playground_images, mode=play)
     await shoot("playground-120x40", (120, 40), playground_completion, mode=play)
     await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
     await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")

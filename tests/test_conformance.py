@@ -59,6 +59,9 @@ OPERATIONS = [
     "createEmbedding",
     "createModeration",
     "createCompletion",
+    "createImage",
+    "createImageEdit",
+    "createImageVariation",
 ]
 
 

@@ -83,6 +83,11 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
     (tmp_path / "requests.jsonl").write_bytes(jsonl(chat_lines(5)))
     (tmp_path / "tickets.csv").write_text("text\nThe printer jams\nDark mode, please\n")
     (tmp_path / "texts.csv").write_text("id,text\n1,red apples\n2,green apples\n")
+    from PIL import Image
+
+    Image.new("RGB", (256, 256), (40, 90, 160)).save(tmp_path / "photo.png")
+    Image.new("RGBA", (256, 256), (0, 0, 0, 0)).save(tmp_path / "sea.png")
+    Image.new("RGB", (128, 128), (200, 30, 30)).save(tmp_path / "logo.png")
     exported = _loom(
         "export",
         "jacquard",

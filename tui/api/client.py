@@ -508,6 +508,7 @@ class Exchange:
                 value = mask_key(value.split(" ", 1)[-1])
             self.headers_sent[name] = value
         if body is not None:
+            self.model = body.field("model") or self.model
             self.body_sent = f"(multipart/form-data, {body.size():,} bytes)"
         else:
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,10 +53,19 @@ def _quoted(value: str) -> str:
 class Multipart:
     """A multipart/form-data body of text fields and files."""
 
-    def __init__(self, fields: dict[str, str], files: list[FilePart]) -> None:
+    def __init__(
+        self, fields: Mapping[str, str] | Sequence[tuple[str, str]], files: list[FilePart]
+    ) -> None:
         self.boundary = secrets.token_hex(16)
-        self._fields = fields
+        self._fields: list[tuple[str, str]] = list(
+            fields.items() if isinstance(fields, Mapping) else fields
+        )
+        """(name, value) in order; a name may repeat (an array: `timestamp_granularities[]`)."""
         self._files = files
+
+    def field(self, name: str) -> str | None:
+        """The first value of a text field, if there is one (the record's `model`)."""
+        return next((value for key, value in self._fields if key == name), None)
 
     @property
     def content_type(self) -> str:
@@ -81,7 +90,7 @@ class Multipart:
     def size(self) -> int:
         """The whole body's length in bytes (sent as Content-Length)."""
         total = len(self._tail())
-        for name, value in self._fields.items():
+        for name, value in self._fields:
             total += len(self._field_head(name)) + len(value.encode()) + 2
         for part in self._files:
             total += len(self._file_head(part)) + part.size() + 2
@@ -99,7 +108,7 @@ class Multipart:
                 progress(sent, total)
             return chunk
 
-        for name, value in self._fields.items():
+        for name, value in self._fields:
             yield told(self._field_head(name) + value.encode() + b"\r\n")
         for part in self._files:
             yield told(self._file_head(part))

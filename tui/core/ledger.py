@@ -63,6 +63,10 @@ class LedgerRecorder:
                     + (record.completion_tokens or 0) * price.output
                 ) / 1e6
         context = record.context or {}
+        units = context.get("units")
+        if cost is None and units and record.model and record.status and record.status < 400:
+            # Priced by the image, the minute or the character (tagged by the area).
+            cost = self.context.prices().unit_cost(record.model, units)  # type: ignore[arg-type]
         conversation = context.get("conversation")
         keep = settings.ledger_bodies
         self.waiting.append(

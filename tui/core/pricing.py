@@ -66,6 +66,21 @@ class PriceTable:
     batch_share: float = 0.5
     """The share of the standard price a request costs in a batch (the Batch API's
     discount: half)."""
+    units: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Prices of what is not priced by the token, by model: an image of a size and
+    quality (`image:1024x1024:hd`), a minute of audio, a character spoken."""
+
+    def unit_cost(self, model: str, units: Sequence[tuple[str, float]]) -> float | None:
+        """Dollars for `units` [(unit, how many)] of `model`; None if any is unpriced."""
+        prices = _lookup(self.units, model)
+        if not isinstance(prices, dict) or not units:
+            return None
+        total = 0.0
+        for unit, count in units:
+            if unit not in prices:
+                return None
+            total += prices[unit] * count
+        return total
 
     def price(self, model: str) -> Price | None:
         """The exact entry, else the longest entry the model id starts with; a fine-tuned
@@ -150,7 +165,12 @@ def load_prices(user_file: Path | None = None, overrides: Overrides = ()) -> Pri
         as_of = f"{as_of}, with the config's [prices]"
     share = shipped.get("batch_share", 0.5)
     batch_share = float(share) if isinstance(share, int | float) and 0 < share <= 1 else 0.5
-    return PriceTable(models, as_of, tuple(problems), fine_tuned, training, batch_share)
+    units = {
+        str(name): {str(u): float(v) for u, v in entry.items() if isinstance(v, int | float)}
+        for name, entry in shipped.get("units", {}).items()
+        if isinstance(entry, dict)
+    }
+    return PriceTable(models, as_of, tuple(problems), fine_tuned, training, batch_share, units)
 
 
 def reply_cost(message: Priced, table: PriceTable) -> float | None:

@@ -27,6 +27,7 @@ MODEL_IDS = (
     "gpt-4o-mini-2024-07-18",
     "text-embedding-3-small",
     "text-embedding-3-large",
+    "dall-e-2",
     "dall-e-3",
     "gpt-image-1",
     "whisper-1",
@@ -42,6 +43,7 @@ checkpoints join it as jobs make them."""
 NOT_CHAT = (
     "text-embedding-3-small",
     "text-embedding-3-large",
+    "dall-e-2",
     "dall-e-3",
     "gpt-image-1",
     "whisper-1",

@@ -86,6 +86,121 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     complete.add_argument("--json", action="store_true", help="the choices and tokens as JSON")
     options(complete)
     complete.set_defaults(run=run_complete)
+    _add_images(commands, options)
+
+
+def _image_options(parser: argparse.ArgumentParser, model: str) -> None:
+    parser.add_argument("--model", default=model, help=f"the model ({model})")
+    parser.add_argument("--n", type=int, default=None, help="images to make (1-10)")
+    parser.add_argument("--size", default=None, help="WxH, e.g. 1024x1024 (or auto)")
+    parser.add_argument("--response-format", choices=("url", "b64_json"), default=None)
+    parser.add_argument("--user", default=None, help="your end user's id, sent as `user`")
+    parser.add_argument(
+        "--out", metavar="DIR", default=None, help="the folder to write to (default: the gallery)"
+    )
+    parser.add_argument("--json", action="store_true", help="what was made, as JSON")
+
+
+def _gpt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quality", default=None, help="auto, low, medium, high (dall-e-3: standard, hd)"
+    )
+    parser.add_argument("--background", choices=("auto", "transparent", "opaque"), default=None)
+    parser.add_argument("--format", dest="output_format", choices=("png", "jpeg", "webp"))
+    parser.add_argument("--compression", dest="output_compression", type=int, default=None)
+
+
+def _add_images(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], options: Options
+) -> None:
+    images = commands.add_parser(
+        "images",
+        help="generate, edit and vary images; the paths written are printed",
+        description="Make images with the images endpoints and write them as files (a "
+        "folder per request, with the prompt and the revised prompt beside them, under the "
+        "data folder's images/, or --out DIR). Each path written is printed on a line. Exit "
+        "status 0, 2 for bad input (checked for the model before sending), 1 when the "
+        "request failed.",
+    )
+    verbs = images.add_subparsers(dest="verb", metavar="generate|edit|vary", required=True)
+    generate = verbs.add_parser("generate", help="images from a prompt")
+    generate.add_argument("prompt", metavar="PROMPT")
+    _image_options(generate, "gpt-image-1")
+    _gpt_options(generate)
+    generate.add_argument("--style", choices=("vivid", "natural"), default=None, help="dall-e-3")
+    generate.add_argument("--moderation", choices=("auto", "low"), default=None)
+    options(generate)
+    generate.set_defaults(run=run_images)
+    edit = verbs.add_parser("edit", help="an image (or several) changed by a prompt")
+    edit.add_argument("images", nargs="+", metavar="IMAGE")
+    edit.add_argument("--prompt", required=True, help="what to change")
+    edit.add_argument("--mask", default=None, help="a PNG whose transparent part is redrawn")
+    _image_options(edit, "gpt-image-1")
+    _gpt_options(edit)
+    options(edit)
+    edit.set_defaults(run=run_images)
+    vary = verbs.add_parser("vary", help="variations of a square PNG (dall-e-2)")
+    vary.add_argument("image", metavar="IMAGE")
+    _image_options(vary, "dall-e-2")
+    options(vary)
+    vary.set_defaults(run=run_images)
+
+
+def run_images(args: argparse.Namespace) -> int:
+    """`loom images generate|edit|vary …`."""
+    import asyncio
+
+    def path(given: str | None) -> Path | None:
+        return Path(given).expanduser() if given else None
+
+    given = getattr(args, "images", None) or [getattr(args, "image", None)]
+    paths = [Path(p).expanduser() for p in given if p]
+    return asyncio.run(_images(args, paths, path(getattr(args, "mask", None)), path(args.out)))
+
+
+async def _images(
+    args: argparse.Namespace, paths: list[Path], mask: Path | None, out_dir: Path | None
+) -> int:
+    from tui.areas.playground.core.images import OPTION_NAMES, ImageInputError
+    from tui.core.failures import APIError
+
+    chosen = {name: getattr(args, name, None) for name in (*OPTION_NAMES, "user")}
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    services, service = _service(args)
+    command = f"loom images {args.verb}"
+    try:
+        if args.verb == "generate":
+            made = await service.generate_images(args.prompt, args.model, chosen, out_dir)
+        elif args.verb == "edit":
+            made = await service.edit_images(paths, args.prompt, args.model, chosen, mask, out_dir)
+        else:
+            made = await service.vary_image(paths[0], args.model, chosen, out_dir)
+    except ImageInputError as error:
+        err(f"{command}: {error}")
+        return BAD_USE
+    except APIError as error:
+        err(f"{command}: {service.said(error, 'making the images', area='images')}")
+        return FAILED
+    except OSError as error:
+        err(
+            f"{command}: the images could not be written ({error.strerror or error}): "
+            "free some space or choose another folder with --out"
+        )
+        return FAILED
+    finally:
+        await services.aclose()
+    if args.json:
+        about = {
+            "folder": str(made.folder),
+            "files": [str(f) for f in made.files],
+            "model": made.model,
+            "revised_prompts": made.revised,
+            "cost": made.cost,
+        }
+        out(json.dumps(about, ensure_ascii=False) + "\n")
+        return 0
+    out("".join(f"{path}\n" for path in made.files))
+    return 0
 
 
 def _file_options(parser: argparse.ArgumentParser) -> None:

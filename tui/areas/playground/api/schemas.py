@@ -70,3 +70,31 @@ class Completion(Tolerant):
     model: str = ""
     choices: list[CompletionChoice] = Field(default_factory=list)
     usage: Usage | None = None
+
+
+class ImageData(Tolerant):
+    """One image of an `ImagesResponse`: base64, or a URL that expires within the hour."""
+
+    b64_json: str | None = None
+    url: str | None = None
+    revised_prompt: str | None = None
+
+
+class ImageUsage(Tolerant):
+    """`ImageGenUsage` (the GPT image models)."""
+
+    input_tokens: Count = 0
+    output_tokens: Count = 0
+    total_tokens: Count = 0
+
+
+class ImagesResponse(Tolerant):
+    """`ImagesResponse`: what generations, edits and variations return."""
+
+    created: Count = 0
+    data: list[ImageData] = Field(default_factory=list)
+    output_format: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    usage: ImageUsage | None = None

@@ -5,14 +5,17 @@ history of inputs) goes through here."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.core.context import AreaService
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
+    from tui.areas.playground.api.images import ImagesResource
     from tui.areas.playground.api.resource import PlaygroundResource
-    from tui.areas.playground.api.schemas import Completion, Moderation
+    from tui.areas.playground.api.schemas import Completion, ImagesResponse, Moderation
+    from tui.areas.playground.core.images import Generation
     from tui.areas.playground.core.vectors import Embedded
 
 TOOLS = ("completions", "embeddings", "moderations")
@@ -45,6 +48,7 @@ class PlaygroundService(AreaService):
 
     def server_changed(self) -> None:
         self._resource = None
+        self._images = None
 
     async def embed(
         self,
@@ -166,3 +170,176 @@ class PlaygroundService(AreaService):
         except StoreError:
             return []
         return found
+
+    # --- images ----------------------------------------------------------------------------
+
+    async def images_resource(self) -> ImagesResource:
+        from tui.areas.playground.api.images import ImagesResource
+
+        client = await self.context.client()
+        if self._images is None or self._images[0] is not client:
+            self._images = (client, ImagesResource(client))
+        return self._images[1]
+
+    _images: tuple[OpenAIClient, ImagesResource] | None = None
+
+    def gallery_folder(self) -> Path:
+        """Where generations are kept: `images/` in the data folder."""
+        from tui.areas.playground.core.images import gallery_dir
+
+        return gallery_dir(self.context.settings().store_dir)
+
+    async def generate_images(
+        self, prompt: str, model: str, options: dict[str, Any], out: Path | None = None
+    ) -> Generation:
+        """Images for a prompt, checked for the model first, saved (see `_kept`)."""
+        from tui.areas.playground.core.images import generation_body
+
+        body = generation_body(prompt, model, options)
+        resource = await self.images_resource()
+        found = await self._priced(model, body, lambda: resource.generate(body))
+        return await self._kept(found, "generate", body["prompt"], model, body, out)
+
+    async def edit_images(
+        self,
+        images: Sequence[Path],
+        prompt: str,
+        model: str,
+        options: dict[str, Any],
+        mask: Path | None = None,
+        out: Path | None = None,
+    ) -> Generation:
+        """An edit of one image or several (the mask's transparent part redrawn)."""
+        import asyncio
+
+        from tui.areas.playground.core.images import ImageInputError, check_edit, read_picture
+
+        if not prompt.strip():
+            raise ImageInputError("the prompt is empty: say what the edit should change")
+        pictures = await asyncio.to_thread(lambda: [read_picture(p) for p in images])
+        masked = await asyncio.to_thread(read_picture, mask) if mask is not None else None
+        fields = {
+            "model": model,
+            "prompt": prompt.strip(),
+            **check_edit(model, pictures, masked, options),
+        }
+        resource = await self.images_resource()
+        found = await self._priced(model, fields, lambda: resource.edit(fields, images, mask))
+        about = {**fields, "source": ", ".join(p.name for p in images)}
+        if mask is not None:
+            about["mask"] = mask.name
+        return await self._kept(found, "edit", fields["prompt"], model, about, out)
+
+    async def vary_image(
+        self, image: Path, model: str, options: dict[str, Any], out: Path | None = None
+    ) -> Generation:
+        """Variations of one square PNG (dall-e-2)."""
+        import asyncio
+
+        from tui.areas.playground.core.images import check_variation, read_picture
+
+        picture = await asyncio.to_thread(read_picture, image)
+        fields = {"model": model, **check_variation(model, picture, options)}
+        resource = await self.images_resource()
+        found = await self._priced(model, fields, lambda: resource.vary(fields, image))
+        return await self._kept(found, "vary", "", model, {**fields, "source": image.name}, out)
+
+    async def _priced(self, model: str, body: dict[str, Any], send: Any) -> ImagesResponse:
+        """Send, with the request tagged by what it makes (DALL·E is priced by the image)."""
+        from tui.api.observe import CONTEXT, tagged
+        from tui.areas.playground.core.images import units_of
+
+        units = units_of(model, body, int(body.get("n") or 1))
+        token = tagged(units=units) if units else None
+        try:
+            found: ImagesResponse = await send()
+        finally:
+            if token is not None:
+                CONTEXT.reset(token)
+        return found
+
+    async def _kept(
+        self,
+        found: ImagesResponse,
+        kind: str,
+        prompt: str,
+        model: str,
+        body: dict[str, Any],
+        out: Path | None,
+    ) -> Generation:
+        """The images of a reply as files (URLs fetched at once, before they expire) in a
+        folder of their own with what made them; OSError when the disk refuses."""
+        import asyncio
+
+        from tui.api.errors import MalformedResponseError
+        from tui.areas.playground.api.images import decoded, download
+        from tui.areas.playground.core.images import new_folder, save, units_of
+
+        if not found.data:
+            raise MalformedResponseError("the server sent no image")
+        images = await asyncio.gather(
+            *(
+                asyncio.to_thread(decoded, item.b64_json)
+                if item.b64_json
+                else download(item.url or "")
+                for item in found.data
+                if item.b64_json or item.url
+            )
+        )
+        if not images:
+            raise MalformedResponseError("the server sent images with neither data nor a URL")
+        extension = (
+            found.output_format or str(body.get("output_format") or "") or _sniffed(images[0])
+        )
+        prices = self.context.prices()
+        cost: float | None
+        if found.usage is not None:
+            price = prices.price(model)
+            cost = (
+                None
+                if price is None
+                else (
+                    found.usage.input_tokens * price.input
+                    + found.usage.output_tokens * price.output
+                )
+                / 1e6
+            )
+        else:
+            cost = prices.unit_cost(model, units_of(model, body, len(images)))
+        folder = new_folder(
+            out or self.gallery_folder(), prompt or f"{kind} {body.get('source', '')}"
+        )
+        options = {k: v for k, v in body.items() if k not in ("prompt", "model")}
+        revised = [item.revised_prompt or "" for item in found.data]
+        return await asyncio.to_thread(
+            lambda: save(
+                folder,
+                images,
+                extension=extension,
+                kind=kind,
+                prompt=prompt,
+                model=model,
+                revised=revised,
+                options=options,
+                cost=cost,
+            )
+        )
+
+    async def gallery(self) -> list[Generation]:
+        """The past generations, newest first."""
+        import asyncio
+
+        from tui.areas.playground.core.images import gallery
+
+        return await asyncio.to_thread(gallery, self.gallery_folder())
+
+
+def _sniffed(data: bytes) -> str:
+    """An image file's extension by its first bytes."""
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"\xff\xd8"):
+        return "jpeg"
+    if data[8:12] == b"WEBP":
+        return "webp"
+    return "png"

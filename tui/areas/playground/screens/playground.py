@@ -1,6 +1,6 @@
-"""The playground screen: the one-shot text endpoints as three tools — Completions,
-Embeddings, Moderations — one shown at a time (ctrl+t, or alt+1/2/3), each with its input,
-its options and a result to read with its own keys. Every request goes through the shared
+"""The playground screen: the one-shot endpoints as four tools — Completions, Embeddings,
+Moderations, Images — one shown at a time (ctrl+t, or alt+1-4), each with its input, its
+options and a result to read with its own keys. Every request goes through the shared
 client (retries, the ledger with its cost, the request inspector); each tool keeps its
 last inputs (f4). A completion streams in as Textual messages, drawn at most 10 times a
 second; what came stays when a stream breaks."""
@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Static
 
+from tui.areas.playground.screens.images import ImagesTool
 from tui.areas.playground.screens.tools import (
     CompletionsTool,
     EmbeddingsTool,
@@ -31,8 +32,13 @@ from tui.widgets.plain import plain
 if TYPE_CHECKING:
     from tui.areas.playground.api.schemas import Completion
 
-TOOLS = ("completions", "embeddings", "moderations")
-TITLES = {"completions": "Completions", "embeddings": "Embeddings", "moderations": "Moderations"}
+TOOLS = ("completions", "embeddings", "moderations", "images")
+TITLES = {
+    "completions": "Completions",
+    "embeddings": "Embeddings",
+    "moderations": "Moderations",
+    "images": "Images",
+}
 DRAW_EVERY = 0.1
 """Seconds between redraws of a streaming completion."""
 
@@ -52,15 +58,20 @@ class PlaygroundScreen(LoomScreen):
     AREA = "playground"
     HELP_TITLE = "playground"
     HELP_INTRO = (
-        "Three tools, one at a time (ctrl+t or alt+1/2/3). Completions: a prompt continued by "
+        "Four tools, one at a time (ctrl+t; alt+1-4 where the terminal sends them as keys). "
+        "Completions: a prompt continued by "
         "a base model, each token coloured by how sure the model was (plain: sure, yellow: "
         "likely, magenta: unsure, red: doubtful); in the completion, ←/→ walk the tokens and "
         "the alternatives the model weighed show beside it. Embeddings: texts a line each; "
         "the similarity of every pair as a heat map (# shows the numbers), ↑/↓ choose a text "
         "for its nearest neighbours; ctrl+e exports the vectors (JSONL, .npy) and the matrix "
         "(CSV). Moderations: texts a line each (image: PATH_OR_URL adds an image); every "
-        "category with its score, highest first (a shows them all). f2 sends; f4 brings back "
-        "an earlier input; ctrl+o reads texts from a file."
+        "category with its score, highest first (a shows them all). Images: a prompt makes "
+        "images; with an image path (Tab completes) the prompt edits it, a mask's transparent "
+        "part redrawn, and without a prompt it makes variations; f3 sets the model and every "
+        "option; the gallery lists past generations beside a preview (Enter: the whole "
+        "image, e: start from it); the files are kept under the data folder's images/. f2 "
+        "sends; f4 brings back an earlier input; ctrl+o reads texts from a file."
     )
     CSS = """
     PlaygroundScreen { layout: vertical; }
@@ -73,9 +84,16 @@ class PlaygroundScreen(LoomScreen):
     BINDINGS = [
         Binding("f2,ctrl+s", "run", "Send", id="play.run", tooltip="Send the input"),
         Binding("ctrl+t", "next_tool", "Tool", id="play.tool", tooltip="The next tool"),
-        Binding("alt+1", "tool('completions')", "Completions", id="play.t1", show=False),
-        Binding("alt+2", "tool('embeddings')", "Embeddings", id="play.t2", show=False),
-        Binding("alt+3", "tool('moderations')", "Moderations", id="play.t3", show=False),
+        Binding(
+            "alt+1", "tool('completions')", "Completions", id="play.t1", show=False, priority=True
+        ),
+        Binding(
+            "alt+2", "tool('embeddings')", "Embeddings", id="play.t2", show=False, priority=True
+        ),
+        Binding(
+            "alt+3", "tool('moderations')", "Moderations", id="play.t3", show=False, priority=True
+        ),
+        Binding("alt+4", "tool('images')", "Images", id="play.t4", show=False, priority=True),
         Binding("f3", "options", "Options", id="play.options", tooltip="The tool's options"),
         Binding("f4", "history", "History", id="play.history", tooltip="An earlier input"),
         Binding("ctrl+o", "open_file", "Open", id="play.open", tooltip="Texts from a file"),
@@ -101,6 +119,7 @@ class PlaygroundScreen(LoomScreen):
             yield CompletionsTool(id="completions", example=example)
             yield EmbeddingsTool(id="embeddings", example=example)
             yield ModerationsTool(id="moderations", example=example)
+            yield ImagesTool(id="images", example=example)
         yield Static(
             Text("f2 sends · ctrl+t the next tool · f1 every key", style="dim"), id="play-status"
         )
@@ -113,11 +132,14 @@ class PlaygroundScreen(LoomScreen):
     # --- tools ----------------------------------------------------------------------------
 
     def _tools_line(self) -> Text:
-        line = Text()
-        for n, name in enumerate(TOOLS, 1):
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for name in TOOLS:
             chosen = name == self.tool_name
             line.append(f" {TITLES[name]} ", "bold reverse" if chosen else "")
-            line.append(f"alt+{n} ", "dim")
+            line.append(" ")
+        # ctrl+t: Textual reads Esc+digit (what alt+digit sends in xterm and tmux) as the
+        # characters macOS's Option key types, so alt+1-4 reach only terminals that send
+        # them as keys (the kitty keyboard protocol).
         line.append(" ctrl+t switches", "dim")
         return line
 
@@ -155,6 +177,8 @@ class PlaygroundScreen(LoomScreen):
             self._embed(tool)
         elif isinstance(tool, ModerationsTool):
             self._moderate(tool)
+        elif isinstance(tool, ImagesTool):
+            self._images(tool)
 
     def _failed(self, error: BaseException, doing: str, area: str) -> None:
         from tui.areas.playground.core.inputs import InputFileError
@@ -281,6 +305,53 @@ class PlaygroundScreen(LoomScreen):
             f"{flagged} of {len(tool.verdict.results)} flagged. `a` in the result: every category."
         )
 
+    @work(group="play-images", exclusive=True, exit_on_error=False)
+    async def _images(self, tool: ImagesTool) -> None:
+        from tui.areas.playground.core.images import ImageInputError, paths_of
+
+        prompt = tool.text()
+        sources = paths_of(tool.sources())
+        mask = paths_of(tool.mask())
+        try:
+            if not sources:
+                self._status(f"Making images with {tool.model}…")
+                await self.service.remember("images", prompt)
+                made = await self.service.generate_images(prompt, tool.model, tool.options)
+            elif prompt.strip():
+                model = tool.model if not tool.model.startswith("dall-e-3") else "gpt-image-1"
+                self._status(f"Editing {', '.join(p.name for p in sources)} with {model}…")
+                await self.service.remember("images", prompt)
+                made = await self.service.edit_images(
+                    sources, prompt, model, tool.options, mask[0] if mask else None
+                )
+            else:
+                self._status(f"Varying {sources[0].name} with dall-e-2…")
+                options = {k: v for k, v in tool.options.items() if k in ("n", "size")}
+                if options.get("size") not in (None, "256x256", "512x512", "1024x1024"):
+                    options.pop("size")
+                made = await self.service.vary_image(sources[0], "dall-e-2", options)
+        except ImageInputError as error:
+            self._status(f"{error} (the input is kept)", bad=True)
+            return
+        except OSError as error:
+            self._status(
+                f"The images could not be written ({error.strerror or error}): free some "
+                "space; the prompt is kept, f2 asks again.",
+                bad=True,
+            )
+            return
+        except APIError as error:
+            self._failed(error, "making the images", "images")
+            return
+        finally:
+            self.busy = False
+        tool.took(made)
+        cost = f" · ${made.cost:.3f}" if made.cost is not None else ""
+        self._status(
+            f"{len(made.files)} image(s) saved in images/{made.folder.name}{cost} · "
+            "Enter in the gallery shows one whole"
+        )
+
     def moderate_messages(self, messages: list[tuple[str, str]]) -> None:
         """A conversation's messages (role, text), each moderated, from chat's key."""
         self.action_tool("moderations")
@@ -305,6 +376,16 @@ class PlaygroundScreen(LoomScreen):
                     tool.show_params()
 
             self.app.push_screen(CompletionParams(tool.model, tool.params), saved)
+            return
+        if isinstance(tool, ImagesTool):
+            from tui.areas.playground.screens.images import ImageOptions
+
+            def chosen(result: tuple[str, dict[str, Any]] | None) -> None:
+                if result is not None:
+                    tool.model, tool.options = result
+                    tool.show_options()
+
+            self.app.push_screen(ImageOptions(tool.model, tool.options), chosen)
             return
         tool.query_one(f"#{tool.NAME}-model").focus()
 

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.areas.playground.sim import engines
+from tui.areas.playground.sim.images import image_routes
 from tui.sim.gate import Gate
 from tui.sim.reply import count_tokens
 from tui.sim.state import InvalidRequest, SimState, SimulatedCut, error_response, json_object
@@ -378,6 +379,7 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         Route("/v1/embeddings", embeddings, methods=["POST"]),
         Route("/v1/moderations", moderations, methods=["POST"]),
         Route("/v1/completions", completions, methods=["POST"]),
+        *image_routes(sim, gate),
     ]
 
 
