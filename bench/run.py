@@ -57,6 +57,8 @@ TARGETS = {
     "batch_watched_20_cpu_share": ("<=", 0.02),
     "playground_embed_100_after_reply_s": ("<=", 0.3),
     "playground_completion_logprobs_cpu_share": ("<=", 0.15),
+    "images_preview_1024_ms": ("<=", 100),
+    "images_gallery_100_open_s": ("<=", 0.5),
 }
 
 
@@ -201,6 +203,8 @@ def main() -> None:
     log("batches:", json.dumps(batches))
     play = run_child(["bench/playground.py", *(["--quick"] if args.quick else [])])
     log("playground:", json.dumps(play))
+    pictures = run_child(["bench/images.py", *(["--quick"] if args.quick else [])])
+    log("images:", json.dumps(pictures))
     figures: dict[str, Any] = {
         "startup_ratio": startup["startup_ratio"],
         "startup_rss_mib": startup["startup_rss_mib"],
@@ -265,6 +269,11 @@ def main() -> None:
         "playground_completion_logprobs_cpu_share": play["completion_logprobs_cpu_share"],
         "playground_completion_bytes_per_text_byte": play["completion_bytes_per_text_byte"],
         "floor_playground_completion_cpu_share": play["floor_completion_cpu_share"],
+        # Images (bench/images.py): a 1024x1024 preview; a gallery of 100 generations.
+        "images_preview_1024_ms": pictures["preview_1024_ms"],
+        "images_gallery_100_open_s": pictures["gallery_100_open_s"],
+        "floor_images_decode_1024_ms": pictures["floor_decode_1024_ms"],
+        "floor_images_gallery_read_100_s": pictures["floor_gallery_read_100_s"],
         "floor_empty_first_frame_s": long["empty_first_frame_s"],
         "floor_short_conversation_shown_s": long["short_shown_s"],
         "floor_startup_bare_s": startup["startup_bare_s"],
