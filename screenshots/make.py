@@ -426,6 +426,22 @@ async def playground_images(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+async def playground_audio(pilot: Any) -> None:
+    from tui.areas.playground.core import audio
+
+    audio.PLAYERS = ()  # a shot makes no sound
+    screen = pilot.app.screen
+    await _playground(pilot, "audio")  # the example spoken
+    tool = screen.tool()
+    tool.action_take()
+    await pilot.press("f2")
+    for _ in range(200):
+        await pilot.pause(0.05)
+        if tool.transcript is not None:
+            break
+    await pilot.pause(0.3)
+
+
 async def main() -> None:
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
@@ -438,6 +454,7 @@ async def main() -> None:
     await shoot("playground-embeddings-80x24", (80, 24), playground_embeddings, mode=play)
     await shoot("playground-moderations-80x24", (80, 24), playground_moderations, mode=play)
     await shoot("playground-images-80x24", (80, 24), playground_images, mode=play)
+    await shoot("playground-audio-80x24", (80, 24), playground_audio, mode=play)
     await shoot("playground-120x40", (120, 40), playground_completion, mode=play)
     await shoot("usage-80x24", (80, 24), usage_chart, mode="usage")
     await shoot("usage-120x40", (120, 40), usage_chart, mode="usage")

@@ -62,7 +62,14 @@ OPERATIONS = [
     "createImage",
     "createImageEdit",
     "createImageVariation",
+    "createSpeech",
+    "createTranscription",
+    "createTranslation",
 ]
+MEDIA_TYPES_AS_OPENAI = {"createSpeech", "createTranscription", "createTranslation"}
+"""Operations whose replies carry the media type OpenAI's do, not the spec's: speech as
+audio/mpeg (audio/ogg, …) rather than application/octet-stream, and a transcript asked for
+as text, srt or vtt as text/plain, which the spec does not list. Their bodies are checked."""
 
 
 @pytest.fixture(scope="session")
@@ -101,10 +108,13 @@ def test_simulator_conforms(case: schemathesis.Case, sim_server: SimServer) -> N
             case.body["encoding_format"] = "float"
     # Usage and costs want an admin key, as OpenAI's do.
     admin = str(operation_id).startswith("usage-")
+    checks = [not_a_server_error, response_schema_conformance]
+    if operation_id not in MEDIA_TYPES_AS_OPENAI:
+        checks.append(content_type_conformance)
     case.call_and_validate(
         base_url=sim_server.base_url,
         headers={"Authorization": "Bearer sk-admin-sim"} if admin else AUTH,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        checks=checks,
     )
 
 

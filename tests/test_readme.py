@@ -110,6 +110,8 @@ def test_readme_commands_that_do_not_open_the_workbench_keep_their_word(tmp_path
         ("batches", "resubmit", "batch_abc123"): 1,
         ("batches", "cancel", "batch_abc123", "--yes"): 1,
         ("moderate", "I will find you", "Lovely weather"): 1,  # flagged: its word for it
+        # README pipes text in; run here with an empty standard input, it says so (exit 2).
+        ("audio", "speak", "-", "--out", "piped.wav", "--play"): 2,
     }
     ran = 0
     for argv in readme_commands():

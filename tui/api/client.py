@@ -325,25 +325,45 @@ class OpenAIClient:
         return await self.request(method, path, json_body=json_body)
 
     async def request_bytes(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        body: Multipart | None = None,
     ) -> bytes:
-        """Send a request and return its body as it is (a file's content)."""
-        return await self._read(await self.send(method, path, params=params))
+        """Send a request and return its body as it is (a file's content, a transcript as
+        text or subtitles)."""
+        exchange = await self.send(method, path, params=params, json_body=json_body, body=body)
+        return await self._read(exchange)
 
     async def request_chunks(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
     ) -> AsyncIterator[bytes]:
         """Send a request and yield its body piece by piece as it arrives (a batch's output
-        file, an image): never held whole in memory. The record keeps the first BODY_CUT
-        characters; a connection that breaks midway raises APIConnectionError after the
-        pieces that came."""
-        exchange = await self.send(method, path, params=params, stream=True)
+        file, an image, speech): never held whole in memory. The record keeps the first
+        BODY_CUT characters (of audio or an image, only its size); a connection that breaks
+        midway raises APIConnectionError after the pieces that came."""
+        exchange = await self.send(method, path, params=params, json_body=json_body, stream=True)
         response = exchange.response
         assert response is not None
+        kind = response.headers.get("content-type", "")
+        textual = not kind.startswith(("audio/", "image/", "video/"))
+        size = 0
         try:
             async for piece in response.aiter_bytes():
-                exchange.received(piece)
+                size += len(piece)
+                if textual:
+                    exchange.received(piece)
                 yield piece
+            if not textual:
+                exchange.received(f"({size:,} bytes of {kind})")
         except httpx.HTTPError as exc:
             self.observe(exchange.record(error=f"the connection broke while reading: {exc}"))
             raise APIConnectionError(f"the connection broke while reading: {_reason(exc)}") from exc

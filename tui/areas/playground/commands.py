@@ -87,6 +87,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser], options: 
     options(complete)
     complete.set_defaults(run=run_complete)
     _add_images(commands, options)
+    _add_audio(commands, options)
 
 
 def _image_options(parser: argparse.ArgumentParser, model: str) -> None:
@@ -421,4 +422,153 @@ async def _complete(args: argparse.Namespace, params: dict[str, Any]) -> int:
             out(f"--- {choice.index + 1} ({choice.finish_reason or '?'})\n{choice.text}\n")
     else:
         sys.stdout.write("\n")
+    return 0
+
+
+def _add_audio(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], options: Options
+) -> None:
+    audio = commands.add_parser(
+        "audio",
+        help="speak text into an audio file; transcribe or translate an audio file",
+        description="`loom audio speak TEXT` writes speech to a file (--out, else the data "
+        "folder's audio/) and prints its path; `loom audio transcribe FILE` prints what was "
+        "said (--format srt or vtt for subtitles, verbose_json for segments and word "
+        "times; --translate for English). Exit status 0, 2 for bad input (checked for the "
+        "model before sending), 1 when the request failed.",
+    )
+    verbs = audio.add_subparsers(dest="verb", metavar="speak|transcribe", required=True)
+    speak = verbs.add_parser("speak", help="text to speech, into a file")
+    speak.add_argument("text", metavar="TEXT", help="what to say (- reads standard input)")
+    speak.add_argument("--out", metavar="FILE", default=None, help="the file to write")
+    speak.add_argument("--model", default="gpt-4o-mini-tts", help="the model (gpt-4o-mini-tts)")
+    speak.add_argument("--voice", default="alloy", help="alloy, ash, coral, echo, sage, …")
+    speak.add_argument(
+        "--format",
+        dest="response_format",
+        default=None,
+        choices=("mp3", "opus", "aac", "flac", "wav", "pcm"),
+        help="the audio format (default: the --out file's extension, else mp3)",
+    )
+    speak.add_argument("--speed", type=float, default=None, help="0.25 to 4")
+    speak.add_argument("--instructions", default=None, help="how to speak (gpt-4o-mini-tts)")
+    speak.add_argument("--play", action="store_true", help="play it when a player exists")
+    options(speak)
+    speak.set_defaults(run=run_audio)
+    transcribe = verbs.add_parser("transcribe", help="what an audio file says")
+    transcribe.add_argument("file", metavar="FILE")
+    transcribe.add_argument("--model", default="whisper-1", help="the model (whisper-1)")
+    transcribe.add_argument(
+        "--format",
+        dest="response_format",
+        default="text",
+        choices=("json", "text", "srt", "verbose_json", "vtt"),
+        help="what to print (text)",
+    )
+    transcribe.add_argument("--translate", action="store_true", help="into English")
+    transcribe.add_argument("--language", default=None, help="the language spoken (ISO 639-1)")
+    transcribe.add_argument("--prompt", default=None, help="words to expect, a style to follow")
+    transcribe.add_argument("--temperature", type=float, default=None)
+    transcribe.add_argument(
+        "--timestamps",
+        default=None,
+        metavar="word,segment",
+        help="word and/or segment times (with --format verbose_json)",
+    )
+    transcribe.add_argument("--stream", action="store_true", help="print as it is heard (gpt-4o)")
+    options(transcribe)
+    transcribe.set_defaults(run=run_audio)
+
+
+def run_audio(args: argparse.Namespace) -> int:
+    """`loom audio speak|transcribe …`."""
+    import asyncio
+
+    if args.verb == "speak":
+        text = sys.stdin.read() if args.text == "-" else args.text
+        out_file = Path(args.out).expanduser() if args.out else None
+        chosen = args.response_format
+        if chosen is None and out_file is not None:
+            suffix = out_file.suffix.lower().lstrip(".")
+            chosen = {"ogg": "opus"}.get(suffix, suffix)
+            if chosen not in ("mp3", "opus", "aac", "flac", "wav", "pcm"):
+                chosen = None
+        return asyncio.run(_speak(args, text, out_file, chosen or "mp3"))
+    return asyncio.run(_transcribe(args, Path(args.file).expanduser()))
+
+
+async def _speak(args: argparse.Namespace, text: str, out_file: Path | None, fmt: str) -> int:
+    from tui.areas.playground.core.audio import AudioInputError, playable, player
+    from tui.core.failures import APIError
+
+    services, service = _service(args)
+    chosen = {"voice": args.voice, "response_format": fmt, "speed": args.speed}
+    chosen["instructions"] = args.instructions
+    try:
+        path = await service.speak(text, args.model, chosen, out_file)
+    except AudioInputError as error:
+        err(f"loom audio speak: {error}")
+        return BAD_USE
+    except APIError as error:
+        err(f"loom audio speak: {service.said(error, 'speaking the text', area='audio')}")
+        return FAILED
+    except OSError as error:
+        err(
+            f"loom audio speak: the audio could not be written ({error.strerror or error}): "
+            "free some space or choose another file with --out"
+        )
+        return FAILED
+    finally:
+        await services.aclose()
+    out(f"{path}\n")
+    if args.play:
+        found = player()
+        if found is None:
+            err("loom audio speak: no audio player here (mpv, ffplay, paplay, aplay): saved")
+        elif not playable(found[0], path):
+            err(f"loom audio speak: {found[0]} cannot play {path.suffix} files: saved")
+        else:
+            import asyncio
+
+            err(f"loom audio speak: playing it with {found[0]}")
+            played = await asyncio.create_subprocess_exec(*found[1], str(path))
+            await played.wait()
+    return 0
+
+
+async def _transcribe(args: argparse.Namespace, audio: Path) -> int:
+    from tui.areas.playground.core.audio import AudioInputError
+    from tui.core.failures import APIError
+
+    services, service = _service(args)
+    chosen: dict[str, Any] = {
+        "response_format": args.response_format,
+        "language": args.language,
+        "prompt": args.prompt,
+        "temperature": args.temperature,
+        "timestamp_granularities": (args.timestamps or "").split(","),
+    }
+    command = "loom audio transcribe"
+    try:
+        if args.stream:
+            async for event in service.transcribe_stream(audio, args.model, chosen):
+                if event.get("type") == "transcript.text.delta":
+                    out(str(event.get("delta", "")))
+                    sys.stdout.flush()
+                elif event.get("type") == "transcript.text.done":
+                    out("\n")
+            return 0
+        transcript = await service.transcribe(audio, args.model, chosen, translate=args.translate)
+    except AudioInputError as error:
+        err(f"{command}: {error}")
+        return BAD_USE
+    except APIError as error:
+        err(f"{command}: {service.said(error, 'transcribing the audio', area='audio')}")
+        return FAILED
+    finally:
+        await services.aclose()
+    if args.response_format in ("text", "srt", "vtt"):
+        out(transcript.text if transcript.text.endswith("\n") else transcript.text + "\n")
+    else:
+        out(json.dumps(transcript.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
     return 0

@@ -69,6 +69,14 @@ BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         id="chat.moderate",
         tooltip="Moderate this conversation's messages (the playground shows each verdict)",
     ),
+    Binding(
+        "f5",
+        "speak",
+        "Speak",
+        show=False,
+        id="chat.speak",
+        tooltip="Speak the last reply (the playground's Audio tool writes and plays it)",
+    ),
     Binding("f1,ctrl+g", "help", "Help", id="chat.help", tooltip="Show every key (F1 or ctrl+g)"),
     Binding("pageup", "page_back", "Scroll up", show=False, priority=True, id="chat.page_up"),
     Binding(

@@ -61,6 +61,17 @@ class Panels(ChatBase):
             return
         await self.app.deliver("playground", "moderate_messages", texts)  # type: ignore[attr-defined]
 
+    async def action_speak(self) -> None:
+        """Speak the last reply: the playground's Audio tool writes it to a file and plays
+        it where the machine has a player."""
+        replies = [
+            t.content for t in self.session.turns if t.role == "assistant" and t.content.strip()
+        ]
+        if not replies:
+            self.notify("Nothing to speak yet: no reply in this conversation.", timeout=3)
+            return
+        await self.app.deliver("playground", "speak_text", replies[-1])  # type: ignore[attr-defined]
+
     async def action_export(self) -> None:
         """Export the conversation on screen to a Markdown or JSON file."""
         conversation_id = self.session.conversation_id

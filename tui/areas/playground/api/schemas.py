@@ -98,3 +98,32 @@ class ImagesResponse(Tolerant):
     quality: str | None = None
     background: str | None = None
     usage: ImageUsage | None = None
+
+
+class TranscriptSegment(Tolerant):
+    """`TranscriptionSegment`: a stretch of speech with its times."""
+
+    id: Count = 0
+    start: float = 0.0
+    end: float = 0.0
+    text: str = ""
+
+
+class TranscriptWord(Tolerant):
+    """`TranscriptionWord`."""
+
+    word: str = ""
+    start: float = 0.0
+    end: float = 0.0
+
+
+class Transcript(Tolerant):
+    """A transcription or a translation: `CreateTranscriptionResponseJson` or its verbose
+    form (the text formats are read into `text` alone)."""
+
+    text: str = ""
+    language: str | None = None
+    duration: float | None = None
+    segments: list[TranscriptSegment] = Field(default_factory=list)
+    words: list[TranscriptWord] = Field(default_factory=list)
+    usage: dict[str, object] | None = None

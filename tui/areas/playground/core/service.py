@@ -12,9 +12,15 @@ from tui.core.context import AreaService
 
 if TYPE_CHECKING:
     from tui.api.client import OpenAIClient
+    from tui.areas.playground.api.audio import AudioResource
     from tui.areas.playground.api.images import ImagesResource
     from tui.areas.playground.api.resource import PlaygroundResource
-    from tui.areas.playground.api.schemas import Completion, ImagesResponse, Moderation
+    from tui.areas.playground.api.schemas import (
+        Completion,
+        ImagesResponse,
+        Moderation,
+        Transcript,
+    )
     from tui.areas.playground.core.images import Generation
     from tui.areas.playground.core.vectors import Embedded
 
@@ -49,6 +55,7 @@ class PlaygroundService(AreaService):
     def server_changed(self) -> None:
         self._resource = None
         self._images = None
+        self._audio = None
 
     async def embed(
         self,
@@ -332,6 +339,94 @@ class PlaygroundService(AreaService):
         from tui.areas.playground.core.images import gallery
 
         return await asyncio.to_thread(gallery, self.gallery_folder())
+
+    # --- audio -----------------------------------------------------------------------------
+
+    _audio: tuple[OpenAIClient, AudioResource] | None = None
+
+    async def audio_resource(self) -> AudioResource:
+        from tui.areas.playground.api.audio import AudioResource
+
+        client = await self.context.client()
+        if self._audio is None or self._audio[0] is not client:
+            self._audio = (client, AudioResource(client))
+        return self._audio[1]
+
+    def audio_folder(self) -> Path:
+        """Where speech is written: `audio/` in the data folder."""
+        return self.context.settings().store_dir / "audio"
+
+    async def speak(
+        self, text: str, model: str, options: dict[str, Any], out: Path | None = None
+    ) -> Path:
+        """The text spoken into a file (`out`, else a new one under audio/), written as it
+        arrives through a temporary file; the path. OSError when the disk refuses."""
+        import asyncio
+        import os
+
+        from tui.api.observe import CONTEXT, tagged
+        from tui.areas.playground.core.audio import speech_body, speech_path, units_of_speech
+
+        body = speech_body(text, model, options)
+        target = out or speech_path(self.audio_folder(), body["input"], body["response_format"])
+        await asyncio.to_thread(target.parent.mkdir, parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+        units = units_of_speech(model, body["input"])
+        token = tagged(units=units) if units else None
+        try:
+            file = await asyncio.to_thread(open, temporary, "wb")
+            try:
+                async for piece in (await self.audio_resource()).speak(body):
+                    await asyncio.to_thread(file.write, piece)
+            finally:
+                await asyncio.to_thread(file.close)
+            await asyncio.to_thread(os.replace, temporary, target)
+        except BaseException:
+            await asyncio.to_thread(temporary.unlink, True)
+            raise
+        finally:
+            if token is not None:
+                CONTEXT.reset(token)
+        return target
+
+    async def transcribe(
+        self, audio: Path, model: str, options: dict[str, Any], *, translate: bool = False
+    ) -> Transcript:
+        """A transcription (or a translation into English) of an audio file, checked for
+        the model first."""
+        import asyncio
+
+        from tui.api.observe import CONTEXT, tagged
+        from tui.areas.playground.core.audio import (
+            read_audio,
+            transcript_fields,
+            units_of_listening,
+        )
+
+        found = await asyncio.to_thread(read_audio, audio)
+        fields = transcript_fields(model, options, found, translate=translate)
+        units = units_of_listening(model, found)
+        token = tagged(units=units) if units else None
+        try:
+            return await (await self.audio_resource()).transcribe(
+                fields, audio, translate=translate
+            )
+        finally:
+            if token is not None:
+                CONTEXT.reset(token)
+
+    async def transcribe_stream(
+        self, audio: Path, model: str, options: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """A streamed transcription's events (the GPT transcription models stream)."""
+        import asyncio
+
+        from tui.areas.playground.core.audio import read_audio, transcript_fields
+
+        found = await asyncio.to_thread(read_audio, audio)
+        fields = transcript_fields(model, {**options, "response_format": "json"}, found)
+        async for event in (await self.audio_resource()).transcribe_stream(fields, audio):
+            yield event
 
 
 def _sniffed(data: bytes) -> str:

@@ -1,5 +1,5 @@
-"""The playground screen: the one-shot endpoints as four tools — Completions, Embeddings,
-Moderations, Images — one shown at a time (ctrl+t, or alt+1-4), each with its input, its
+"""The playground screen: the one-shot endpoints as five tools — Completions, Embeddings,
+Moderations, Images, Audio — one shown at a time (ctrl+t, or alt+1-5), each with its input, its
 options and a result to read with its own keys. Every request goes through the shared
 client (retries, the ledger with its cost, the request inspector); each tool keeps its
 last inputs (f4). A completion streams in as Textual messages, drawn at most 10 times a
@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Static
 
+from tui.areas.playground.screens.audio import SPEECH_OPTIONS, AudioTool
 from tui.areas.playground.screens.images import ImagesTool
 from tui.areas.playground.screens.tools import (
     CompletionsTool,
@@ -32,12 +33,13 @@ from tui.widgets.plain import plain
 if TYPE_CHECKING:
     from tui.areas.playground.api.schemas import Completion
 
-TOOLS = ("completions", "embeddings", "moderations", "images")
+TOOLS = ("completions", "embeddings", "moderations", "images", "audio")
 TITLES = {
     "completions": "Completions",
     "embeddings": "Embeddings",
     "moderations": "Moderations",
     "images": "Images",
+    "audio": "Audio",
 }
 DRAW_EVERY = 0.1
 """Seconds between redraws of a streaming completion."""
@@ -58,7 +60,7 @@ class PlaygroundScreen(LoomScreen):
     AREA = "playground"
     HELP_TITLE = "playground"
     HELP_INTRO = (
-        "Four tools, one at a time (ctrl+t; alt+1-4 where the terminal sends them as keys). "
+        "Five tools, one at a time (ctrl+t; alt+1-5 where the terminal sends them as keys). "
         "Completions: a prompt continued by "
         "a base model, each token coloured by how sure the model was (plain: sure, yellow: "
         "likely, magenta: unsure, red: doubtful); in the completion, ←/→ walk the tokens and "
@@ -71,7 +73,12 @@ class PlaygroundScreen(LoomScreen):
         "part redrawn, and without a prompt it makes variations; f3 sets the model and every "
         "option; the gallery lists past generations beside a preview (Enter: the whole "
         "image, e: start from it); the files are kept under the data folder's images/. f2 "
-        "sends; f4 brings back an earlier input; ctrl+o reads texts from a file."
+        "Audio: text is spoken into a file under audio/ and played where a player exists (p "
+        "plays it again); with an audio file's path, f2 transcribes it (whisper-1 with each "
+        "segment's times; the GPT models stream their words), or translates it with the "
+        "translate option; t takes the speech just made as the file; ctrl+e writes the "
+        "transcript as text, SRT and WebVTT. f2 sends; f4 brings back an earlier input; "
+        "ctrl+o reads texts from a file."
     )
     CSS = """
     PlaygroundScreen { layout: vertical; }
@@ -94,10 +101,17 @@ class PlaygroundScreen(LoomScreen):
             "alt+3", "tool('moderations')", "Moderations", id="play.t3", show=False, priority=True
         ),
         Binding("alt+4", "tool('images')", "Images", id="play.t4", show=False, priority=True),
+        Binding("alt+5", "tool('audio')", "Audio", id="play.t5", show=False, priority=True),
         Binding("f3", "options", "Options", id="play.options", tooltip="The tool's options"),
         Binding("f4", "history", "History", id="play.history", tooltip="An earlier input"),
         Binding("ctrl+o", "open_file", "Open", id="play.open", tooltip="Texts from a file"),
-        Binding("ctrl+e", "export", "Export", id="play.export", tooltip="Export the vectors"),
+        Binding(
+            "ctrl+e",
+            "export",
+            "Export",
+            id="play.export",
+            tooltip="Export the vectors or the transcript",
+        ),
         Binding("escape", "stop", "Stop", id="play.stop", show=False, tooltip="Stop streaming"),
         HELP_BINDING,
     ]
@@ -120,6 +134,7 @@ class PlaygroundScreen(LoomScreen):
             yield EmbeddingsTool(id="embeddings", example=example)
             yield ModerationsTool(id="moderations", example=example)
             yield ImagesTool(id="images", example=example)
+            yield AudioTool(id="audio", example=example)
         yield Static(
             Text("f2 sends · ctrl+t the next tool · f1 every key", style="dim"), id="play-status"
         )
@@ -179,6 +194,8 @@ class PlaygroundScreen(LoomScreen):
             self._moderate(tool)
         elif isinstance(tool, ImagesTool):
             self._images(tool)
+        elif isinstance(tool, AudioTool):
+            self._audio(tool)
 
     def _failed(self, error: BaseException, doing: str, area: str) -> None:
         from tui.areas.playground.core.inputs import InputFileError
@@ -352,6 +369,107 @@ class PlaygroundScreen(LoomScreen):
             "Enter in the gallery shows one whole"
         )
 
+    @work(group="play-audio", exclusive=True, exit_on_error=False)
+    async def _audio(self, tool: AudioTool) -> None:
+        from tui.areas.playground.core.audio import AudioInputError, audio_path, player, whole
+
+        where = tool.audio_file()
+        try:
+            if not where:
+                text = tool.text()
+                self._status(f"Speaking with {tool.speech_model}…")
+                await self.service.remember("audio", text)
+                speech = {k: v for k, v in tool.options.items() if k in SPEECH_OPTIONS}
+                path = await self.service.speak(text, tool.speech_model, speech)
+                found = player()
+                name = found[0] if found is not None else None
+                tool.said_speech(path, name)
+                self._status(f"Spoken into audio/{path.name}")
+                if found is not None:
+                    self.play_audio(path)
+                return
+            audio = audio_path(where)
+            model = tool.listen_model
+            tool.started_listening()
+            if model.startswith("gpt-4o") and not tool.translating():
+                self._status(f"Transcribing {audio.name} with {model}, streamed…")
+                async for event in self.service.transcribe_stream(
+                    audio, model, tool.listen_options()
+                ):
+                    if event.get("type") == "transcript.text.delta":
+                        tool.heard_more(str(event.get("delta", "")))
+                    elif event.get("type") == "transcript.text.done":
+                        tool.show_transcript(whole(str(event.get("text", tool.heard))))
+            else:
+                verb = "Translating" if tool.translating() else "Transcribing"
+                self._status(f"{verb} {audio.name} with {model}…")
+                transcript = await self.service.transcribe(
+                    audio, model, tool.listen_options(), translate=tool.translating()
+                )
+                tool.show_transcript(transcript)
+            self._status(f"Heard {audio.name}. ctrl+e writes the transcript.")
+        except AudioInputError as error:
+            self._status(f"{error} (the input is kept)", bad=True)
+        except OSError as error:
+            self._status(
+                f"The audio could not be written ({error.strerror or error}): free some space; "
+                "the text is kept, f2 asks again.",
+                bad=True,
+            )
+        except APIError as error:
+            self._failed(error, "speaking the text" if not where else "transcribing", "audio")
+        finally:
+            self.busy = False
+
+    def play_audio(self, path: Any) -> None:
+        """Play a file in the background with the machine's player (its output never
+        reaches the terminal)."""
+        from tui.areas.playground.core.audio import playable, player
+
+        found = player()
+        if found is None:
+            self._status("No audio player here (mpv, ffplay, paplay, aplay): the file is saved.")
+            return
+        if not playable(found[0], path):
+            self._status(f"{found[0]} cannot play {path.suffix} files: the file is saved.")
+            return
+        self._play(found[1], path)
+
+    @work(group="play-sound", exclusive=True, exit_on_error=False)
+    async def _play(self, command: list[str], path: Any) -> None:
+        import asyncio
+        import subprocess
+
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                str(path),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            self._status(f"{command[0]} could not start: {error.strerror or error}", bad=True)
+            return
+        try:
+            await process.wait()
+        except asyncio.CancelledError:
+            process.kill()
+            raise
+
+    def speak_text(self, text: str) -> None:
+        """A chat reply spoken, from chat's key (f5): into the Audio tool, sent at once."""
+        from tui.areas.playground.core.audio import MOST_INPUT, speakable
+
+        text = speakable(text)
+        self.action_tool("audio")
+        tool = self.query_one("#audio", AudioTool)
+        tool.set_text(text[:MOST_INPUT])
+        tool.query_one("#audio-file").value = ""  # type: ignore[attr-defined]
+        if len(text) > MOST_INPUT:
+            self._status(f"The reply is cut to its first {MOST_INPUT:,} characters (the limit).")
+        self.action_run()
+
     def moderate_messages(self, messages: list[tuple[str, str]]) -> None:
         """A conversation's messages (role, text), each moderated, from chat's key."""
         self.action_tool("moderations")
@@ -386,6 +504,17 @@ class PlaygroundScreen(LoomScreen):
                     tool.show_options()
 
             self.app.push_screen(ImageOptions(tool.model, tool.options), chosen)
+            return
+        if isinstance(tool, AudioTool):
+            from tui.areas.playground.screens.audio import AudioOptions
+
+            def picked(result: tuple[str, str, dict[str, Any]] | None) -> None:
+                if result is not None:
+                    tool.speech_model, tool.listen_model, tool.options = result
+                    tool.show_options()
+
+            options = AudioOptions(tool.speech_model, tool.listen_model, tool.options)
+            self.app.push_screen(options, picked)
             return
         tool.query_one(f"#{tool.NAME}-model").focus()
 
@@ -444,6 +573,9 @@ class PlaygroundScreen(LoomScreen):
         import asyncio
         import time
 
+        if self.tool_name == "audio":
+            await self._export_transcript()
+            return
         tool = self.query_one("#embeddings", EmbeddingsTool)
         if self.tool_name != "embeddings" or tool.embedded is None:
             self._status("Embed some texts first: ctrl+e exports their vectors and matrix.")
@@ -470,5 +602,35 @@ class PlaygroundScreen(LoomScreen):
             written = await asyncio.to_thread(write)
         except OSError as error:
             self._status(f"Could not write the export: {error.strerror or error}", bad=True)
+            return
+        self._status("Written: " + ", ".join(written))
+
+    async def _export_transcript(self) -> None:
+        """The transcript on screen as text, SRT and WebVTT, into exports/."""
+        import asyncio
+        import time
+
+        from tui.areas.playground.core.audio import as_subtitles
+        from tui.core.safe_files import write_inside
+
+        transcript = self.query_one("#audio", AudioTool).transcript
+        if transcript is None:
+            self._status("Transcribe an audio file first: ctrl+e writes its transcript.")
+            return
+        folder = self.services.settings.store_dir / "exports"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        files = {
+            f"transcript-{stamp}.txt": transcript.text.strip() + "\n",
+            f"transcript-{stamp}.srt": as_subtitles(transcript, vtt=False),
+            f"transcript-{stamp}.vtt": as_subtitles(transcript, vtt=True),
+        }
+
+        def write() -> list[str]:
+            return [str(write_inside(folder, name, text)) for name, text in files.items()]
+
+        try:
+            written = await asyncio.to_thread(write)
+        except OSError as error:
+            self._status(f"Could not write the transcript: {error.strerror or error}", bad=True)
             return
         self._status("Written: " + ", ".join(written))

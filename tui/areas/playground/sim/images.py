@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from tui.areas.playground.sim import engines
 from tui.sim.gate import Gate
+from tui.sim.models import model_not_found
 from tui.sim.reply import count_tokens
 from tui.sim.state import InvalidRequest, SimState, error_response, json_object
 
@@ -291,13 +292,7 @@ def image_routes(sim: SimState, gate: Gate) -> list[Route]:
                 size, most = _size(body.get("size"), GPT_SIZES, model), 10
                 quality = str(body.get("quality") or "auto")
             else:
-                return error_response(
-                    404,
-                    f"The model `{model}` does not exist or you do not have access to it.",
-                    param="model",
-                    code="model_not_found",
-                    headers=headers,
-                )
+                return model_not_found(model, headers)
             n = _count(body.get("n"), most, model)
             options = _options(body, model)
             if body.get("style") not in (None, "") and not model.startswith("dall-e-3"):

@@ -14,8 +14,10 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from tui.areas.playground.sim import engines
+from tui.areas.playground.sim.audio import audio_routes
 from tui.areas.playground.sim.images import image_routes
 from tui.sim.gate import Gate
+from tui.sim.models import model_not_found
 from tui.sim.reply import count_tokens
 from tui.sim.state import InvalidRequest, SimState, SimulatedCut, error_response, json_object
 
@@ -254,15 +256,6 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
             refused = error_response(400, exc.message, param=exc.param, headers=headers)
             return headers, fault, None, refused
 
-    def unknown(model: str, headers: dict[str, str]) -> Response:
-        return error_response(
-            404,
-            f"The model `{model}` does not exist or you do not have access to it.",
-            param="model",
-            code="model_not_found",
-            headers=headers,
-        )
-
     def wrong_model(model: str, endpoint: str, headers: dict[str, str]) -> Response:
         return error_response(
             400,
@@ -278,7 +271,7 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
             return early
         model, texts, dimensions, encoding = parsed
         if not sim.has_model(model):
-            return unknown(model, headers)
+            return model_not_found(model, headers)
         size = engines.EMBEDDING_SIZES.get(model)
         if size is None:
             return wrong_model(model, "embeddings", headers)
@@ -313,7 +306,7 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
             return early
         model, inputs = parsed
         if model not in MODERATION_MODELS and not sim.has_model(model):
-            return unknown(model, headers)
+            return model_not_found(model, headers)
         if model not in MODERATION_MODELS:
             return wrong_model(model, "moderations", headers)
         results = [engines.moderation_result(texts, images) for texts, images in inputs]
@@ -327,7 +320,7 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         if early is not None:
             return early
         if not sim.has_model(asked.model):
-            return unknown(asked.model, headers)
+            return model_not_found(asked.model, headers)
         if asked.model not in COMPLETION_MODELS:
             return wrong_model(asked.model, "completions (legacy)", headers)
         seed = sim.config.seed if asked.seed is None else asked.seed
@@ -380,6 +373,7 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
         Route("/v1/moderations", moderations, methods=["POST"]),
         Route("/v1/completions", completions, methods=["POST"]),
         *image_routes(sim, gate),
+        *audio_routes(sim, gate),
     ]
 
 
