@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -301,3 +302,67 @@ def test_the_official_sdk_reads_the_simulators_images(sim: SimServer, tmp_path: 
     with square.open("rb") as image:
         edited = client.images.edit(image=image, prompt="add a star", model="gpt-image-1")
     assert edited.data and edited.data[0].b64_json
+
+
+@pytest.mark.parametrize(
+    ("environ", "draws"),
+    [
+        ({"TERM": "xterm-kitty"}, True),
+        ({"TERM": "xterm-256color", "KITTY_WINDOW_ID": "1"}, True),
+        ({"TERM": "xterm-256color", "TERM_PROGRAM": "iTerm.app"}, True),
+        ({"TERM": "xterm-256color", "TERM_PROGRAM": "WezTerm"}, True),
+        ({"TERM": "xterm-kitty", "TMUX": "/tmp/tmux-0/default,1,0"}, False),  # not via tmux
+        ({"TERM": "screen-256color", "TERM_PROGRAM": "iTerm.app"}, False),
+        ({"TERM": "xterm-256color"}, False),  # never asked: a start never waits for it
+        ({"TERM": "xterm-256color", "LOOM_IMAGES": "graphics"}, True),
+        ({"TERM": "xterm-kitty", "LOOM_IMAGES": "blocks"}, False),
+    ],
+)
+def test_only_terminals_that_draw_images_are_asked(environ: dict[str, str], draws: bool) -> None:
+    from tui.core.terminal import draws_images
+
+    assert draws_images(environ) is draws
+
+
+async def test_a_terminal_that_draws_images_is_given_the_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from textual.app import App, ComposeResult
+    from textual.widget import Widget
+
+    from tui.widgets import picture as picture_module
+
+    class Drawn(Widget):
+        image: Any = None
+
+    monkeypatch.setattr(picture_module, "image_widget", lambda: Drawn)
+    from tui.core.pictures import shrunk
+
+    photo = Image.new("RGB", (64, 64), (250, 10, 10))
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Picture()
+
+    app = One()
+    async with app.run_test(size=(40, 12)) as pilot:
+        picture = app.query_one(Picture)
+        picture.show(shrunk(photo, 40, 12), image=photo)
+        await pilot.pause()
+        drawn = picture.query_one(Drawn)
+        assert drawn.image is photo and drawn.display and picture.drawn_by_terminal
+        assert "▀" not in picture.render_line(5).text  # the terminal draws it, not blocks
+        picture.show(None, "gone")
+        await pilot.pause()
+        assert not drawn.display and not picture.drawn_by_terminal
+
+
+@pytest.mark.skipif(
+    bool(sys.__stdout__ and sys.__stdout__.isatty()), reason="asks the real terminal"
+)
+def test_without_a_protocol_the_widget_is_half_blocks() -> None:
+    import textual_image.widget  # noqa: F401  (not a terminal here: it finds no protocol)
+
+    from tui.widgets.graphics import image_widget
+
+    assert image_widget() is None

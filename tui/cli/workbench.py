@@ -22,7 +22,9 @@ def run_app(args: argparse.Namespace, *, mode: str | None = None, job: str | Non
     if getattr(args, "low_bandwidth", False):
         loaded.low_bandwidth = True
     from tui.app import LoomApp
+    from tui.widgets.graphics import prepare
 
+    prepare()  # a terminal that draws images is asked how, before the app owns it
     app = LoomApp(loaded, mode=mode, job=job)
     app.run()
     failure = app.failure_report()

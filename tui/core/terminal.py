@@ -96,3 +96,29 @@ def pager_command(environ: Mapping[str, str] | None = None) -> list[str]:
         return shlex.split(chosen)
     except ValueError:
         return ["more"]
+
+
+GRAPHICS_PROGRAMS = ("iTerm.app", "WezTerm", "ghostty")
+"""$TERM_PROGRAM of terminals that draw images (the Kitty protocol, iTerm2's, or Sixel)."""
+
+
+def draws_images(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the terminal is one that draws images itself (Kitty, iTerm2, WezTerm,
+    Ghostty, foot, mlterm), outside tmux and screen (which pass them on unreliably).
+    `LOOM_IMAGES=blocks` says no and `LOOM_IMAGES=graphics` yes, whatever the rest says.
+    Only then is the terminal asked which protocol it speaks, before the app starts: a
+    terminal that never answers would cost every start the wait."""
+    env = os.environ if environ is None else environ
+    chosen = env.get("LOOM_IMAGES", "").lower()
+    if chosen in ("blocks", "halfblock", "half-block", "no"):
+        return False
+    if chosen in ("graphics", "yes"):
+        return True
+    if env.get("TMUX") or env.get("STY") or env.get("TERM", "").startswith(("screen", "tmux")):
+        return False
+    term = env.get("TERM", "")
+    return bool(
+        env.get("KITTY_WINDOW_ID")
+        or term in ("xterm-kitty", "foot", "foot-extra", "mlterm", "xterm-ghostty")
+        or env.get("TERM_PROGRAM") in GRAPHICS_PROGRAMS
+    )

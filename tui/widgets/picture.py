@@ -12,8 +12,11 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.strip import Strip
 from textual.widget import Widget
+
+from tui.widgets.graphics import image_widget
 
 HALF = "▀"
 
@@ -58,23 +61,39 @@ def half_blocks(pixels: Any, width: int) -> list[Strip]:
 
 
 class Picture(Widget):
-    """An image in half blocks, or a line of words where there is none."""
+    """An image in half blocks (or through the terminal's graphics protocol, where
+    tui.widgets.graphics found one), or a line of words where there is none."""
 
     DEFAULT_CSS = """
     Picture { width: 1fr; height: 1fr; }
+    Picture > .picture-graphics { width: 1fr; height: 1fr; display: none; }
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pixels: Any | None = None
         self.note: Text = Text("")
+        self.drawn_by_terminal = False
+        """Whether the terminal draws the image itself (its graphics protocol)."""
         self._strips: tuple[tuple[int, int], list[Strip]] | None = None
 
-    def show(self, pixels: Any | None, note: str | Text = "") -> None:
-        """Show `pixels` (RGB, shrunk to fit: tui.core.pictures.shrunk), or `note`."""
+    def compose(self) -> ComposeResult:
+        kind = image_widget()
+        if kind is not None:
+            yield kind(classes="picture-graphics")
+
+    def show(self, pixels: Any | None, note: str | Text = "", image: Any | None = None) -> None:
+        """Show `pixels` (RGB, shrunk to fit: tui.core.pictures.shrunk), or `note`; where
+        the terminal draws images, `image` (a PIL image) is given to it instead."""
         self.pixels = pixels
         self.note = note if isinstance(note, Text) else Text(note, style="dim")
         self._strips = None
+        graphics = next(iter(self.query(".picture-graphics")), None)
+        self.drawn_by_terminal = graphics is not None and image is not None and pixels is not None
+        if graphics is not None:
+            if self.drawn_by_terminal:
+                graphics.image = image  # type: ignore[attr-defined]
+            graphics.display = self.drawn_by_terminal
         self.refresh()
 
     def lines(self) -> list[Strip]:
@@ -87,6 +106,8 @@ class Picture(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if self.drawn_by_terminal:
+            return Strip.blank(width, self.rich_style)
         if self.pixels is None:
             if y == 0 and self.note:
                 return Strip(list(self.note.render(self.app.console)), self.note.cell_len).crop(

@@ -64,16 +64,18 @@ def describe(generation: Generation) -> Text:
     return line
 
 
-async def preview(path: Path, columns: int, rows: int, *, whole: bool = False) -> Any:
-    """The pixels of an image for a box of columns x rows (its thumbnail when that is
-    enough), decoded in a thread; OSError or ValueError when it cannot be read."""
+async def preview(path: Path, columns: int, rows: int, *, whole: bool = False) -> tuple[Any, Any]:
+    """(the pixels of an image for a box of columns x rows, the image they come from —
+    its thumbnail when that is enough), decoded in a thread; OSError or ValueError when it
+    cannot be read."""
     import asyncio
 
     from tui.core.pictures import THUMB_SIZE, opened, shrunk, thumbnail
 
-    def load() -> Any:
+    def load() -> tuple[Any, Any]:
         small = not whole and columns <= THUMB_SIZE and 2 * rows <= THUMB_SIZE
-        return shrunk(opened(thumbnail(path) if small else path), columns, rows)
+        image = opened(thumbnail(path) if small else path)
+        return shrunk(image, columns, rows), image
 
     return await asyncio.to_thread(load)
 
@@ -207,11 +209,11 @@ class ImagesTool(Tool):
             return
         size = picture.size
         try:
-            pixels = await preview(generation.files[0], size.width, size.height)
+            pixels, image = await preview(generation.files[0], size.width, size.height)
         except (OSError, ValueError) as error:
             picture.show(None, plain(f"Cannot show {generation.files[0].name}: {error}"))
             return
-        picture.show(pixels)
+        picture.show(pixels, image=image)
 
     def on_resize(self) -> None:
         if self.shown is not None:
@@ -373,8 +375,8 @@ class ImageViewer(ModalScreen[None]):
             return
         size = picture.size
         try:
-            pixels = await preview(files[self.index], size.width, size.height, whole=True)
+            pixels, image = await preview(files[self.index], size.width, size.height, whole=True)
         except (OSError, ValueError) as error:
             picture.show(None, plain(f"Cannot show {files[self.index].name}: {error}"))
             return
-        picture.show(pixels)
+        picture.show(pixels, image=image)
