@@ -1,9 +1,12 @@
-"""The playground: the one-shot text endpoints — legacy completions (streamed, with each
-token's probability and its alternatives), embeddings (how close texts are) and moderations
-(would this be flagged, and for what) — as one screen of tools and three commands. Its
-parts: api/ (the resource, the schemas), core/ (the service, the matrix and the verdicts,
-the history of inputs), commands.py (`loom embed`, `loom moderate`, `loom complete`), sim/
-(the three routes and their deterministic engines)."""
+"""The playground: the one-shot endpoints — legacy completions (streamed, with each
+token's probability and its alternatives), embeddings (how close texts are), moderations
+(would this be flagged, and for what), images (generated, edited, varied, previewed) and
+audio (speech, transcription, translation) — as one screen of tools and their commands.
+Its parts: api/ (the resources, the schemas), core/ (the service, the matrix and the
+verdicts, what each image and audio model takes, the gallery), store/ (the history of
+inputs), commands.py (`loom embed`, `moderate`, `complete`, `images`, `audio`), sim/ (the
+routes and their deterministic engines: pictures drawn from the prompt, speech that
+carries its words)."""
 
 from tui.registry import Area, Mode
 
@@ -14,7 +17,8 @@ AREA = Area(
             "playground",
             "Playground",
             "tui.areas.playground.screens.playground:PlaygroundScreen",
-            "Completions token by token, embeddings compared, moderations explained",
+            "Completions token by token, embeddings compared, moderations explained, images "
+            "made and previewed, speech made and heard",
             key="f6",
             short="Play",
             order=35,
