@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -189,9 +189,131 @@ class AudioTool(Tool):
 
     def action_play(self) -> None:
         """Play the speech again."""
-        play = getattr(self.screen, "play_audio", None)
-        if self.spoken is not None and play is not None:
-            play(self.spoken)
+        if self.spoken is not None:
+            self.play(self.spoken)
+
+    # --- sending, playing, exporting --------------------------------------------------------
+
+    async def send(self, screen: Any) -> None:
+        """Speak the text, or hear the audio file: the playground's f2 on this tool
+        (`screen` has the service and the status line)."""
+        from tui.areas.playground.core.audio import AudioInputError, audio_path, player, whole
+        from tui.core.failures import APIError
+
+        where = self.audio_file()
+        service = screen.service
+        try:
+            if not where:
+                text = self.text()
+                screen.say(f"Speaking with {self.speech_model}…")
+                await service.remember("audio", text)
+                speech = {k: v for k, v in self.options.items() if k in SPEECH_OPTIONS}
+                path = await service.speak(text, self.speech_model, speech)
+                found = player()
+                self.said_speech(path, found[0] if found is not None else None)
+                screen.say(f"Spoken into audio/{path.name}")
+                if found is not None:
+                    self.play(path)
+                return
+            audio = audio_path(where)
+            model = self.listen_model
+            self.started_listening()
+            if model.startswith("gpt-4o") and not self.translating():
+                screen.say(f"Transcribing {audio.name} with {model}, streamed…")
+                async for event in service.transcribe_stream(audio, model, self.listen_options()):
+                    if event.get("type") == "transcript.text.delta":
+                        self.heard_more(str(event.get("delta", "")))
+                    elif event.get("type") == "transcript.text.done":
+                        self.show_transcript(whole(str(event.get("text", self.heard))))
+            else:
+                verb = "Translating" if self.translating() else "Transcribing"
+                screen.say(f"{verb} {audio.name} with {model}…")
+                transcript = await service.transcribe(
+                    audio, model, self.listen_options(), translate=self.translating()
+                )
+                self.show_transcript(transcript)
+            screen.say(f"Heard {audio.name}. ctrl+e writes the transcript.")
+        except AudioInputError as error:
+            screen.say(f"{error} (the input is kept)", bad=True)
+        except OSError as error:
+            screen.say(
+                f"The audio could not be written ({error.strerror or error}): free some space; "
+                "the text is kept, f2 asks again.",
+                bad=True,
+            )
+        except APIError as error:
+            screen.told(error, "speaking the text" if not where else "transcribing", "audio")
+
+    def play(self, path: Path) -> None:
+        """Play a file in the background with the machine's player (its output never
+        reaches the terminal)."""
+        from tui.areas.playground.core.audio import playable, player
+
+        say = getattr(self.screen, "say", None)
+        found = player()
+        if found is None:
+            if say is not None:
+                say("No audio player here (mpv, ffplay, paplay, aplay): the file is saved.")
+            return
+        if not playable(found[0], path):
+            if say is not None:
+                say(f"{found[0]} cannot play {path.suffix} files: the file is saved.")
+            return
+        self._play(found[1], path)
+
+    @work(group="audio-sound", exclusive=True, exit_on_error=False)
+    async def _play(self, command: list[str], path: Path) -> None:
+        import asyncio
+        import subprocess
+
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                str(path),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            say = getattr(self.screen, "say", None)
+            if say is not None:
+                say(f"{command[0]} could not start: {error.strerror or error}", bad=True)
+            return
+        try:
+            await process.wait()
+        except asyncio.CancelledError:
+            process.kill()
+            raise
+
+    async def export(self, screen: Any) -> None:
+        """The transcript on screen as text, SRT and WebVTT, into exports/."""
+        import asyncio
+        import time
+
+        from tui.areas.playground.core.audio import as_subtitles
+        from tui.core.safe_files import write_inside
+
+        transcript = self.transcript
+        if transcript is None:
+            screen.say("Transcribe an audio file first: ctrl+e writes its transcript.")
+            return
+        folder = screen.services.settings.store_dir / "exports"
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        files = {
+            f"transcript-{stamp}.txt": transcript.text.strip() + "\n",
+            f"transcript-{stamp}.srt": as_subtitles(transcript, vtt=False),
+            f"transcript-{stamp}.vtt": as_subtitles(transcript, vtt=True),
+        }
+
+        def write() -> list[str]:
+            return [str(write_inside(folder, name, text)) for name, text in files.items()]
+
+        try:
+            written = await asyncio.to_thread(write)
+        except OSError as error:
+            screen.say(f"Could not write the transcript: {error.strerror or error}", bad=True)
+            return
+        screen.say("Written: " + ", ".join(written))
 
 
 class AudioOptions(ModalScreen[tuple[str, str, dict[str, Any]] | None]):

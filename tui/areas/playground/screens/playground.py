@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Static
 
-from tui.areas.playground.screens.audio import SPEECH_OPTIONS, AudioTool
+from tui.areas.playground.screens.audio import AudioTool
 from tui.areas.playground.screens.images import ImagesTool
 from tui.areas.playground.screens.tools import (
     CompletionsTool,
@@ -173,6 +173,14 @@ class PlaygroundScreen(LoomScreen):
     def action_next_tool(self) -> None:
         """Show the next tool."""
         self.action_tool(TOOLS[(TOOLS.index(self.tool_name) + 1) % len(TOOLS)])
+
+    def say(self, text: str, *, bad: bool = False) -> None:
+        """A line in the status bar (the tools' way to speak)."""
+        self._status(text, bad=bad)
+
+    def told(self, error: BaseException, doing: str, area: str) -> None:
+        """A failure in the status bar, the input kept (the tools' way to fail)."""
+        self._failed(error, doing, area)
 
     def _status(self, text: str, *, bad: bool = False) -> None:
         self.query_one("#play-status", Static).update(plain(text, "bold" if bad else "dim"))
@@ -371,91 +379,10 @@ class PlaygroundScreen(LoomScreen):
 
     @work(group="play-audio", exclusive=True, exit_on_error=False)
     async def _audio(self, tool: AudioTool) -> None:
-        from tui.areas.playground.core.audio import AudioInputError, audio_path, player, whole
-
-        where = tool.audio_file()
         try:
-            if not where:
-                text = tool.text()
-                self._status(f"Speaking with {tool.speech_model}…")
-                await self.service.remember("audio", text)
-                speech = {k: v for k, v in tool.options.items() if k in SPEECH_OPTIONS}
-                path = await self.service.speak(text, tool.speech_model, speech)
-                found = player()
-                name = found[0] if found is not None else None
-                tool.said_speech(path, name)
-                self._status(f"Spoken into audio/{path.name}")
-                if found is not None:
-                    self.play_audio(path)
-                return
-            audio = audio_path(where)
-            model = tool.listen_model
-            tool.started_listening()
-            if model.startswith("gpt-4o") and not tool.translating():
-                self._status(f"Transcribing {audio.name} with {model}, streamed…")
-                async for event in self.service.transcribe_stream(
-                    audio, model, tool.listen_options()
-                ):
-                    if event.get("type") == "transcript.text.delta":
-                        tool.heard_more(str(event.get("delta", "")))
-                    elif event.get("type") == "transcript.text.done":
-                        tool.show_transcript(whole(str(event.get("text", tool.heard))))
-            else:
-                verb = "Translating" if tool.translating() else "Transcribing"
-                self._status(f"{verb} {audio.name} with {model}…")
-                transcript = await self.service.transcribe(
-                    audio, model, tool.listen_options(), translate=tool.translating()
-                )
-                tool.show_transcript(transcript)
-            self._status(f"Heard {audio.name}. ctrl+e writes the transcript.")
-        except AudioInputError as error:
-            self._status(f"{error} (the input is kept)", bad=True)
-        except OSError as error:
-            self._status(
-                f"The audio could not be written ({error.strerror or error}): free some space; "
-                "the text is kept, f2 asks again.",
-                bad=True,
-            )
-        except APIError as error:
-            self._failed(error, "speaking the text" if not where else "transcribing", "audio")
+            await tool.send(self)
         finally:
             self.busy = False
-
-    def play_audio(self, path: Any) -> None:
-        """Play a file in the background with the machine's player (its output never
-        reaches the terminal)."""
-        from tui.areas.playground.core.audio import playable, player
-
-        found = player()
-        if found is None:
-            self._status("No audio player here (mpv, ffplay, paplay, aplay): the file is saved.")
-            return
-        if not playable(found[0], path):
-            self._status(f"{found[0]} cannot play {path.suffix} files: the file is saved.")
-            return
-        self._play(found[1], path)
-
-    @work(group="play-sound", exclusive=True, exit_on_error=False)
-    async def _play(self, command: list[str], path: Any) -> None:
-        import asyncio
-        import subprocess
-
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                str(path),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as error:
-            self._status(f"{command[0]} could not start: {error.strerror or error}", bad=True)
-            return
-        try:
-            await process.wait()
-        except asyncio.CancelledError:
-            process.kill()
-            raise
 
     def speak_text(self, text: str) -> None:
         """A chat reply spoken, from chat's key (f5): into the Audio tool, sent at once."""
@@ -574,7 +501,7 @@ class PlaygroundScreen(LoomScreen):
         import time
 
         if self.tool_name == "audio":
-            await self._export_transcript()
+            await self.query_one("#audio", AudioTool).export(self)
             return
         tool = self.query_one("#embeddings", EmbeddingsTool)
         if self.tool_name != "embeddings" or tool.embedded is None:
@@ -602,35 +529,5 @@ class PlaygroundScreen(LoomScreen):
             written = await asyncio.to_thread(write)
         except OSError as error:
             self._status(f"Could not write the export: {error.strerror or error}", bad=True)
-            return
-        self._status("Written: " + ", ".join(written))
-
-    async def _export_transcript(self) -> None:
-        """The transcript on screen as text, SRT and WebVTT, into exports/."""
-        import asyncio
-        import time
-
-        from tui.areas.playground.core.audio import as_subtitles
-        from tui.core.safe_files import write_inside
-
-        transcript = self.query_one("#audio", AudioTool).transcript
-        if transcript is None:
-            self._status("Transcribe an audio file first: ctrl+e writes its transcript.")
-            return
-        folder = self.services.settings.store_dir / "exports"
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        files = {
-            f"transcript-{stamp}.txt": transcript.text.strip() + "\n",
-            f"transcript-{stamp}.srt": as_subtitles(transcript, vtt=False),
-            f"transcript-{stamp}.vtt": as_subtitles(transcript, vtt=True),
-        }
-
-        def write() -> list[str]:
-            return [str(write_inside(folder, name, text)) for name, text in files.items()]
-
-        try:
-            written = await asyncio.to_thread(write)
-        except OSError as error:
-            self._status(f"Could not write the transcript: {error.strerror or error}", bad=True)
             return
         self._status("Written: " + ", ".join(written))
