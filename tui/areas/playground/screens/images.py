@@ -226,6 +226,54 @@ class ImagesTool(Tool):
         self.query_one("#images-sources", Input).value = str(self.shown.files[0])
         self.input_area().focus()
 
+    async def send(self, screen: Any) -> None:
+        """Generate, edit or vary: the playground's f2 on this tool (`screen` has the
+        service and the status line)."""
+        from tui.areas.playground.core.images import ImageInputError, paths_of
+        from tui.core.failures import APIError
+
+        service = screen.service
+        prompt = self.text()
+        sources = paths_of(self.sources())
+        mask = paths_of(self.mask())
+        try:
+            if not sources:
+                screen.say(f"Making images with {self.model}…")
+                await service.remember("images", prompt)
+                made = await service.generate_images(prompt, self.model, self.options)
+            elif prompt.strip():
+                model = self.model if not self.model.startswith("dall-e-3") else "gpt-image-1"
+                screen.say(f"Editing {', '.join(p.name for p in sources)} with {model}…")
+                await service.remember("images", prompt)
+                made = await service.edit_images(
+                    sources, prompt, model, self.options, mask[0] if mask else None
+                )
+            else:
+                screen.say(f"Varying {sources[0].name} with dall-e-2…")
+                options = {k: v for k, v in self.options.items() if k in ("n", "size")}
+                if options.get("size") not in (None, "256x256", "512x512", "1024x1024"):
+                    options.pop("size")
+                made = await service.vary_image(sources[0], "dall-e-2", options)
+        except ImageInputError as error:
+            screen.say(f"{error} (the input is kept)", bad=True)
+            return
+        except OSError as error:
+            screen.say(
+                f"The images could not be written ({error.strerror or error}): free some "
+                "space; the prompt is kept, f2 asks again.",
+                bad=True,
+            )
+            return
+        except APIError as error:
+            screen.told(error, "making the images", "images")
+            return
+        self.took(made)
+        cost = f" · ${made.cost:.3f}" if made.cost is not None else ""
+        screen.say(
+            f"{len(made.files)} image(s) saved in images/{made.folder.name}{cost} · "
+            "Enter in the gallery shows one whole"
+        )
+
     def took(self, generation: Generation) -> None:
         """A request's images were saved: into the gallery, shown."""
         self.load_gallery(generation)

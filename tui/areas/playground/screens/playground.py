@@ -332,50 +332,10 @@ class PlaygroundScreen(LoomScreen):
 
     @work(group="play-images", exclusive=True, exit_on_error=False)
     async def _images(self, tool: ImagesTool) -> None:
-        from tui.areas.playground.core.images import ImageInputError, paths_of
-
-        prompt = tool.text()
-        sources = paths_of(tool.sources())
-        mask = paths_of(tool.mask())
         try:
-            if not sources:
-                self._status(f"Making images with {tool.model}…")
-                await self.service.remember("images", prompt)
-                made = await self.service.generate_images(prompt, tool.model, tool.options)
-            elif prompt.strip():
-                model = tool.model if not tool.model.startswith("dall-e-3") else "gpt-image-1"
-                self._status(f"Editing {', '.join(p.name for p in sources)} with {model}…")
-                await self.service.remember("images", prompt)
-                made = await self.service.edit_images(
-                    sources, prompt, model, tool.options, mask[0] if mask else None
-                )
-            else:
-                self._status(f"Varying {sources[0].name} with dall-e-2…")
-                options = {k: v for k, v in tool.options.items() if k in ("n", "size")}
-                if options.get("size") not in (None, "256x256", "512x512", "1024x1024"):
-                    options.pop("size")
-                made = await self.service.vary_image(sources[0], "dall-e-2", options)
-        except ImageInputError as error:
-            self._status(f"{error} (the input is kept)", bad=True)
-            return
-        except OSError as error:
-            self._status(
-                f"The images could not be written ({error.strerror or error}): free some "
-                "space; the prompt is kept, f2 asks again.",
-                bad=True,
-            )
-            return
-        except APIError as error:
-            self._failed(error, "making the images", "images")
-            return
+            await tool.send(self)
         finally:
             self.busy = False
-        tool.took(made)
-        cost = f" · ${made.cost:.3f}" if made.cost is not None else ""
-        self._status(
-            f"{len(made.files)} image(s) saved in images/{made.folder.name}{cost} · "
-            "Enter in the gallery shows one whole"
-        )
 
     @work(group="play-audio", exclusive=True, exit_on_error=False)
     async def _audio(self, tool: AudioTool) -> None:
