@@ -20,6 +20,23 @@ from tui.sim.server import SimServer
 from .spec import component_validator, load_spec
 
 AUTH = {"Authorization": "Bearer sim-key"}
+ADMIN_OPERATIONS = [
+    "list-projects",
+    "create-project",
+    "retrieve-project",
+    "modify-project",
+    "archive-project",
+    "list-users",
+    "retrieve-user",
+    "modify-user",
+    "delete-user",
+    "list-invites",
+    "inviteUser",
+    "retrieve-invite",
+    "delete-invite",
+    "list-audit-logs",
+]
+"""The organisation's operations: an admin key's, as OpenAI's are."""
 OPERATIONS = [
     "listModels",
     "retrieveModel",
@@ -65,6 +82,7 @@ OPERATIONS = [
     "createSpeech",
     "createTranscription",
     "createTranslation",
+    *ADMIN_OPERATIONS,
 ]
 MEDIA_TYPES_AS_OPENAI = {"createSpeech", "createTranscription", "createTranslation"}
 """Operations whose replies carry the media type OpenAI's do, not the spec's: speech as
@@ -106,8 +124,8 @@ def test_simulator_conforms(case: schemathesis.Case, sim_server: SimServer) -> N
             # for base64 and decode it) gives a base64 string then: tested in
             # test_playground_api against the official SDK.
             case.body["encoding_format"] = "float"
-    # Usage and costs want an admin key, as OpenAI's do.
-    admin = str(operation_id).startswith("usage-")
+    # Usage, costs and the organisation want an admin key, as OpenAI's do.
+    admin = str(operation_id).startswith("usage-") or operation_id in ADMIN_OPERATIONS
     checks = [not_a_server_error, response_schema_conformance]
     if operation_id not in MEDIA_TYPES_AS_OPENAI:
         checks.append(content_type_conformance)
