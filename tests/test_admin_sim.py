@@ -118,3 +118,23 @@ def test_what_the_api_refuses_the_simulator_refuses(org: str) -> None:
         "deleted": True,
     }
     assert httpx.get(org + "/users/user-dara", headers=ADMIN).status_code == 404
+
+
+def test_odd_bodies_and_queries_get_a_400_never_a_500(org: str) -> None:
+    odd: list[object] = [None, 1, "x", [1], {"a": 1}, [], True, ["x"]]
+    with httpx.Client(headers=ADMIN) as client:
+        for value in odd:
+            bodies = [
+                ("/invites", {"email": value, "role": value, "projects": [{"id": value}]}),
+                ("/invites", {"email": "q@r.s", "role": "reader", "projects": value}),
+                ("/projects", {"name": value}),
+                ("/projects/proj_docs", {"name": value}),
+                ("/users/user-chen", {"role": value}),
+            ]
+            for path, body in bodies:
+                status = client.post(org + path, json=body).status_code
+                assert status < 500, (path, body, status)
+        for query in ("limit=abc", "effective_at[gte]=--1", "effective_at[lt]=-", "before=zzz"):
+            for path in ("/audit_logs", "/users", "/projects", "/invites"):
+                status = client.get(f"{org}{path}?{query}").status_code
+                assert status < 500, (path, query, status)

@@ -138,17 +138,19 @@ class Organisation:
         return entry
 
 
-def _page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
+def _paged(request: Request, items: list[dict[str, Any]], headers: dict[str, str]) -> Response:
     """A page of `items` after the `after` cursor, at most `limit` (1-100, default 20)."""
     raw = request.query_params.get("limit", "20")
     if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise InvalidRequest("Invalid 'limit': an integer from 1 to 100.", "limit")
+        return error_response(
+            400, "Invalid 'limit': an integer from 1 to 100.", param="limit", headers=headers
+        )
     limit = int(raw)
     after = request.query_params.get("after")
     if after:
         ids = [item["id"] for item in items]
         items = items[ids.index(after) + 1 :] if after in ids else []
-    return cursor_page(items[:limit], len(items) > limit)
+    return JSONResponse(cursor_page(items[:limit], len(items) > limit), headers=headers)
 
 
 def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
@@ -210,10 +212,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
             return JSONResponse(project, headers=headers)
         archived = request.query_params.get("include_archived", "false").lower() == "true"
         shown = [p for p in state.projects.values() if archived or p["status"] != "archived"]
-        try:
-            return JSONResponse(_page(request, shown), headers=headers)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        return _paged(request, shown, headers)
 
     async def project(request: Request) -> Response:
         headers, early = opened(request, "api.management.read")
@@ -270,10 +269,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
             return early
         emails = listed(request.query_params, "emails")
         shown = [u for u in org().users.values() if not emails or u["email"] in emails]
-        try:
-            return JSONResponse(_page(request, shown), headers=headers)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        return _paged(request, shown, headers)
 
     async def user(request: Request) -> Response:
         headers, early = opened(request, "api.management.read")
@@ -335,7 +331,8 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
                 wanted = body.get("projects") or []
                 if not isinstance(wanted, list) or not all(
                     isinstance(p, dict)
-                    and p.get("id") in state.projects
+                    and isinstance(p.get("id"), str)
+                    and p["id"] in state.projects
                     and p.get("role") in ("member", "owner")
                     for p in wanted
                 ):
@@ -372,10 +369,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
                     details={"data": {"email": email, "role": role}},
                 )
             return JSONResponse(invite, headers=headers)
-        try:
-            return JSONResponse(_page(request, list(state.invites.values())), headers=headers)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        return _paged(request, list(state.invites.values()), headers)
 
     async def invite(request: Request) -> Response:
         headers, early = opened(request, "api.management.read")
@@ -427,7 +421,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
             raw = query.get(f"effective_at[{bound}]")
             if raw is None:
                 continue
-            if not raw.lstrip("-").isdigit():
+            if not (raw[1:] if raw.startswith("-") else raw).isdigit():
                 return error_response(
                     400, f"Invalid 'effective_at[{bound}]': a Unix time.", headers=headers
                 )
@@ -436,10 +430,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         if before:
             ids = [e["id"] for e in entries]
             entries = entries[: ids.index(before)] if before in ids else []
-        try:
-            return JSONResponse(_page(request, entries), headers=headers)
-        except InvalidRequest as exc:
-            return error_response(400, exc.message, param=exc.param, headers=headers)
+        return _paged(request, entries, headers)
 
     base = "/v1/organization"
     return [
