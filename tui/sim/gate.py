@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tui.sim.faults import HEADER, Fault, FaultSyntaxError
 from tui.sim.inner import INNER_HEADER
-from tui.sim.state import HTML_PAGE, MOVED, SimState, error_response
+from tui.sim.state import HTML_PAGE, MOVED, SimState, error_response, json_object
 
 
 class Gate:
@@ -137,6 +138,20 @@ class Gate:
                 headers=headers,
             )
         return None
+
+    async def json_prelude(
+        self, request: Request, route: str
+    ) -> tuple[dict[str, str], Fault | None, dict[str, Any] | None, Response | None]:
+        """`prelude`, then the request's JSON object body: (headers, the fault, the body,
+        or the answer to give at once — a 400 when the body is not a JSON object)."""
+        headers, fault, early = self.prelude(request, route)
+        if early is not None:
+            return headers, fault, None, early
+        body = await json_object(request)
+        if body is None:
+            refused = error_response(400, "The body must be a JSON object.", headers=headers)
+            return headers, fault, None, refused
+        return headers, fault, body, None
 
     def prelude(
         self, request: Request, route: str

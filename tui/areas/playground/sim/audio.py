@@ -29,7 +29,7 @@ from starlette.routing import Route
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found
 from tui.sim.reply import count_tokens
-from tui.sim.state import InvalidRequest, SimState, error_response, json_object
+from tui.sim.state import InvalidRequest, SimState, error_response
 
 RATE = 24_000
 """Samples a second of the speech made (OpenAI's pcm is 24 kHz, 16-bit, mono)."""
@@ -215,12 +215,10 @@ def audio_routes(sim: SimState, gate: Gate) -> list[Route]:
     """Speech, transcriptions and translations."""
 
     async def speech(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "audio")
+        headers, _, body, early = await gate.json_prelude(request, "audio")
         if early is not None:
             return early
-        body = await json_object(request)
-        if body is None:
-            return error_response(400, "The body must be a JSON object.", headers=headers)
+        assert body is not None  # (json_prelude answers when there is none)
         try:
             model = body.get("model")
             if not isinstance(model, str) or not model:

@@ -22,7 +22,7 @@ from tui.areas.playground.sim import engines
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found
 from tui.sim.reply import count_tokens
-from tui.sim.state import InvalidRequest, SimState, error_response, json_object
+from tui.sim.state import InvalidRequest, SimState, error_response
 
 URL_SECONDS = 3600
 """How long an image URL lasts."""
@@ -272,12 +272,10 @@ def image_routes(sim: SimState, gate: Gate) -> list[Route]:
         )
 
     async def generations(request: Request) -> Response:
-        headers, _, early = gate.prelude(request, "images")
+        headers, _, body, early = await gate.json_prelude(request, "images")
         if early is not None:
             return early
-        body = await json_object(request)
-        if body is None:
-            return error_response(400, "The body must be a JSON object.", headers=headers)
+        assert body is not None  # (json_prelude answers when there is none)
         try:
             prompt = body.get("prompt")
             if not isinstance(prompt, str) or not prompt.strip():

@@ -19,7 +19,7 @@ from tui.areas.playground.sim.images import image_routes
 from tui.sim.gate import Gate
 from tui.sim.models import model_not_found
 from tui.sim.reply import count_tokens
-from tui.sim.state import InvalidRequest, SimState, SimulatedCut, error_response, json_object
+from tui.sim.state import InvalidRequest, SimState, SimulatedCut, error_response
 
 MAX_INPUTS = 2048
 """Inputs one embeddings request takes."""
@@ -243,13 +243,10 @@ def playground_routes(sim: SimState, gate: Gate) -> list[Route]:
     ) -> tuple[dict[str, str], Any, Any, Response | None]:
         """The gate, the JSON body and its check, shared by the three routes: (headers, the
         fault, what `parse` made of the body, or the answer to give at once)."""
-        headers, fault, early = gate.prelude(request, route)
+        headers, fault, body, early = await gate.json_prelude(request, route)
         if early is not None:
             return headers, fault, None, early
-        body = await json_object(request)
-        if body is None:
-            refused = error_response(400, "The body must be a JSON object.", headers=headers)
-            return headers, fault, None, refused
+        assert body is not None  # (json_prelude answers when there is none)
         try:
             return headers, fault, parse(body), None
         except InvalidRequest as exc:
