@@ -52,21 +52,19 @@ class LedgerRecorder:
         from tui.store.ledger import LedgerRow
 
         cost = None
+        prices = self.context.prices()
         if record.prompt_tokens is not None and record.model:
-            price = self.context.prices().price(record.model)
-            if price is not None:
-                cached = record.cached_tokens or 0
-                cached_price = price.cached_input if price.cached_input is not None else price.input
-                cost = (
-                    (record.prompt_tokens - cached) * price.input
-                    + cached * cached_price
-                    + (record.completion_tokens or 0) * price.output
-                ) / 1e6
+            cost = prices.tokens_cost(
+                record.model,
+                record.prompt_tokens,
+                record.completion_tokens or 0,
+                record.cached_tokens or 0,
+            )
         context = record.context or {}
         units = context.get("units")
         if cost is None and units and record.model and record.status and record.status < 400:
             # Priced by the image, the minute or the character (tagged by the area).
-            cost = self.context.prices().unit_cost(record.model, units)  # type: ignore[arg-type]
+            cost = prices.unit_cost(record.model, units)  # type: ignore[arg-type]
         conversation = context.get("conversation")
         keep = settings.ledger_bodies
         self.waiting.append(

@@ -70,6 +70,19 @@ class PriceTable:
     """Prices of what is not priced by the token, by model: an image of a size and
     quality (`image:1024x1024:hd`), a minute of audio, a character spoken."""
 
+    def tokens_cost(
+        self, model: str, prompt: int, completion: int = 0, cached: int = 0
+    ) -> float | None:
+        """Dollars for a request's tokens (`cached` of the prompt at the cached price);
+        None if the model has no price."""
+        price = self.price(model)
+        if price is None:
+            return None
+        cached_price = price.cached_input if price.cached_input is not None else price.input
+        return (
+            (prompt - cached) * price.input + cached * cached_price + completion * price.output
+        ) / 1e6
+
     def unit_cost(self, model: str, units: Sequence[tuple[str, float]]) -> float | None:
         """Dollars for `units` [(unit, how many)] of `model`; None if any is unpriced."""
         prices = _lookup(self.units, model)

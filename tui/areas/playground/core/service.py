@@ -101,8 +101,7 @@ class PlaygroundService(AreaService):
 
             raise MalformedResponseError(f"the vectors cannot be read: {error}") from error
         tokens = int(found.usage.prompt_tokens)
-        price = self.context.prices().price(found.model or model)
-        cost = None if price is None else tokens * price.input / 1e6
+        cost = self.context.prices().tokens_cost(found.model or model, tokens)
         return Embedded(texts, vectors, found.model or model, tokens, cost)
 
     async def moderate(self, inputs: Sequence[Any], model: str | None = None) -> Moderation:
@@ -299,19 +298,10 @@ class PlaygroundService(AreaService):
             found.output_format or str(body.get("output_format") or "") or _sniffed(images[0])
         )
         prices = self.context.prices()
-        cost: float | None
-        if found.usage is not None:
-            price = prices.price(model)
-            cost = (
-                None
-                if price is None
-                else (
-                    found.usage.input_tokens * price.input
-                    + found.usage.output_tokens * price.output
-                )
-                / 1e6
-            )
-        else:
+        if found.usage is not None:  # the GPT image models: by their tokens
+            usage = found.usage
+            cost = prices.tokens_cost(model, usage.input_tokens, usage.output_tokens)
+        else:  # DALL·E: by the image of its size and quality
             cost = prices.unit_cost(model, units_of(model, body, len(images)))
         folder = new_folder(
             out or self.gallery_folder(), prompt or f"{kind} {body.get('source', '')}"
