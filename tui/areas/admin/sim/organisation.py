@@ -160,16 +160,32 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         found: Organisation = sim.admin
         return found
 
-    def opened(request: Request, scope: str) -> tuple[dict[str, str], Response | None]:
+    def opened(
+        request: Request, scope: str = "api.management"
+    ) -> tuple[dict[str, str], Response | None]:
+        """The gate and the admin key: (headers, or the answer to give at once). The scope
+        named in a 403 is `scope`'s read or write, by the method."""
         headers, _, early = gate.prelude(request, "admin")
         if early is not None:
             return headers, early
-        return headers, gate.admin_only(request, headers, scope)
+        wanted = f"{scope}.{'read' if request.method == 'GET' else 'write'}"
+        return headers, gate.admin_only(request, headers, wanted)
 
-    def missing(what: str, key: str, headers: dict[str, str]) -> Response:
-        return error_response(
-            404, f"No {what} found with id '{key}'.", code="not_found", headers=headers
-        )
+    def one(
+        request: Request, what: str, table: dict[str, dict[str, Any]], key: str
+    ) -> tuple[dict[str, str], dict[str, Any]] | Response:
+        """`opened`, then the item its path names: (headers, the item), or the answer to
+        give at once (the gate's, or the API's 404)."""
+        headers, early = opened(request)
+        if early is not None:
+            return early
+        item_id = request.path_params[key]
+        found = table.get(item_id)
+        if found is None:
+            return error_response(
+                404, f"No {what} found with id '{item_id}'.", code="not_found", headers=headers
+            )
+        return headers, found
 
     def actor() -> str:
         return "ana@weavers.example"
@@ -183,7 +199,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
     # --- projects ---------------------------------------------------------------------------
 
     async def projects(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
+        headers, early = opened(request)
         if early is not None:
             return early
         state = org()
@@ -215,14 +231,12 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         return _paged(request, shown, headers)
 
     async def project(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
-        if early is not None:
-            return early
         state = org()
-        project_id = request.path_params["project_id"]
-        found = state.projects.get(project_id)
-        if found is None:
-            return missing("project", project_id, headers)
+        opening = one(request, "project", state.projects, "project_id")
+        if isinstance(opening, Response):
+            return opening
+        headers, found = opening
+        project_id = found["id"]
         if request.method == "POST":
             try:
                 body = await body_of(request)
@@ -247,14 +261,12 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         return JSONResponse(found, headers=headers)
 
     async def archive(request: Request) -> Response:
-        headers, early = opened(request, "api.management.write")
-        if early is not None:
-            return early
         state = org()
-        project_id = request.path_params["project_id"]
-        found = state.projects.get(project_id)
-        if found is None:
-            return missing("project", project_id, headers)
+        opening = one(request, "project", state.projects, "project_id")
+        if isinstance(opening, Response):
+            return opening
+        headers, found = opening
+        project_id = found["id"]
         if found["status"] != "archived":
             with state.lock:
                 found["status"], found["archived_at"] = "archived", int(time.time())
@@ -264,7 +276,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
     # --- users ------------------------------------------------------------------------------
 
     async def users(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
+        headers, early = opened(request)
         if early is not None:
             return early
         emails = listed(request.query_params, "emails")
@@ -272,14 +284,12 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         return _paged(request, shown, headers)
 
     async def user(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
-        if early is not None:
-            return early
         state = org()
-        user_id = request.path_params["user_id"]
-        found = state.users.get(user_id)
-        if found is None:
-            return missing("user", user_id, headers)
+        opening = one(request, "user", state.users, "user_id")
+        if isinstance(opening, Response):
+            return opening
+        headers, found = opening
+        user_id = found["id"]
         if request.method == "DELETE":
             owners = [u for u in state.users.values() if u["role"] == "owner"]
             if found["role"] == "owner" and len(owners) == 1:
@@ -315,7 +325,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
     # --- invites ----------------------------------------------------------------------------
 
     async def invites(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
+        headers, early = opened(request)
         if early is not None:
             return early
         state = org()
@@ -372,14 +382,12 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
         return _paged(request, list(state.invites.values()), headers)
 
     async def invite(request: Request) -> Response:
-        headers, early = opened(request, "api.management.read")
-        if early is not None:
-            return early
         state = org()
-        invite_id = request.path_params["invite_id"]
-        found = state.invites.get(invite_id)
-        if found is None:
-            return missing("invite", invite_id, headers)
+        opening = one(request, "invite", state.invites, "invite_id")
+        if isinstance(opening, Response):
+            return opening
+        headers, found = opening
+        invite_id = found["id"]
         if request.method == "DELETE":
             if found["status"] == "accepted":
                 return error_response(400, "An accepted invite cannot be deleted.", headers=headers)
@@ -395,7 +403,7 @@ def admin_routes(sim: SimState, gate: Gate) -> list[Route]:
     # --- the audit log -----------------------------------------------------------------------
 
     async def audit_logs(request: Request) -> Response:
-        headers, early = opened(request, "api.audit_logs.read")
+        headers, early = opened(request, "api.audit_logs")
         if early is not None:
             return early
         query = request.query_params
