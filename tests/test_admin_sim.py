@@ -138,3 +138,73 @@ def test_odd_bodies_and_queries_get_a_400_never_a_500(org: str) -> None:
             for path in ("/audit_logs", "/users", "/projects", "/invites"):
                 status = client.get(f"{org}{path}?{query}").status_code
                 assert status < 500, (path, query, status)
+
+
+def test_each_project_part_changes_and_is_recorded(org: str) -> None:
+    docs = org + "/projects/proj_docs"
+    # Members: add by email, change the role, remove; the last owner stays.
+    added = httpx.post(
+        docs + "/users", json={"email": "dara@weavers.example", "role": "member"}, headers=ADMIN
+    )
+    component_validator("ProjectUser").validate(added.json())
+    again = httpx.post(
+        docs + "/users", json={"user_id": "user-dara", "role": "member"}, headers=ADMIN
+    )
+    assert again.status_code == 400
+    promoted = httpx.post(docs + "/users/user-dara", json={"role": "owner"}, headers=ADMIN)
+    assert promoted.json()["role"] == "owner"
+    assert httpx.delete(docs + "/users/user-dara", headers=ADMIN).json()["deleted"]
+    last = httpx.delete(docs + "/users/user-ana", headers=ADMIN)
+    assert last.status_code == 400 and "last owner" in last.text
+    # A service account: its key's value in the one answer, redacted ever after.
+    made = httpx.post(docs + "/service_accounts", json={"name": "Nightly"}, headers=ADMIN).json()
+    component_validator("ProjectServiceAccountCreateResponse").validate(made)
+    value = made["api_key"]["value"]
+    keys = httpx.get(docs + "/api_keys", headers=ADMIN)
+    component_validator("ProjectApiKeyListResponse").validate(keys.json())
+    assert value not in keys.text and value[-4:] in keys.text
+    # Its key is not deleted as a key, but a new one can be made (rotation).
+    own = next(k for k in keys.json()["data"] if k["name"] == "Nightly")
+    assert httpx.delete(docs + f"/api_keys/{own['id']}", headers=ADMIN).status_code == 400
+    rotated = httpx.post(
+        docs + f"/service_accounts/{made['id']}/api_keys",
+        json={"name": "Nightly 2"},
+        headers=ADMIN,
+    ).json()
+    assert rotated["value"] != value
+    stale = next(k for k in keys.json()["data"] if k["name"] == "Old laptop")
+    assert httpx.delete(docs + f"/api_keys/{stale['id']}", headers=ADMIN).json()["deleted"]
+    # A rate limit tightened; a bad value refused.
+    limits = httpx.get(docs + "/rate_limits", headers=ADMIN).json()
+    component_validator("ProjectRateLimitListResponse").validate(limits)
+    tightened = httpx.post(
+        docs + "/rate_limits/rl-gpt-4o", json={"max_requests_per_1_minute": 100}, headers=ADMIN
+    ).json()
+    assert tightened["max_requests_per_1_minute"] == 100
+    bad = httpx.post(
+        docs + "/rate_limits/rl-gpt-4o", json={"max_tokens_per_1_minute": -1}, headers=ADMIN
+    )
+    assert bad.status_code == 400
+    # The archived project's parts are read, never changed.
+    research = org + "/projects/proj_research"
+    assert httpx.get(research + "/api_keys", headers=ADMIN).status_code == 200
+    refused = httpx.post(research + "/service_accounts", json={"name": "x"}, headers=ADMIN)
+    assert refused.status_code == 400 and "archived" in refused.text
+    assert httpx.get(org + "/projects/nope/users", headers=ADMIN).status_code == 404
+    # Every change above, in the log, scoped to the project, newest first.
+    log = httpx.get(org + "/audit_logs?project_ids[]=proj_docs&limit=9", headers=ADMIN).json()
+    assert [e["type"] for e in log["data"]] == [
+        "rate_limit.updated",
+        "api_key.deleted",
+        "api_key.created",
+        "service_account.created",
+        "user.deleted",
+        "user.updated",
+        "user.added",
+        "service_account.created",
+        "project.created",
+    ]
+    assert log["data"][0]["rate_limit.updated"]["changes_requested"] == {
+        "max_requests_per_1_minute": 100
+    }
+    assert value not in httpx.get(org + "/audit_logs?limit=100", headers=ADMIN).text

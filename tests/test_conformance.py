@@ -35,6 +35,22 @@ ADMIN_OPERATIONS = [
     "retrieve-invite",
     "delete-invite",
     "list-audit-logs",
+    "list-project-users",
+    "create-project-user",
+    "retrieve-project-user",
+    "modify-project-user",
+    "delete-project-user",
+    "list-project-service-accounts",
+    "create-project-service-account",
+    "retrieve-project-service-account",
+    "update-project-service-account",
+    "delete-project-service-account",
+    "CreateanAPIkeyforaserviceaccount",
+    "list-project-api-keys",
+    "retrieve-project-api-key",
+    "delete-project-api-key",
+    "list-project-rate-limits",
+    "update-project-rate-limits",
 ]
 """The organisation's operations: an admin key's, as OpenAI's are."""
 OPERATIONS = [

@@ -8,5 +8,5 @@ from tui.registry import Area
 AREA = Area(
     name="admin",
     sim_routes="tui.areas.admin.sim.organisation:admin_routes",
-    sim_state="tui.areas.admin.sim.organisation:Organisation.of",
+    sim_state="tui.areas.admin.sim.state:Organisation.of",
 )
