@@ -284,21 +284,26 @@ class OpenAIClient:
         body: Multipart | None = None,
         progress: Progress | None = None,
         model: type[M] | None = None,
+        secret_reply: bool = False,
     ) -> Any:
         """Send a request and return its JSON body, checked against `model` when given
-        (MalformedResponseError naming the endpoint if it does not fit)."""
+        (MalformedResponseError naming the endpoint if it does not fit). A `secret_reply`
+        (a new key's one answer) is never kept in the request's record nor quoted."""
         import json
 
         exchange = await self.send(
             method, path, params=params, json_body=json_body, body=body, progress=progress
         )
         raw = await self._read(exchange, observe=False)
+        if secret_reply:
+            exchange.body_received = [SECRET_REPLY]
         try:
             payload = json.loads(raw)
         except ValueError as exc:
             self.observe(exchange.record())
+            quoted = SECRET_REPLY if secret_reply else repr(raw[:120])
             raise MalformedResponseError(
-                f"the server's reply to {method} {path} is not JSON: {raw[:120]!r}",
+                f"the server's reply to {method} {path} is not JSON: {quoted}",
                 status=exchange.status,
                 request_id=exchange.request_id,
             ) from exc
@@ -486,6 +491,10 @@ class OpenAIClient:
 
 SECRET_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "cookie")
 """Request headers whose values are masked in a record."""
+
+
+SECRET_REPLY = "(a reply holding a new key's value: not kept)"
+"""What a request's record keeps of a reply that holds a secret."""
 
 
 @dataclass(slots=True)

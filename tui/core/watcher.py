@@ -201,6 +201,14 @@ class Watcher:
         """Ask again now rather than at the next interval (the user acted on it)."""
         watch.wake.set()
 
+    def stop(self, kind: str, key: str) -> None:
+        """Stop following one object (a follow mode turned off); not kept either."""
+        watch = self.watches.pop((kind, key), None)
+        if watch is not None:
+            self.supervisor.cancel(self._task(watch))
+            if watch.kept:
+                self._forget(watch)
+
     def stop_all(self) -> None:
         """Stop following everything (the server changed: these objects are not its)."""
         for watch in list(self.watches.values()):

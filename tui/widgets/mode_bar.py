@@ -57,7 +57,7 @@ class ModeBar(Widget):
             shown = title if here or titles == "full" or not short else short
             line.append(shown, style="bold reverse" if here else "bold")
             if key and (titles != "bare" or here):
-                line.append(f" {key}", style="dim")
+                line.append(f" {key.replace('shift+', '⇧')}", style="dim")
         return line
 
     def render(self) -> Text:

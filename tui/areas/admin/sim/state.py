@@ -6,6 +6,7 @@ forgotten, as the API does."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import secrets
 import threading
@@ -227,7 +228,11 @@ class Organisation:
         scoped = self.projects.get(project or target)
         if scoped is not None:
             entry["project"] = {"id": scoped["id"], "name": scoped["name"]}
-        self.log.append(entry)
+        log = self.log
+        if log and entry["effective_at"] < log[-1]["effective_at"]:
+            bisect.insort(log, entry, key=lambda e: e["effective_at"])  # oldest first
+        else:
+            log.append(entry)
         return entry
 
     def grow_log(self, entries: int, *, since: float) -> None:

@@ -1,0 +1,1 @@
+"""The organisation API: its resource and its objects."""

@@ -1,0 +1,1 @@
+"""The organisation console's logic: the service, the audit log's follower, words."""
