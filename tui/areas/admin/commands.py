@@ -88,7 +88,7 @@ async def _print(args: argparse.Namespace) -> int:
         if args.list == "audit-log":
             return await _audit(args, service, query)
         view = await service.read()
-        if args.list in ("projects", "keys", "rate-limits"):
+        if args.list in ("projects", "users", "keys", "rate-limits"):
             if args.project and view.project(args.project) is None:
                 err(f"loom admin: no project {args.project} in this organisation")
                 return FAILED

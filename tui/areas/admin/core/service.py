@@ -186,10 +186,15 @@ class AdminService(AreaService):
         return OrgView([ProjectParts(p) for p in projects], users, invites, time.time())
 
     async def read_parts(
-        self, view: OrgView, told: Callable[[ProjectParts], None] | None = None
+        self,
+        view: OrgView,
+        told: Callable[[ProjectParts], None] | None = None,
+        *,
+        projects: Sequence[ProjectParts] | None = None,
     ) -> None:
-        """Each project's members, service accounts, keys and rate limits, a few projects at
-        a time; `told` after each project (a project that failed says why in `problem`)."""
+        """Each project's (or each of `projects`') members, service accounts, keys and rate
+        limits, a few projects at a time; `told` after each project (one that failed says
+        why in `problem`)."""
         resource = await self.resource()
         gate = asyncio.Semaphore(AT_ONCE)
 
@@ -199,7 +204,8 @@ class AdminService(AreaService):
             if told is not None:
                 told(parts)
 
-        await asyncio.gather(*(fill(p) for p in view.projects))
+        wanted = view.projects if projects is None else projects
+        await asyncio.gather(*(fill(p) for p in wanted))
 
     async def _fill(self, resource: AdminResource, parts: ProjectParts) -> None:
         from tui.api.errors import APIError

@@ -30,9 +30,15 @@ from tui.widgets.relay import Relayed
 from tui.widgets.row_table import RowTable
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tui.areas.admin.api.schemas import AuditLog
     from tui.areas.admin.core.service import OrgView, ProjectParts
 
+EAGER_PROJECTS = 100
+"""Projects whose parts are read with the organisation; the others when looked at."""
+PARTS_EVERY = 0.25
+"""Seconds between showings of projects' parts while they arrive."""
 AUDIT_HINT = (
     "type:api_key.deleted project:proj_… actor:email resource:id since:7d, or words; Enter asks"
 )
@@ -90,6 +96,14 @@ class AdminScreen(ConsoleActions, LoomScreen):
         Binding("slash", "filter", "Filter", id="org.filter", tooltip="Filter this list"),
         *ConsoleActions.ACTION_BINDINGS,
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="org.refresh"),
+        Binding(
+            "r",
+            "read_all",
+            "Read every project",
+            show=False,
+            id="org.readall",
+            tooltip="Read the members, keys and limits of every project (a large organisation)",
+        ),
         HELP_BINDING,
     ]
 
@@ -108,6 +122,9 @@ class AdminScreen(ConsoleActions, LoomScreen):
         """The cursor of the audit log's next page (None: no more)."""
         self.following = False
         self.read_at: float | None = None
+        self._pending: Timer | None = None
+        self.names: dict[str, str] = {}
+        """Every id seen by its name (kept after the thing is gone: the log names it)."""
 
     def compose(self) -> ComposeResult:
         bar = self.mode_bar()
@@ -115,7 +132,7 @@ class AdminScreen(ConsoleActions, LoomScreen):
             yield bar
         yield Static("", id="org-sections")
         yield Field(placeholder="/ filters this list", id="org-filter", compact=True)
-        yield RowTable(sections.columns("projects"), id="org-list")
+        yield RowTable(sections.columns("projects", self.app.size.width), id="org-list")
         with VerticalScroll(id="org-detail-scroll"):
             yield Static("", id="org-detail")
         yield Static("", id="org-status")
@@ -133,6 +150,13 @@ class AdminScreen(ConsoleActions, LoomScreen):
         if self.following:
             self.admin.stop_following()
         super().on_unmount()
+
+    def on_resize(self) -> None:
+        wanted = sections.columns(self.section, self.app.size.width)
+        table = self._table()
+        if [c.key for c in table.columns] != [c.key for c in wanted]:
+            table.columns = wanted
+            self._rebuild(self.section)
 
     def _table(self) -> RowTable:
         return self.query_one("#org-list", RowTable)
@@ -154,7 +178,7 @@ class AdminScreen(ConsoleActions, LoomScreen):
         self.section = name
         self._show_sections()
         table = self._table()
-        table.columns = sections.columns(name)
+        table.columns = sections.columns(name, self.app.size.width)
         field = self.query_one("#org-filter", Input)
         with field.prevent(Input.Changed):
             field.value = self.needles[name]
@@ -177,6 +201,11 @@ class AdminScreen(ConsoleActions, LoomScreen):
         self.read_org()
         if self.section == "audit":
             self.read_audit()
+
+    def action_read_all(self) -> None:
+        """Read every project's parts (a large organisation reads the first ones only)."""
+        if self.view is not None:
+            self.read_more_parts([p.project.id for p in self.view.projects if not p.loaded])
 
     @work(group="org-read", exclusive=True, exit_on_error=False)
     async def read_org(self) -> None:
@@ -204,16 +233,38 @@ class AdminScreen(ConsoleActions, LoomScreen):
         def told(parts: ProjectParts) -> None:
             self.post_message(PartsRead(parts))
 
-        await self.admin.read_parts(view, told)
+        # The first projects' parts at once (active ones first); a larger organisation's
+        # others as each is looked at, or all of them on `r` — thousands of requests are
+        # not made behind the user's back.
+        first = sorted(view.projects, key=lambda p: p.archived)[:EAGER_PROJECTS]
+        await self.admin.read_parts(view, told, projects=first)
         self._rebuild()
+
+    @work(group="org-parts", exit_on_error=False)
+    async def read_more_parts(self, project_ids: list[str]) -> None:
+        """Read these projects' parts (those not read yet)."""
+        view = self.view
+        if view is None:
+            return
+        wanted = [p for p in view.projects if p.project.id in project_ids and not p.loaded]
+        if not wanted:
+            return
+
+        def told(parts: ProjectParts) -> None:
+            self.post_message(PartsRead(parts))
+
+        await self.admin.read_parts(view, told, projects=wanted)
 
     @on(PartsRead)
     def _parts(self, message: PartsRead) -> None:
-        parts: ProjectParts = message.value
-        if self.view is None or self.view.project(parts.project.id) is not parts:
-            return
-        if self.section != "audit":
-            self._rebuild()
+        # Parts of hundreds of projects arrive in a burst: the lists are made again at most
+        # a few times a second, not once per project.
+        if self._pending is None:
+            self._pending = self.set_timer(PARTS_EVERY, self._parts_shown)
+
+    def _parts_shown(self) -> None:
+        self._pending = None
+        self._rebuild()
 
     @on(OrgChanged)
     def _changed(self, message: OrgChanged) -> None:
@@ -265,10 +316,14 @@ class AdminScreen(ConsoleActions, LoomScreen):
         """Make a section's rows again (all of them by default) and show the current one."""
         now = time.time()
         view = self.view
+        if view is not None and section is None:
+            self.names.update(view.names())
         for name in [section] if section else sections.SECTIONS:
             if name == "audit":
-                names = view.names() if view is not None else {}
-                self.listed[name] = [sections.audit_row(e, names) for e in self.entries]
+                wide = self.app.size.width >= sections.WIDE
+                self.listed[name] = [
+                    sections.audit_row(e, self.names, wide=wide) for e in self.entries
+                ]
             elif view is None:
                 continue
             elif name == "projects":
@@ -304,6 +359,10 @@ class AdminScreen(ConsoleActions, LoomScreen):
 
     def _select(self, key: str | None) -> None:
         self.selected[self.section] = key
+        if key is not None and key.startswith("p:") and self.view is not None:
+            parts = self.view.project(key[2:])
+            if parts is not None and not parts.loaded and parts.problem is None:
+                self.read_more_parts([parts.project.id])
         self._detail(self._detail_of(key))
         self.refresh_bindings()
 
@@ -314,8 +373,7 @@ class AdminScreen(ConsoleActions, LoomScreen):
         kind, _, rest = key.partition(":")
         if kind == "a":
             entry = next((e for e in self.entries if e.id == rest), None)
-            names = self.view.names() if self.view is not None else {}
-            return sections.audit_detail(entry, names) if entry is not None else Text("")
+            return sections.audit_detail(entry, self.names) if entry is not None else Text("")
         view = self.view
         if view is None:
             return Text("")
@@ -374,7 +432,7 @@ class AdminScreen(ConsoleActions, LoomScreen):
             loaded = sum(1 for p in view.projects if p.loaded)
             parts.append(f"{len(view.projects)} projects, {len(view.users)} users")
             if loaded < len(view.projects):
-                parts.append(f"reading projects {loaded}/{len(view.projects)}")
+                parts.append(f"parts of {loaded}/{len(view.projects)} projects read (r: all)")
         if self.section == "audit":
             parts.append(
                 f"{len(self.entries)} entries" + (" · more: m" if self.audit_after else "")

@@ -49,7 +49,11 @@ class Listed:
     text: str
 
 
-def columns(section: str) -> list[Column]:
+WIDE = 110
+"""From this many columns the audit log shows each entry's event type in a column."""
+
+
+def columns(section: str, width: int = 80) -> list[Column]:
     """The columns of a section's table (fixed widths where a list may be long)."""
     if section == "projects":
         return [
@@ -84,9 +88,9 @@ def columns(section: str) -> list[Column]:
         ]
     return [
         Column("when", "When", width=11),
-        Column("type", "Event", width=23),
+        *([Column("type", "Event", width=23)] if width >= WIDE else []),
         Column("actor", "Actor", most=20),
-        Column("what", "What", most=60),
+        Column("what", "What", most=80),
     ]
 
 
@@ -303,12 +307,12 @@ def limit_detail(parts: ProjectParts, limit_id: str) -> Text:
 # --- the audit log --------------------------------------------------------------------------
 
 
-def audit_row(entry: AuditLog, names: Mapping[str, str]) -> Listed:
+def audit_row(entry: AuditLog, names: Mapping[str, str], *, wide: bool = False) -> Listed:
     where = project_of(entry)
     what = entry_words(entry, names) + (f" · {where}" if where else "")
     cells = (
         Text(moment(entry.effective_at, "%m-%d %H:%M")),
-        plain(entry.type),
+        *((plain(entry.type),) if wide else ()),
         plain(actor_of(entry)),
         plain(what),
     )
