@@ -442,7 +442,61 @@ async def playground_audio(pilot: Any) -> None:
     await pilot.pause(0.3)
 
 
+async def organisation(pilot: Any, section: str = "1") -> None:
+    from tui.areas.admin.screens.console import AdminScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, AdminScreen)
+    for _ in range(500):
+        if screen.view is not None and all(p.loaded for p in screen.view.projects):
+            break
+        await pilot.pause(0.02)
+    await pilot.press(section)
+    if section == "5":
+        for _ in range(500):
+            if screen.entries:
+                break
+            await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+
+
+def organisation_in(section: str) -> Callable[[Any], Awaitable[None]]:
+    async def steps(pilot: Any) -> None:
+        await organisation(pilot, section)
+
+    return steps
+
+
+async def organisation_limit_edit(pilot: Any) -> None:
+    await organisation(pilot, "4")
+    screen = pilot.app.screen
+    table = screen._table()
+    table.cursor = next(n for n, r in enumerate(table.rows) if r.key == "r:proj_docs:rl-gpt-4o")
+    await pilot.pause()
+    await pilot.press("e")
+    await pilot.pause(0.2)
+    await pilot.press(*("backspace",) * 6, *"1000", "ctrl+s")
+    await pilot.pause(0.2)
+
+
+async def organisation_delete_asked(pilot: Any) -> None:
+    await organisation(pilot, "3")
+    await pilot.press("slash", *"stale", "escape")
+    await pilot.pause()
+    await pilot.press("x")
+    await pilot.pause(0.2)
+
+
 async def main() -> None:
+    org = "admin"
+    await shoot("organisation-80x24", (80, 24), organisation_in("1"), mode=org)
+    await shoot("organisation-members-80x24", (80, 24), organisation_in("2"), mode=org)
+    await shoot("organisation-keys-80x24", (80, 24), organisation_in("3"), mode=org)
+    await shoot("organisation-limits-80x24", (80, 24), organisation_in("4"), mode=org)
+    await shoot("organisation-audit-80x24", (80, 24), organisation_in("5"), mode=org)
+    await shoot("organisation-audit-120x40", (120, 40), organisation_in("5"), mode=org)
+    await shoot("organisation-limit-edit-80x24", (80, 24), organisation_limit_edit, mode=org)
+    await shoot("organisation-delete-asked-80x24", (80, 24), organisation_delete_asked, mode=org)
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
     await shoot("batch-results-80x24", (80, 24), batch_results, mode="batches")

@@ -377,3 +377,21 @@ async def test_a_thousand_projects_filter_as_typed(tmp_path: Path) -> None:
             last = view.projects[-1]
             await until(lambda: last.loaded, "the project looked at")
             assert sum(p.loaded for p in view.projects) == 101
+
+
+async def test_outside_text_in_the_organisation_is_data(tmp_path: Path) -> None:
+    """Names with markup and control sequences, as a hostile organisation holds them."""
+    with SimServer(SimConfig(seed=8)) as sim:
+        org = sim.state.admin
+        evil = org.add_project("[/]\x1b[31m[bold]Evil[/bold]\x07", int(time.time()))
+        org.record("project.created", evil["id"], details={"data": {"name": "[/]"}})
+        app = _console(sim, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            await _read(pilot, screen)
+            assert "[/][bold]Evil[/bold]" in screen_text(app)
+            await pilot.press("5")
+            await until(lambda: bool(screen.entries), "the log")
+            await quiet(pilot)
+            text = screen_text(app)
+            assert "created project" in text and "\x1b" not in text and "\x07" not in text

@@ -247,3 +247,34 @@ def test_playground_moderations_80x24(snap_compare: Any, frozen_demo: SimServer)
     assert snap_compare(
         app_in(frozen_demo, "playground"), terminal_size=(80, 24), run_before=moderated
     )
+
+
+async def _organisation(pilot: Any, section: str) -> None:
+    from tui.areas.admin.screens.console import AdminScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, AdminScreen)
+    await until(
+        lambda: screen.view is not None and all(p.loaded for p in screen.view.projects),
+        "the organisation",
+    )
+    await pilot.press(section)
+    if section == "5":
+        await until(lambda: bool(screen.entries), "the audit log")
+    await quiet(pilot)
+
+
+def test_organisation_keys_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def keys(pilot: Any) -> None:
+        await _organisation(pilot, "3")
+
+    app = LoomApp(settings_for(frozen_demo, admin_key="sk-admin-snap-000001"), mode="admin")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys)
+
+
+def test_organisation_audit_log_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def audit(pilot: Any) -> None:
+        await _organisation(pilot, "5")
+
+    app = LoomApp(settings_for(frozen_demo, admin_key="sk-admin-snap-000001"), mode="admin")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=audit)

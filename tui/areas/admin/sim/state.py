@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import secrets
+import random
+import string
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,20 +82,22 @@ class Organisation:
     limits: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """project id → rate limit id → `ProjectRateLimit`."""
     log: list[dict[str, Any]] = field(default_factory=list)
+    rng: random.Random = field(default_factory=random.Random)
+    """Ids and key values: seeded by the simulator's seed, so a run is the same each time."""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def of(cls, sim: Any) -> Organisation:
         """A simulator's organisation, filled as `loom --demo` shows it."""
-        made = cls()
+        made = cls(rng=random.Random(f"admin\x00{sim.config.seed}"))
         made.seed()
         return made
 
     # --- making things -------------------------------------------------------------------------
 
     def next_id(self, prefix: str) -> str:
-        return f"{prefix}{secrets.token_hex(6)}{next(self._ids):04d}"
+        return f"{prefix}{self.rng.getrandbits(48):012x}{next(self._ids):04d}"
 
     def add_project(self, name: str, created: int, project_id: str | None = None) -> dict[str, Any]:
         """A new active project with every model's default rate limits."""
@@ -161,7 +164,9 @@ class Organisation:
         used: int | None = None,
     ) -> tuple[dict[str, Any], str]:
         """(a project key, its value — for the caller to hand back once, never kept)."""
-        value = f"sk-{'svcacct' if account else 'proj'}-{secrets.token_urlsafe(32)}"
+        alphabet = string.ascii_letters + string.digits + "-_"
+        secret = "".join(self.rng.choice(alphabet) for _ in range(43))
+        value = f"sk-{'svcacct' if account else 'proj'}-{secret}"
         owner: dict[str, Any]
         if account is not None:
             owner = {
