@@ -1,45 +1,25 @@
-"""The console's changes, each through the confirmation dialog (before → after; deleting a
-key or an account, removing someone and archiving a project ask for the name typed back):
-projects made, renamed, archived; people invited, given another role, added to a project,
-removed; invites withdrawn; service accounts made (their key shown once), given a new key,
-deleted; keys deleted; rate limits changed in place. And the audit log's keys: follow,
-more, export."""
+"""The console's keys: open a project's keys, and the changes of projects (made, renamed,
+archived) and members (invited, given another role, added to a project, removed; invites
+withdrawn), each confirmed first — keys, accounts and limits are key_actions.py's — and the
+audit log's: follow, more, export."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from textual import work
 from textual.binding import Binding
 
-from tui.areas.admin.core.words import LIMITS, number
-from tui.core.failures import APIError
-from tui.screens.confirm import Change, ConfirmEdit, Edit
+from tui.areas.admin.screens.key_actions import KeyActions
+from tui.screens.confirm import Change, Edit
 from tui.screens.dialogs import AskText, Choose
 from tui.screens.form import FormDialog, FormField
 
-if TYPE_CHECKING:
-    from tui.areas.admin.core.service import AdminService, OrgView, ProjectParts
 
-ACTIONS_BY_SECTION = {
-    "open": ("projects",),
-    "new": ("projects", "members", "keys"),
-    "edit": ("projects", "members", "limits"),
-    "delete": ("projects", "members", "keys"),
-    "add_to_project": ("members",),
-    "new_key": ("keys",),
-    "follow": ("audit",),
-    "more": ("audit",),
-    "export": ("audit",),
-}
-"""Which list each action belongs to (the footer shows a list's own)."""
-
-
-class ConsoleActions:
-    """The changes and the log's keys, mixed into the console screen."""
+class ConsoleActions(KeyActions):
+    """Every change and the log's keys, mixed into the console screen."""
 
     ACTION_BINDINGS = [
         Binding("enter", "open", "Its keys", id="org.open", tooltip="This project's keys"),
@@ -52,70 +32,6 @@ class ConsoleActions:
         Binding("m", "more", "More", id="org.more", tooltip="The next older page"),
         Binding("ctrl+e", "export", "Export", id="org.export", tooltip="JSONL and CSV"),
     ]
-
-    # What the screen has (AdminScreen).
-    section: str
-    view: OrgView | None
-    selected: dict[str, str | None]
-    following: bool
-    app: Any
-    entries: list[Any]
-    audit_query: Any
-
-    @property
-    def admin(self) -> AdminService:
-        found: AdminService = self.service  # type: ignore[attr-defined]
-        return found
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        sections = ACTIONS_BY_SECTION.get(action)
-        return sections is None or self.section in sections
-
-    # --- helpers ----------------------------------------------------------------------------
-
-    def _current(self) -> tuple[str, str, str]:
-        """(kind, project id or item id, item id) of the row under the cursor."""
-        key = self.selected.get(self.section) or ""
-        kind, _, rest = key.partition(":")
-        first, _, second = rest.partition(":")
-        return kind, first, second
-
-    def _project_parts(self, project_id: str) -> ProjectParts | None:
-        return self.view.project(project_id) if self.view is not None else None
-
-    def _say(self, words: str, *, warn: bool = False) -> None:
-        self.notify(words, severity="warning" if warn else "information", timeout=5)  # type: ignore[attr-defined]
-
-    def _ask(self, edit: Edit, then: Callable[[], Awaitable[Any]], done: str) -> None:
-        """Show the edit; on yes, make it."""
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._make(edit.action.lower(), then, done)
-
-        self.app.push_screen(ConfirmEdit(edit), answered)
-
-    @work(group="org-change", exit_on_error=False)
-    async def _make(self, doing: str, then: Callable[[], Awaitable[Any]], done: str) -> None:
-        from tui.areas.admin.core.service import NoAdminKey
-
-        try:
-            made = await then()
-        except (NoAdminKey, APIError) as error:
-            self._say(self.admin.said(error, doing), warn=True)
-            return
-        self._say(done)
-        self._after(made)
-
-    def _after(self, made: Any) -> None:
-        """What follows a change: a new key is shown once."""
-        from tui.areas.admin.core.service import new_key_of
-        from tui.areas.admin.screens.once import ShownOnce
-
-        shown = new_key_of(made)
-        if shown is not None:
-            name, value = shown
-            self.app.push_screen(ShownOnce(f"the service account {name}", value))
 
     # --- open, new, edit, delete ---------------------------------------------------------
 
@@ -323,173 +239,6 @@ class ConsoleActions:
 
         self.app.push_screen(
             Choose(f"Add {user.email} to", [p.project.name for p in choices]), picked
-        )
-
-    # --- keys and service accounts -------------------------------------------------------
-
-    def _project_here(self) -> ProjectParts | None:
-        """The project of the row under the cursor (the first active one otherwise)."""
-        kind, first, _ = self._current()
-        view = self.view
-        if view is None:
-            return None
-        if kind in ("k", "s", "r", "p"):
-            return view.project(first)
-        return next((p for p in view.projects if not p.archived), None)
-
-    def _new_account(self) -> None:
-        here = self._project_here()
-        view = self.view
-        if view is None:
-            return
-        active = [p.project.id for p in view.projects if not p.archived]
-
-        def check(values: dict[str, str]) -> str | None:
-            if not values["name"]:
-                return "A name for the account (what uses its key: `Nightly reports`)."
-            if values["project"] not in active:
-                return f"The project: one of {', '.join(active)}."
-            return None
-
-        def filled(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            parts = self._project_parts(values["project"])
-            if parts is None:
-                return
-            name, project = values["name"], parts.project
-            edit = Edit(
-                "Create a service account",
-                name,
-                (
-                    Change("service account", "–", f"{name} in {project.name}"),
-                    Change("key", "–", "a new one, shown once"),
-                ),
-            )
-            self._ask(
-                edit,
-                lambda: self.admin.create_service_account(project, name),
-                f"Service account {name} created.",
-            )
-
-        default = (
-            here.project.id
-            if here is not None and not here.archived
-            else (active[0] if active else "")
-        )
-        fields = [
-            FormField("name", "Name", placeholder="Nightly reports"),
-            FormField("project", "Project", default),
-        ]
-        self.app.push_screen(FormDialog("A new service account", fields, check=check), filled)
-
-    def action_new_key(self) -> None:
-        """A new key for the service account under the cursor (rotation)."""
-        kind, project_id, account_id = self._current()
-        parts = self._project_parts(project_id)
-        account = next((a for a in parts.accounts if a.id == account_id), None) if parts else None
-        if kind != "s" or parts is None or account is None:
-            self._say("Pick a service account (⚙) first: k gives it a new key.")
-            return
-        edit = Edit(
-            "Make a new key",
-            account.name,
-            (Change("keys", "–", "one more, shown once"),),
-            consequence="Its old keys go on working until you delete them.",
-        )
-        self._ask(edit, lambda: self.admin.rotate_key(parts.project, account), "A new key made.")
-
-    def _delete_key(self, project_id: str, key_id: str) -> None:
-        parts = self._project_parts(project_id)
-        key = next((k for k in parts.keys if k.id == key_id), None) if parts else None
-        if parts is None or key is None:
-            return
-        if key.owner.type == "service_account":
-            self._say(
-                "A service account's key goes with its account: x on the account (⚙).", warn=True
-            )
-            return
-        from tui.areas.admin.core.words import ago
-
-        edit = Edit(
-            "Delete the API key",
-            key.name,
-            (
-                Change(key.redacted_value, "active", "deleted"),
-                Change("last used", ago(key.last_used_at), ago(key.last_used_at)),
-            ),
-            consequence="Whatever uses it fails from now on; this cannot be undone.",
-            destructive=True,
-        )
-        self._ask(edit, lambda: self.admin.delete_key(parts.project, key), f"{key.name} deleted.")
-
-    def _delete_account(self, project_id: str, account_id: str) -> None:
-        parts = self._project_parts(project_id)
-        account = next((a for a in parts.accounts if a.id == account_id), None) if parts else None
-        if parts is None or account is None:
-            return
-        edit = Edit(
-            "Delete the service account",
-            account.name,
-            (Change("service account", account.role, "deleted"),),
-            consequence="Its keys stop working at once; this cannot be undone.",
-            destructive=True,
-        )
-        self._ask(
-            edit,
-            lambda: self.admin.delete_service_account(parts.project, account),
-            f"{account.name} deleted.",
-        )
-
-    # --- rate limits ----------------------------------------------------------------------
-
-    def _limits(self, project_id: str, limit_id: str) -> None:
-        parts = self._project_parts(project_id)
-        limit = next((r for r in parts.limits if r.id == limit_id), None) if parts else None
-        if parts is None or limit is None:
-            return
-        if parts.archived:
-            self._say("An archived project's limits cannot change.", warn=True)
-            return
-        now = {name: getattr(limit, name) for name in LIMITS}
-
-        def check(values: dict[str, str]) -> str | None:
-            for name, typed in values.items():
-                text = typed.replace(",", "").replace("_", "")
-                if text and not text.isdigit():
-                    return f"{LIMITS[name]}: a whole number, 0 or more (or blank: as it is)."
-            return None
-
-        def filled(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            asked = {
-                name: int(typed.replace(",", "").replace("_", ""))
-                for name, typed in values.items()
-                if typed and int(typed.replace(",", "").replace("_", "")) != now[name]
-            }
-            if not asked:
-                self._say("Nothing changed.")
-                return
-            changes = tuple(
-                Change(LIMITS[name], number(now[name]), number(value))
-                for name, value in asked.items()
-            )
-            edit = Edit(f"Change the limits of {limit.model} in", parts.project.name, changes)
-            self._ask(
-                edit,
-                lambda: self.admin.set_rate_limit(parts.project, limit, asked),
-                f"{limit.model}'s limits changed in {parts.project.name}.",
-            )
-
-        fields = [
-            FormField(
-                name, label[0].upper() + label[1:], "" if now[name] is None else f"{now[name]}"
-            )
-            for name, label in LIMITS.items()
-        ]
-        self.app.push_screen(
-            FormDialog(f"{limit.model} in {parts.project.name}", fields, check=check), filled
         )
 
     # --- the audit log --------------------------------------------------------------------

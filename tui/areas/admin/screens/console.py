@@ -367,45 +367,9 @@ class AdminScreen(ConsoleActions, LoomScreen):
         self.refresh_bindings()
 
     def _detail_of(self, key: str | None) -> Text:
-        now = time.time()
         if key is None:
             return Text(self._empty_words())
-        kind, _, rest = key.partition(":")
-        if kind == "a":
-            entry = next((e for e in self.entries if e.id == rest), None)
-            return sections.audit_detail(entry, self.names) if entry is not None else Text("")
-        view = self.view
-        if view is None:
-            return Text("")
-        if kind == "p":
-            parts = view.project(rest)
-            return sections.project_detail(parts, now) if parts is not None else Text("")
-        if kind == "u":
-            user = next((u for u in view.users if u.id == rest), None)
-            return sections.user_detail(view, user) if user is not None else Text("")
-        if kind == "i":
-            invite = next((i for i in view.invites if i.id == rest), None)
-            return sections.invite_detail(invite) if invite is not None else Text("")
-        project_id, _, item_id = rest.partition(":")
-        parts = view.project(project_id)
-        if parts is None:
-            return Text("")
-        if kind == "k":
-            key_found = next((k for k in parts.keys if k.id == item_id), None)
-            return sections.key_detail(parts, key_found, now) if key_found else Text("")
-        if kind == "s":
-            account = next((a for a in parts.accounts if a.id == item_id), None)
-            if account is None:
-                return Text("")
-            text = Text()
-            text.append("Service account ", style="bold")
-            text.append(plain(f"{account.name} ({account.id}), role {account.role}\n"))
-            text.append(
-                "k makes it a new key (shown once): rotate by making one, then deleting the "
-                "old key's account or keeping both; x deletes the account and its keys."
-            )
-            return text
-        return sections.limit_detail(parts, item_id)
+        return sections.detail_of(key, self.view, self.entries, self.names, time.time())
 
     def _empty_words(self) -> str:
         if self.problem:

@@ -7,7 +7,7 @@ limits (per project and model) and the audit log. Each row's key names what it i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -351,3 +351,53 @@ def filtered(rows: Iterable[Listed], needle: str) -> list[Row]:
                 heading = None
             shown.append(listed.row)
     return shown
+
+
+def detail_of(
+    key: str,
+    view: OrgView | None,
+    entries: Sequence[AuditLog],
+    names: Mapping[str, str],
+    now: float,
+) -> Text:
+    """What the row `key` names, in full (empty when it is gone)."""
+    kind, _, rest = key.partition(":")
+    if kind == "a":
+        entry = next((e for e in entries if e.id == rest), None)
+        return audit_detail(entry, names) if entry is not None else Text("")
+    if view is None:
+        return Text("")
+    if kind == "p":
+        parts = view.project(rest)
+        return project_detail(parts, now) if parts is not None else Text("")
+    if kind == "u":
+        user = next((u for u in view.users if u.id == rest), None)
+        return user_detail(view, user) if user is not None else Text("")
+    if kind == "i":
+        invite = next((i for i in view.invites if i.id == rest), None)
+        return invite_detail(invite) if invite is not None else Text("")
+    project_id, _, item_id = rest.partition(":")
+    parts = view.project(project_id)
+    if parts is None:
+        return Text("")
+    if kind == "k":
+        found = next((k for k in parts.keys if k.id == item_id), None)
+        return key_detail(parts, found, now) if found is not None else Text("")
+    if kind == "s":
+        account = next((a for a in parts.accounts if a.id == item_id), None)
+        if account is None:
+            return Text("")
+        facts = Facts(11)
+        facts.row("Account", f"{account.name}  ({account.id})")
+        facts.row("Project", f"{parts.project.name} ({parts.project.id})")
+        facts.row("Role", account.role)
+        facts.row("Created", moment(account.created_at))
+        owned = [
+            k
+            for k in parts.keys
+            if k.owner.service_account and k.owner.service_account.get("id") == account.id
+        ]
+        facts.row("Keys", ", ".join(f"{k.name} {k.redacted_value}" for k in owned) or "–")
+        facts.row("Keys", "k gives it another (shown once); they go with it (x)")
+        return facts.text
+    return limit_detail(parts, item_id)

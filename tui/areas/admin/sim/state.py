@@ -69,7 +69,7 @@ def redacted(value: str) -> str:
 class Organisation:
     """The organisation, by id (insertion order: oldest first)."""
 
-    now: float = field(default_factory=time.time)
+    now: float = field(default_factory=lambda: time.time())  # looked up when made
     projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     invites: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -99,12 +99,12 @@ class BatchFollower:
         batch_id: str,
         *,
         publish: Publish | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._resource = resource
         self.state = BatchState(batch_id=batch_id)
         self._publish = publish
-        self._clock = clock
+        self._clock = clock or (lambda: time.time())  # looked up each call, not at import
         self._status_seen = ""
 
     @property
