@@ -395,3 +395,43 @@ async def test_outside_text_in_the_organisation_is_data(tmp_path: Path) -> None:
             await quiet(pilot)
             text = screen_text(app)
             assert "created project" in text and "\x1b" not in text and "\x07" not in text
+
+
+def test_loom_admin_audit_log_follow_prints_new_entries(org_sim: SimServer, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    env = {
+        **__import__("os").environ,
+        "OPENAI_BASE_URL": org_sim.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "OPENAI_ADMIN_KEY": ADMIN,
+        "LOOM_DATA_DIR": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+    }
+    follow = subprocess.Popen(
+        [sys.executable, "-m", "tui", "admin", "audit-log", "--follow"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert follow.stdout is not None
+        lines = [follow.stdout.readline() for _ in range(8)]  # the seeded log, oldest first
+        assert "created project" in lines[0] and "invited eli" in lines[-1]
+        made = httpx.post(
+            org_sim.base_url + "/organization/invites",
+            json={"email": "hal@weavers.example", "role": "reader"},
+            headers={"Authorization": f"Bearer {ADMIN}"},
+        )
+        assert made.status_code == 200
+        arrived = follow.stdout.readline()  # blocks until it comes: the test's timeout bounds it
+        assert "invite.sent" in arrived and "hal@weavers.example" in arrived
+    finally:
+        follow.send_signal(signal.SIGINT)
+        _, errors = follow.communicate(timeout=20)
+    assert follow.returncode == 0 and "Traceback" not in errors
