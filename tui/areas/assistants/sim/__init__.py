@@ -1,0 +1,1 @@
+"""The simulator's assistants, threads, messages and runs."""
