@@ -168,6 +168,7 @@ class OpenAIClient:
         body: Multipart | None = None,
         progress: Progress | None = None,
         stream: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Exchange:
         """Send with retries until a non-error status; the exchange holds the response,
         whose body is not read yet. Errors are typed (tui.api.errors), each recorded."""
@@ -179,7 +180,7 @@ class OpenAIClient:
             exchange.wall = time.time()
             exchange.started = time.monotonic()
             exchange.response = None
-            request = self._build(method, target, query, json_body, body, progress)
+            request = self._build(method, target, query, json_body, body, progress, headers)
             exchange.sent(request, body, json_body)
             error: APIError
             try:
@@ -227,11 +228,16 @@ class OpenAIClient:
         json_body: Any,
         body: Multipart | None,
         progress: Progress | None,
+        extra: Mapping[str, str] | None = None,
     ) -> httpx.Request:
+        """The request; `extra` headers beside the client's (an API's beta header)."""
         if body is None:
-            return self._http.build_request(method, target, params=query, json=json_body)
+            return self._http.build_request(
+                method, target, params=query, json=json_body, headers=dict(extra or {})
+            )
         # A fresh stream for every attempt: a retried upload starts again from its start.
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.size())}
+        headers.update(extra or {})
         return self._http.build_request(
             method, target, params=query, content=body.stream(progress), headers=headers
         )
@@ -285,6 +291,7 @@ class OpenAIClient:
         progress: Progress | None = None,
         model: type[M] | None = None,
         secret_reply: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """Send a request and return its JSON body, checked against `model` when given
         (MalformedResponseError naming the endpoint if it does not fit). A `secret_reply`
@@ -292,7 +299,13 @@ class OpenAIClient:
         import json
 
         exchange = await self.send(
-            method, path, params=params, json_body=json_body, body=body, progress=progress
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            body=body,
+            progress=progress,
+            headers=headers,
         )
         raw = await self._read(exchange, observe=False)
         if secret_reply:
@@ -401,6 +414,7 @@ class OpenAIClient:
         params: Mapping[str, Any] | None = None,
         page_size: int | None = None,
         max_pages: int = MAX_PAGES,
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[M]:
         """Every item of a list that pages with `after` and `has_more` (files, fine-tuning
         jobs, their events, batches), page after page, as they arrive. A server that sends
@@ -420,7 +434,7 @@ class OpenAIClient:
                 query["limit"] = page_size
             if after is not None:
                 query["after"] = after
-            page = await self.request("GET", path, params=query, model=page_model)
+            page = await self.request("GET", path, params=query, model=page_model, headers=headers)
             pages += 1
             fresh = 0
             for entry in page.data:

@@ -10,4 +10,7 @@ AREA = Area(
     name="assistants",
     sim_routes="tui.areas.assistants.sim.routes:assistant_routes",
     sim_state="tui.areas.assistants.sim.engine:AssistantsState.of",
+    service="tui.areas.assistants.core.service:AssistantsService",
+    store="tui.areas.assistants.store.threads:KnownThreads",
+    commands="tui.areas.assistants.commands",
 )

@@ -56,9 +56,10 @@ class FineTuningResource:
         """Every job, newest first, page by page as they arrive; `metadata` filters by
         key and value (sent as `metadata[key]=value`)."""
         params = {f"metadata[{key}]": value for key, value in (metadata or {}).items()}
-        bound = {} if max_pages is None else {"max_pages": max_pages}
+        if max_pages is None:
+            return self._client.paginate(JOBS, FineTuningJob, params=params, page_size=page_size)
         return self._client.paginate(
-            JOBS, FineTuningJob, params=params, page_size=page_size, **bound
+            JOBS, FineTuningJob, params=params, page_size=page_size, max_pages=max_pages
         )
 
     async def retrieve(self, job_id: str) -> FineTuningJob:

@@ -1,0 +1,115 @@
+"""The assistants area's service and `loom assistants` against a simulator of their own over
+loopback: assistants listed, a thread made and kept (the API cannot list threads), a run
+streamed into its reply, one that stops for its tool answered and streamed on, its steps,
+a thread brought home as a Loom conversation in the real store, and the commands' exit
+statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.core.services import Services
+from tui.sim.app import SimConfig
+from tui.sim.server import SimServer
+
+from .conftest import loom, settings_for
+
+
+@pytest.fixture
+def own_sim() -> Iterator[SimServer]:
+    with SimServer(SimConfig(seed=12)) as server:
+        yield server
+
+
+async def test_a_thread_runs_answers_its_tool_and_comes_home(
+    own_sim: SimServer, tmp_path: Path
+) -> None:
+    services = Services(settings_for(own_sim, data_dir=str(tmp_path)))
+    try:
+        service = services.area("assistants")
+        helper = next(a for a in await service.assistants() if a.name == "Weaver's helper")
+        assert helper.tool_names() == ["code_interpreter", "get_weather()"]
+        thread = await service.new_thread(helper.id, "What is the weather in Porto?")
+        kinds, text, last = [], "", None
+        async with await service.stream_run(thread.id, helper.id) as events:
+            async for event in events:
+                kinds.append(event.kind)
+                if event.run is not None:
+                    last = event.run
+        assert last is not None and last.status == "requires_action"
+        [call] = last.tool_calls()
+        assert call.name == "get_weather" and '"city": "Porto"' in call.arguments
+        async with await service.answer(thread.id, last.id, {call.id: "18°C"}) as events:
+            async for event in events:
+                if event.kind == "delta":
+                    text += event.text
+                if event.run is not None:
+                    last = event.run
+        assert last.status == "completed" and text.startswith("The tool answered: 18°C")
+        steps = await service.steps(thread.id, last.id)
+        assert [s.type for s in steps] == ["tool_calls", "message_creation"]
+        known = await service.known_threads()
+        assert [k.thread_id for k in known] == [thread.id]
+        assert known[0].title == "What is the weather in Porto?"
+        conversation_id, title = await service.export(thread.id)
+        assert title == "What is the weather in Porto? (Weaver's helper)"
+        stored = await services.store.run(
+            "reading",
+            lambda r: (r.conversations.get(conversation_id), r.conversations.path(conversation_id)),
+        )
+        conversation, path = stored
+        assert conversation.model == "gpt-4o-mini"
+        assert "get_weather" in conversation.system_prompt
+        assert [(m.role, m.content[:19]) for m in path] == [
+            ("user", "What is the weather"),
+            ("assistant", "The tool answered: "),
+        ]
+    finally:
+        await services.aclose()
+
+
+def test_loom_assistants_from_the_shell(own_sim: SimServer, tmp_path: Path) -> None:
+    env = {
+        "OPENAI_BASE_URL": own_sim.base_url,
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    listed = loom("assistants", env=env)
+    assert listed.returncode == 0, listed.stderr
+    helper = next(line.split()[0] for line in listed.stdout.splitlines() if "helper" in line)
+    asked = loom(
+        "assistants", "run", "new", "How do I warp a loom?", "--assistant", helper, env=env
+    )
+    assert asked.returncode == 0, asked.stderr
+    thread = asked.stderr.split("thread ")[1].split()[0]
+    assert asked.stdout.strip()  # the reply, streamed
+    tool = loom(
+        "assistants",
+        "run",
+        thread,
+        "Call the weather tool for Lisbon",
+        "--assistant",
+        helper,
+        env=env,
+    )
+    assert tool.returncode == 5 and "get_weather wants an answer" in tool.stderr
+    answer = tool.stderr.split("answer with: loom assistants answer ")[1].split()
+    run_id, call = answer[1], answer[2].split("=")[0]
+    done = loom("assistants", "answer", thread, run_id, f"{call}=sunny", env=env)
+    assert done.returncode == 0 and "The tool answered: sunny" in done.stdout
+    steps = loom("assistants", "steps", thread, run_id, env=env)
+    assert "tool_calls" in steps.stdout and "'sunny'" in steps.stdout
+    shown = loom("assistants", "show", thread, env=env)
+    assert shown.stdout.count("## user") == 2 and shown.stdout.count("## assistant") == 2
+    threads = loom("assistants", "threads", env=env)
+    assert thread in threads.stdout and "How do I warp a loom?" in threads.stdout
+    home = loom("assistants", "export", thread, env=env)
+    assert home.returncode == 0 and home.stdout.startswith("conversation ")
+    listed_chats = loom("list", env=env)
+    assert "How do I warp a loom?" in listed_chats.stdout
+    assert loom("assistants", "run", thread, env=env).returncode == 2  # no --assistant
+    gone = loom("assistants", "show", "thread_nope", env=env)
+    assert gone.returncode == 1 and "Traceback" not in gone.stderr

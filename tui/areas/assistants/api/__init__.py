@@ -1,0 +1,1 @@
+"""The Assistants API: its resource and its objects."""

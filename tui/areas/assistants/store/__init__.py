@@ -1,0 +1,1 @@
+"""What the assistants area keeps: the threads it knows."""
