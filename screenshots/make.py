@@ -497,6 +497,9 @@ async def main() -> None:
     await shoot("organisation-audit-120x40", (120, 40), organisation_in("5"), mode=org)
     await shoot("organisation-limit-edit-80x24", (80, 24), organisation_limit_edit, mode=org)
     await shoot("organisation-delete-asked-80x24", (80, 24), organisation_delete_asked, mode=org)
+    await shoot(
+        "organisation-16-colours-80x24", (80, 24), organisation_in("3"), theme="loom-ansi", mode=org
+    )
     await shoot("batches-80x24", (80, 24), batches_listed, mode="batches")
     await shoot("batches-120x40", (120, 40), batches_listed, mode="batches")
     await shoot("batch-results-80x24", (80, 24), batch_results, mode="batches")

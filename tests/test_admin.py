@@ -435,3 +435,35 @@ def test_loom_admin_audit_log_follow_prints_new_entries(org_sim: SimServer, tmp_
         follow.send_signal(signal.SIGINT)
         _, errors = follow.communicate(timeout=20)
     assert follow.returncode == 0 and "Traceback" not in errors
+
+
+async def test_a_server_that_fails_half_way_leaves_what_came(
+    org_sim: SimServer, tmp_path: Path
+) -> None:
+    """The organisation read, then every later request failing: each project says why, the
+    console keeps what it has and names the problem; nothing is lost or made up."""
+    from tui.areas.admin.screens.console import AdminScreen
+    from tui.sim.faults import Fault
+
+    app = _console(org_sim, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AdminScreen)
+        await _read(pilot, screen)
+        org_sim.state.faults.add(Fault("status", status=503), times=1_000, route="admin")
+        await pilot.press("ctrl+r")
+        await until(lambda: screen.problem is not None, "the problem said")
+        await quiet(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "503" in text and "Docs" in text  # what was read is still on screen
+        org_sim.state.faults.clear()
+    services = _services(org_sim, tmp_path)
+    try:
+        admin: AdminService = services.area("admin")
+        view = await admin.read()
+        org_sim.state.faults.add(Fault("status", status=500), times=1_000, route="admin")
+        await admin.read_parts(view)
+        assert all(not p.loaded and p.problem and "500" in p.problem for p in view.projects)
+    finally:
+        org_sim.state.faults.clear()
+        await services.aclose()

@@ -170,6 +170,7 @@ def test_a_run_is_cancelled_and_a_busy_thread_refuses_messages(base: str) -> Non
     assert httpx.post(base + path + "/cancel", headers=BETA).status_code == 400
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the SDK's: Assistants is retired
 def test_the_official_sdk_reads_it_all(base: str) -> None:
     openai = pytest.importorskip("openai")
     client = openai.OpenAI(base_url=base, api_key="sk-test-1")
