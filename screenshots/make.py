@@ -487,7 +487,49 @@ async def organisation_delete_asked(pilot: Any) -> None:
     await pilot.pause(0.2)
 
 
+async def assistants_thread(pilot: Any) -> None:
+    from tui.areas.assistants.screens.assistants import AssistantsScreen
+    from tui.screens.form import FormDialog
+
+    screen = pilot.app.screen
+    assert isinstance(screen, AssistantsScreen)
+    await pilot.app.workers.wait_for_complete()  # the assistants and threads listed
+    await pilot.press("down", "n", *"What is the weather in Porto?", "enter")
+    for _ in range(500):
+        if isinstance(pilot.app.screen, FormDialog):
+            break
+        await pilot.pause(0.02)
+    await pilot.press(*"18 C and sunny", "enter")
+    for _ in range(500):
+        if screen.run is not None and screen.run.status == "completed" and not screen.streaming:
+            break
+        await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+
+
+async def assistants_tool_asked(pilot: Any) -> None:
+    from tui.screens.form import FormDialog
+
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press("down", "n", *"What is the weather in Porto?", "enter")
+    for _ in range(500):
+        if isinstance(pilot.app.screen, FormDialog):
+            break
+        await pilot.pause(0.02)
+
+
+async def assistants_steps(pilot: Any) -> None:
+    await assistants_thread(pilot)
+    await pilot.press("s")
+    await pilot.pause(0.3)
+
+
 async def main() -> None:
+    ast = "assistants"
+    await shoot("assistants-80x24", (80, 24), assistants_thread, mode=ast)
+    await shoot("assistants-tool-asked-80x24", (80, 24), assistants_tool_asked, mode=ast)
+    await shoot("assistants-steps-80x24", (80, 24), assistants_steps, mode=ast)
+    await shoot("assistants-120x40", (120, 40), assistants_thread, mode=ast)
     org = "admin"
     await shoot("organisation-80x24", (80, 24), organisation_in("1"), mode=org)
     await shoot("organisation-members-80x24", (80, 24), organisation_in("2"), mode=org)

@@ -77,7 +77,7 @@ def test_loom_assistants_from_the_shell(own_sim: SimServer, tmp_path: Path) -> N
         "OPENAI_API_KEY": "sk-test-fake-0001",
         "LOOM_DATA_DIR": str(tmp_path),
     }
-    listed = loom("assistants", env=env)
+    listed = loom("assistants", "list", env=env)
     assert listed.returncode == 0, listed.stderr
     helper = next(line.split()[0] for line in listed.stdout.splitlines() if "helper" in line)
     asked = loom(
@@ -113,3 +113,49 @@ def test_loom_assistants_from_the_shell(own_sim: SimServer, tmp_path: Path) -> N
     assert loom("assistants", "run", thread, env=env).returncode == 2  # no --assistant
     gone = loom("assistants", "show", "thread_nope", env=env)
     assert gone.returncode == 1 and "Traceback" not in gone.stderr
+
+
+async def test_the_screen_walk_done_when(own_sim: SimServer, tmp_path: Path) -> None:
+    """Assistants and threads listed; a thread run with streaming, its tool call answered,
+    its steps read, and the thread brought home — keyboard only at 80x24."""
+    from tui.app import LoomApp
+    from tui.areas.assistants.screens.assistants import AssistantsScreen
+    from tui.screens.form import FormDialog
+
+    from .conftest import quiet, screen_text, until
+
+    app = LoomApp(settings_for(own_sim, data_dir=str(tmp_path)), mode="assistants")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, AssistantsScreen)
+        await until(lambda: len(screen.assistants) == 2, "the assistants")
+        await quiet(pilot)
+        assert "Weaver's helper" in screen_text(app) and "Threads (0)" in screen_text(app)
+        await pilot.press("down", "n", *"What is the weather in Porto?", "enter")
+        await until(lambda: isinstance(app.screen, FormDialog), "the tool call asked for")
+        text = screen_text(app)
+        assert "get_weather" in text and '"city": "Porto"' in text
+        assert screen.run is not None and screen.run.status == "requires_action"
+        await pilot.press(*"18 C and sunny", "enter")
+        await until(
+            lambda: screen.run is not None and screen.run.status == "completed", "the run done"
+        )
+        await quiet(pilot)
+        assert [m.role for m in screen.messages] == ["user", "assistant"]
+        assert screen.messages[-1].text.startswith("The tool answered: 18 C and sunny")
+        assert "Threads (1)" in screen_text(app)
+        await pilot.press("s")
+        await until(lambda: "Step 2" in screen_text(app), "the steps")
+        assert "output    18 C and sunny" in screen_text(app)
+        await pilot.press("x")
+        await quiet(pilot)
+        conversations = await app.services.store.run(
+            "reading", lambda r: r.conversations.conversations()
+        )
+        assert [c.title for c in conversations] == [
+            "What is the weather in Porto? (Weaver's helper)"
+        ]
+        # A second message in the same thread: no tool this time, the reply streams in.
+        await pilot.press("i", *"Thanks! And how do I warp?", "enter")
+        await until(lambda: len(screen.messages) == 4, "the second reply", seconds=15)
+        assert screen.run is not None and screen.run.status == "completed"

@@ -25,13 +25,15 @@ async def test_the_tab_line_a_key_and_the_palette_reach_each_screen(sim: SimServ
     async with app.run_test(size=(80, 24)) as pilot:
         await quiet(pilot)
         top = screen_text(app).splitlines()[0]
-        # Seven modes: at 80 columns the tab line shortens every title but the current one.
+        # Nine modes: at 80 columns the tab line shortens every title (the current one too
+        # where its full title does not fit), every key still on it.
         assert "Chat f9" in top and "Tune f10" in top and "Play f6" in top
         await pilot.press("f6")
         from tui.areas.playground.screens.playground import PlaygroundScreen
 
         await until(lambda: isinstance(app.screen, PlaygroundScreen), "the playground")
-        assert "Playground f6" in screen_text(app).splitlines()[0]
+        top = screen_text(app).splitlines()[0]
+        assert "Play f6" in top and "Org ⇧f12" in top and "Asst ⇧f9" in top
         await pilot.press("f10")
         await until(lambda: isinstance(app.screen, FineTuningScreen), "the fine-tuning screen")
         assert "Jobs" in screen_text(app)

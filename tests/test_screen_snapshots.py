@@ -278,3 +278,20 @@ def test_organisation_audit_log_80x24(snap_compare: Any, frozen_demo: SimServer)
 
     app = LoomApp(settings_for(frozen_demo, admin_key="sk-admin-snap-000001"), mode="admin")
     assert snap_compare(app, terminal_size=(80, 24), run_before=audit)
+
+
+def test_assistants_80x24(snap_compare: Any, frozen_demo: SimServer) -> None:
+    async def listed(pilot: Any) -> None:
+        from tui.areas.assistants.screens.assistants import AssistantsScreen
+
+        screen = pilot.app.screen
+        assert isinstance(screen, AssistantsScreen)
+        from tui.widgets.row_table import RowTable
+
+        await until(lambda: len(screen.query_one(RowTable).rows) == 4, "the list filled")
+        await pilot.press("down")
+        await quiet(pilot)
+
+    assert snap_compare(
+        app_in(frozen_demo, "assistants"), terminal_size=(80, 24), run_before=listed
+    )

@@ -3,9 +3,10 @@
 Nine modes must fit 80 columns (chat, fine-tuning, batches, models, playground, usage,
 requests, organisation, assistants): the line takes the first of its forms that fits —
 full titles with their keys between bars; then without the bars; then short titles
-(`Tune`, `Req`) with their keys, the current screen still named in full — so every mode
-and its key stay on screen, none cut, and `ctrl+p` "Go to" reaches each whatever the
-width."""
+(`Tune`, `Req`) with their keys, the current screen still named in full; then the current
+one short too (it stays marked, reversed) — so at 80 columns every mode and its key stay on
+screen, none cut; narrower, only the current one keeps its key, and `ctrl+p` "Go to"
+reaches each whatever the width."""
 
 from __future__ import annotations
 
@@ -40,7 +41,13 @@ class ModeBar(Widget):
 
     def line(self, width: int) -> Text:
         """The tab line in the first form that fits `width` cells."""
-        forms = (("full", " │ "), ("full", "  "), ("short", " "), ("bare", " "))
+        forms = (
+            ("full", " │ "),
+            ("full", "  "),
+            ("short", " "),
+            ("shortest", " "),  # the current one short too (still marked by its colours)
+            ("bare", " "),
+        )
         text = Text()
         for titles, gap in forms:
             text = self._form(titles, gap)
@@ -54,7 +61,8 @@ class ModeBar(Widget):
             here = name == self.current
             if n:
                 line.append(gap)
-            shown = title if here or titles == "full" or not short else short
+            keep_title = titles == "full" or (here and titles != "shortest")
+            shown = title if keep_title or not short else short
             line.append(shown, style="bold reverse" if here else "bold")
             if key and (titles != "bare" or here):
                 line.append(f" {key.replace('shift+', '⇧')}", style="dim")

@@ -1,4 +1,5 @@
-"""`loom assistants`: the assistants of the server (`loom assistants`, `--json`), the
+"""`loom assistants`: the assistants screen; for scripts, the server's assistants (`list`,
+`--json`), the
 threads Loom knows (`threads`), one thread's messages (`show THREAD_ID`), a run streamed
 (`run THREAD_ID|new --assistant ID [TEXT]`: its reply as it comes; a run that stops for its
 tools prints each call and how to answer it), its tool calls answered (`answer THREAD_ID
@@ -49,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     """`loom assistants …`."""
     import asyncio
 
+    if not args.target and not args.json:
+        from tui.cli.workbench import run_app
+
+        return run_app(args, mode="assistants")
     target = list(args.target) or ["list"]
     action, rest = target[0], target[1:]
     if action not in ("list", "threads", "show", "run", "answer", "steps", "export"):

@@ -118,6 +118,10 @@ class AssistantsService(AreaService):
     async def cancel(self, thread_id: str, run_id: str) -> Run:
         return await (await self.resource()).cancel_run(thread_id, run_id)
 
+    async def modify_assistant(self, assistant_id: str, changes: Mapping[str, Any]) -> Assistant:
+        """Change an assistant's name, model or instructions (the screen asks first)."""
+        return await (await self.resource()).modify_assistant(assistant_id, changes)
+
     # --- home -----------------------------------------------------------------------------
 
     async def export(self, thread_id: str) -> tuple[int, str]:

@@ -202,7 +202,6 @@ class AssistantsState:
         said = [m for m in self.messages[thread_id] if m["role"] == "user"]
         prompt = text_of(said[-1]) if said else ""
         reply = compose_reply(prompt, seed=self.seed)
-        reply = reply.split("\n\n")[0] if len(reply) > 400 else reply  # a short answer
         functions = [t for t in run["tools"] if t.get("type") == "function"]
         lowered = prompt.lower()
         for tool in functions:
