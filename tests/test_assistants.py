@@ -147,6 +147,10 @@ async def test_the_screen_walk_done_when(own_sim: SimServer, tmp_path: Path) -> 
         await pilot.press("s")
         await until(lambda: "Step 2" in screen_text(app), "the steps")
         assert "output    18 C and sunny" in screen_text(app)
+        copied: list[str] = []
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await pilot.press("y")
+        assert copied == [screen.messages[-1].text]
         await pilot.press("x")
         await quiet(pilot)
         conversations = await app.services.store.run(
@@ -159,3 +163,16 @@ async def test_the_screen_walk_done_when(own_sim: SimServer, tmp_path: Path) -> 
         await pilot.press("i", *"Thanks! And how do I warp?", "enter")
         await until(lambda: len(screen.messages) == 4, "the second reply", seconds=15)
         assert screen.run is not None and screen.run.status == "completed"
+
+
+def test_a_server_without_the_api_is_told_in_one_sentence(
+    own_sim: SimServer, tmp_path: Path
+) -> None:
+    env = {
+        "OPENAI_BASE_URL": own_sim.base_url + "/elsewhere",  # every route a 404
+        "OPENAI_API_KEY": "sk-test-fake-0001",
+        "LOOM_DATA_DIR": str(tmp_path),
+    }
+    done = loom("assistants", "list", env=env)
+    assert done.returncode == 1 and "has no Assistants API" in done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1

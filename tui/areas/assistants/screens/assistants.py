@@ -58,8 +58,8 @@ class AssistantsScreen(LoomScreen):
         "under the cursor) and Enter runs it, the reply streaming in. A run that stops for "
         "its tools asks for each call's output; s lists the last run's steps; c cancels a "
         "run; e edits an assistant (shown before → after, confirmed); x brings a thread "
-        "home as a Loom conversation (then searchable and continued in chat); o opens a "
-        "thread by its id."
+        "home as a Loom conversation (then searchable and continued in chat); y copies the "
+        "last reply; o opens a thread by its id."
     )
     CSS = """
     AssistantsScreen { layout: vertical; }
@@ -80,6 +80,7 @@ class AssistantsScreen(LoomScreen):
         Binding("e", "edit", "Edit", id="asst.edit", tooltip="Edit the assistant (asks first)"),
         Binding("x", "export", "Bring home", id="asst.export", tooltip="As a Loom conversation"),
         Binding("o", "open_id", "Open id", id="asst.open", tooltip="Open a thread by its id"),
+        Binding("y", "copy", "Copy", id="asst.copy", tooltip="Copy the last reply (OSC 52)"),
         Binding("ctrl+r", "refresh", "Refresh", show=False, id="asst.refresh"),
         HELP_BINDING,
     ]
@@ -381,6 +382,18 @@ class AssistantsScreen(LoomScreen):
         except APIError as error:
             self.problem = self.service.said(error, "cancelling the run")
         self._status()
+
+    def action_copy(self) -> None:
+        """Copy the thread's last reply (its Markdown) to the clipboard."""
+        reply = next((m for m in reversed(self.messages) if m.role == "assistant"), None)
+        if reply is None:
+            self.notify("No reply in this thread to copy yet.", timeout=3)
+            return
+        copy = getattr(self.app, "copy_and_say", None)
+        if copy is not None:
+            copy(reply.text, "the last reply", "x brings the whole thread home")
+        else:
+            self.app.copy_to_clipboard(reply.text)
 
     # --- steps, edits, home ----------------------------------------------------------------
 
